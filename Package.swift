@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+// ttsload: a distributed load-testing tool for text-to-speech services.
+// One target per stage of the data path (docs/ARCHITECTURE.md); dependencies point one way:
+// ttsload -> TTSLoadCLI -> Cluster -> Engine -> Results, Report reads Results, Server stands apart.
+import PackageDescription
+
+let package = Package(
+    name: "ttsload",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ttsload", targets: ["ttsload"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries: module map + header, nothing else. Debian packages named for `swift build` hints.
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
+            providers: [.apt(["libespeak-ng-dev"])]),
+
+        // plan.yaml -> Plan (typed, validated, with positions) -> load schedule.
+        .target(
+            name: "Plan",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+            ]),
+        // Virtual users on libcurl multi loops -> samples.
+        .target(name: "Engine", dependencies: ["Plan", "Results", "TTS", "CCurl"]),
+        // TTS API presets, audio parsing, time to first audio, RTF.
+        .target(name: "TTS", dependencies: ["Plan"]),
+        // Sample type, JTL writer/reader, histograms, SQLite store.
+        .target(name: "Results", dependencies: ["Plan"]),
+        // HTML dashboard, comparison page, terminal tables (reads Results).
+        .target(name: "Report", dependencies: ["Results", "Plan"]),
+        // Controller/agent protocol, clock offset, load split.
+        .target(name: "Cluster", dependencies: ["Engine", "Results", "Plan"]),
+        // The embedded TTS server (espeak-ng workers, batching, cache, metrics).
+        .target(
+            name: "Server",
+            dependencies: [
+                "CEspeakNG",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Subcommands: argument parsing and wiring only.
+        .target(
+            name: "TTSLoadCLI",
+            dependencies: [
+                "Plan", "Engine", "Results", "Report", "Cluster", "Server", "TTS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "ttsload", dependencies: ["TTSLoadCLI"]),
+
+        .testTarget(name: "PlanTests", dependencies: ["Plan"]),
+        .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI"]),
+    ]
+)

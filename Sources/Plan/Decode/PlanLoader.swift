@@ -1,0 +1,133 @@
+import Foundation
+import Yams
+
+/// A plan that passed validation, with its warnings and the YAML as resolved after `--set`.
+public struct LoadedPlan: Sendable {
+    public var plan: Plan
+    public var warnings: [PlanDiagnostic]
+    /// The plan's YAML after overrides, for the run folder's `plan.yaml`.
+    public var resolvedYAML: String
+}
+
+/// Reads and validates plans: the one entry point of the Plan module.
+public enum PlanLoader {
+    /// Plans larger than this are refused before parsing (a plan is a page of YAML, not a data file).
+    public static let maxBytes = 4 * 1024 * 1024
+
+    /// Loads the plan at `path`; throws `PlanErrors` listing every problem, or a single
+    /// diagnostic at 1:1 when the file cannot be read.
+    public static func load(path: String, overrides: [PlanOverride] = []) throws(PlanErrors) -> LoadedPlan {
+        let location = SourceLocation.file(path: path, line: 1, column: 1)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlanErrors([PlanDiagnostic(at: location, path: .root, "cannot read the plan file (missing or not readable)")])
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        return try parse(data: data, file: path, defaultName: name, baseDirectory: base.isEmpty ? "." : base, overrides: overrides)
+    }
+
+    /// Parses plan bytes; `file` only names the source in diagnostics.
+    public static func parse(data: Data, file: String, defaultName: String = "plan", baseDirectory: String = ".",
+                             overrides: [PlanOverride] = []) throws(PlanErrors) -> LoadedPlan {
+        func fail(_ line: Int, _ column: Int, _ message: String) -> PlanErrors {
+            PlanErrors([PlanDiagnostic(at: .file(path: file, line: line, column: column), path: .root, message)])
+        }
+        guard data.count <= maxBytes else { throw fail(1, 1, "plan file is over \(maxBytes / 1_048_576) MiB") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            let (line, column) = invalidUTF8Position(data)
+            throw fail(line, column, "the plan is not valid UTF-8 (first bad byte here)")
+        }
+        if let (line, column) = excessiveNesting(text, limit: 64) {
+            throw fail(line, column, "nesting deeper than 64 levels: a plan never needs that")
+        }
+        var root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else { throw fail(1, 1, "the plan is empty") }
+            root = composed
+        } catch let error as PlanErrors {
+            throw error
+        } catch let error as YamlError {
+            let (line, column, message) = describe(error)
+            throw fail(line, column, "YAML syntax: \(message)")
+        } catch {
+            throw fail(1, 1, "YAML syntax: \(error)")
+        }
+        let overrideProblems = OverrideApplier.apply(overrides, to: &root)
+        if !overrideProblems.isEmpty { throw PlanErrors(overrideProblems) }
+
+        var overridePaths: [FieldPath: String] = [:]
+        for o in overrides { overridePaths[o.path] = o.value }
+        let reader = NodeReader(file: file, overrides: overridePaths)
+        let decoder = PlanDecoder(reader: reader, defaultName: defaultName, baseDirectory: baseDirectory)
+        let plan = decoder.decode(root)
+        let diagnostics = reader.diagnostics.sorted { $0.location.sortKey < $1.location.sortKey }
+        guard let plan, !diagnostics.contains(where: { $0.severity == .error }) else { throw PlanErrors(diagnostics) }
+        let resolved = (try? Yams.serialize(node: root)) ?? text
+        return LoadedPlan(plan: plan, warnings: diagnostics, resolvedYAML: resolved)
+    }
+
+    private static func describe(_ error: YamlError) -> (Int, Int, String) {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return (mark.line, mark.column, prefix + problem)
+        case let .reader(problem, offset, _, yaml):
+            guard let offset else { return (1, 1, problem) }
+            let prefix = yaml.utf8.prefix(offset)
+            let line = prefix.filter { $0 == UInt8(ascii: "\n") }.count + 1
+            let column = (prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).last?.count ?? 0) + 1
+            return (line, column, problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return (context.mark.line, context.mark.column, "duplicate keys \(duplicates.joined(separator: ", "))")
+        default:
+            return (1, 1, "\(error)")
+        }
+    }
+
+    /// Line and column (1-based, in bytes) of the first byte that breaks UTF-8.
+    static func invalidUTF8Position(_ data: Data) -> (Int, Int) {
+        var line = 1, column = 1
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        var consumed = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                consumed += 1
+                if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+            case .emptyInput, .error:
+                _ = consumed
+                return (line, column)
+            }
+        }
+    }
+
+    /// Flow and block nesting deeper than `limit`, found by a cheap scan before libyaml recurses into it.
+    static func excessiveNesting(_ text: String, limit: Int) -> (Int, Int)? {
+        var depth = 0, line = 1, column = 0
+        var quote: Character?
+        for ch in text {
+            column += 1
+            if ch == "\n" { line += 1; column = 0; if quote == "'" || quote == "\"" { continue } }
+            if let q = quote {
+                if ch == q { quote = nil }
+                continue
+            }
+            switch ch {
+            case "\"", "'": quote = ch
+            case "[", "{":
+                depth += 1
+                if depth > limit { return (line, column) }
+            case "]", "}": depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        // Block nesting: indentation deeper than 2*limit columns.
+        for (index, row) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let indent = row.prefix { $0 == " " }.count
+            if indent > 2 * limit, row.dropFirst(indent).first.map({ $0 != "#" }) == true { return (index + 1, indent + 1) }
+        }
+        return nil
+    }
+}

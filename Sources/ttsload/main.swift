@@ -1,0 +1,3 @@
+import TTSLoadCLI
+
+await CLIMain.main()

@@ -24,22 +24,52 @@ extension PlanDecoder {
         }
     }
 
-    func checkReferences(groups: [ThreadGroup], cursors: [Cursor], data: [DataSetSpec], variables: [String: String], target: Target?) {
+    /// Checks that each group's `data:` names exist and every `${var}` in its request (and in the
+    /// target's headers) is defined; errors point at the scalar that uses the unknown variable.
+    func checkReferences(groups: [ThreadGroup], cursors: [Cursor], data: [DataSetSpec], variables: [String: String],
+                         targetHeaders: Cursor?) {
         let dataNames = data.map(\.name)
+        var targetChecked = false
         for (group, cursor) in zip(groups, cursors) {
-            let dataCursor = Cursor(node: cursor.node, path: cursor.path.appending("data"), keyMark: cursor.keyMark)
+            guard case .mapping(let mapping) = cursor.node else { continue }
+            let dataCursor = mapping.first { $0.key.scalar?.string == "data" }
+                .map { Cursor(node: $0.value, path: cursor.path.appending("data"), keyMark: $0.key.mark) } ?? cursor
             for name in group.dataSets where !dataNames.contains(name) {
                 reader.error(dataCursor, "no data set named '\(name)'\(suggestion(for: name, in: dataNames)); defined: \(dataNames.isEmpty ? "none" : dataNames.joined(separator: ", "))")
             }
             let used = group.dataSets.isEmpty ? data : data.filter { group.dataSets.contains($0.name) }
             let known = Set(used.flatMap(\.columns)).union(variables.keys).union(Self.builtinVariables)
-            let requestCursor = Cursor(node: cursor.node, path: cursor.path.appending("request"), keyMark: cursor.keyMark)
-            for name in Set(templateStrings(group.request, target: target).flatMap(variableReferences(in:))).sorted()
-            where !known.contains(name) {
-                let offer = known.filter { !$0.hasPrefix("__") }.sorted()
-                reader.error(requestCursor, "uses ${\(name)}, which no data set or variable defines\(suggestion(for: name, in: Array(known)))"
-                    + (offer.isEmpty ? "" : "; available: \(offer.joined(separator: ", "))"), preferKey: true)
+            if let request = mapping.first(where: { $0.key.scalar?.string == "request" }) {
+                checkTemplates(Cursor(node: request.value, path: cursor.path.appending("request"), keyMark: request.key.mark), known: known)
             }
+            if let headers = targetHeaders, !targetChecked {
+                // Target headers are sent by every group: check them once, against the variables every group has.
+                checkTemplates(headers, known: Set(variables.keys).union(Self.builtinVariables)
+                    .union(data.count == 1 ? data[0].columns : []))
+                targetChecked = true
+            }
+        }
+    }
+
+    /// Walks the scalars under `cursor` and reports each `${name}` not in `known`.
+    private func checkTemplates(_ cursor: Cursor, known: Set<String>) {
+        switch cursor.node {
+        case .scalar(let scalar):
+            for name in variableReferences(in: scalar.string) where !known.contains(name) {
+                let offer = known.filter { !$0.hasPrefix("__") }.sorted()
+                reader.error(cursor, "${\(name)} is not defined by any data set or variable\(suggestion(for: name, in: Array(known)))"
+                    + (offer.isEmpty ? "; add a data set or variables: entry" : "; available: \(offer.joined(separator: ", "))"))
+            }
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                checkTemplates(Cursor(node: value, path: cursor.path.appending(key.scalar?.string ?? "?"), keyMark: key.mark), known: known)
+            }
+        case .sequence(let sequence):
+            for (index, item) in sequence.enumerated() {
+                checkTemplates(Cursor(node: item, path: cursor.path.appending(index), keyMark: item.mark), known: known)
+            }
+        case .alias:
+            break
         }
     }
 
@@ -52,18 +82,6 @@ extension PlanDecoder {
         }
     }
 
-    private func templateStrings(_ request: RequestSpec, target: Target?) -> [String] {
-        var strings = [request.label, request.path, request.url].compactMap { $0 }
-        strings += (request.headers + (target?.headers ?? [])).map(\.value)
-        let t = request.tts
-        strings += [t.text, t.emotion, t.emotionIntensity, t.voice, t.speed, t.format, t.model, t.instructions].compactMap { $0 }
-        switch request.body {
-        case .json(let value): strings += value.strings
-        case .raw(let text): strings.append(text)
-        case .preset, .none: break
-        }
-        return strings
-    }
 }
 
 /// The names inside `${...}` in a template, in order (`${a} and ${b}` gives a, b).

@@ -44,7 +44,13 @@ struct PlanDecoder {
         let agents = top["agents"].map(decodeAgents) ?? []
 
         checkGroups(groups, cursors: groupCursors, sharedLoad: sharedLoad, top: top)
-        checkReferences(groups: groups, cursors: groupCursors, data: data, variables: variables, target: target)
+        let targetHeaders = top["target"].flatMap { t -> Cursor? in
+            guard case .mapping(let m) = t.node, let h = m.first(where: { $0.key.scalar?.string == "headers" }) else { return nil }
+            return Cursor(node: h.value, path: t.path.appending("headers"), keyMark: h.key.mark)
+        }
+        if !reader.exhausted {
+            checkReferences(groups: groups, cursors: groupCursors, data: data, variables: variables, targetHeaders: targetHeaders)
+        }
         checkThresholdScopes(thresholds, groups: groups, top: top)
 
         guard let target, reader.diagnostics.allSatisfy({ $0.severity == .warning }) else { return nil }

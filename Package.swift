@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries: module map + header, nothing else. Debian packages named for `swift build` hints.
@@ -50,6 +52,8 @@ let package = Package(
                 "CEspeakNG",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         // Subcommands: argument parsing and wiring only.
         .target(
@@ -62,5 +66,6 @@ let package = Package(
 
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
         .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
     ]
 )

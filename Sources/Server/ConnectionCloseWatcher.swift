@@ -1,0 +1,87 @@
+import NIOCore
+import Synchronization
+
+/// Tells request handlers that their client has gone, so queued work for it can be dropped.
+///
+/// Hummingbird's own `consumeWithCancellationOnInboundClose` closes the connection after every
+/// response (it is meant for server-sent events), which would break keep-alive for every load
+/// client; this handler sits in the HTTP/1 pipeline instead and only observes. With remote
+/// half-closure enabled (Hummingbird's default) a client's close arrives as `inputClosed`.
+final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let signal = ConnectionSignal()
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        ConnectionSignal.register(signal, for: context.channel)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        ConnectionSignal.unregister(context.channel)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            signal.fire()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        signal.fire()
+        ConnectionSignal.unregister(context.channel)
+        context.fireChannelInactive()
+    }
+}
+
+/// The "client gone" signal of one connection; callbacks run once, on the event loop thread.
+final class ConnectionSignal: Sendable {
+    private struct State {
+        var closed = false
+        var nextToken = 0
+        var callbacks: [Int: @Sendable () -> Void] = [:]
+    }
+
+    private let state = Mutex(State())
+    private static let registry = Mutex<[ObjectIdentifier: ConnectionSignal]>([:])
+
+    static func register(_ signal: ConnectionSignal, for channel: any Channel) {
+        registry.withLock { $0[ObjectIdentifier(channel)] = signal }
+    }
+
+    static func unregister(_ channel: any Channel) {
+        _ = registry.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// The signal of a live connection, nil if it has already gone.
+    static func signal(for channel: any Channel) -> ConnectionSignal? {
+        registry.withLock { $0[ObjectIdentifier(channel)] }
+    }
+
+    /// Runs `callback` when the client goes (at once if it already has); returns a token for `remove`.
+    func onClose(_ callback: @escaping @Sendable () -> Void) -> Int? {
+        let token = state.withLock { state -> Int? in
+            guard !state.closed else { return nil }
+            state.nextToken += 1
+            state.callbacks[state.nextToken] = callback
+            return state.nextToken
+        }
+        if token == nil { callback() }
+        return token
+    }
+
+    func remove(_ token: Int?) {
+        guard let token else { return }
+        _ = state.withLock { $0.callbacks.removeValue(forKey: token) }
+    }
+
+    func fire() {
+        let callbacks = state.withLock { state -> [@Sendable () -> Void] in
+            guard !state.closed else { return [] }
+            state.closed = true
+            defer { state.callbacks.removeAll() }
+            return Array(state.callbacks.values)
+        }
+        callbacks.forEach { $0() }
+    }
+}

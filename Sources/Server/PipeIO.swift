@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Blocking whole-buffer reads and writes on a pipe file descriptor, retrying on EINTR.
+/// Used by the worker protocol on both ends; each end reads from exactly one thread.
+enum PipeIO {
+    /// Reads exactly `count` bytes; returns nil at end of file (the other side closed or died).
+    static func read(_ fd: Int32, count: Int) -> [UInt8]? {
+        if count == 0 { return [] }
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                Glibc.read(fd, raw.baseAddress! + filled, count - filled)
+            }
+            if n > 0 {
+                filled += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return nil
+            }
+        }
+        return buffer
+    }
+
+    /// Writes all bytes; returns false if the other side is gone (EPIPE) or another error occurs.
+    @discardableResult
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var written = 0
+        while written < bytes.count {
+            let n = Glibc.write(fd, base + written, bytes.count - written)
+            if n >= 0 {
+                written += n
+            } else if errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    @discardableResult
+    static func write(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { write(fd, $0) }
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import Hummingbird
+
+/// The HTTP routes: POST /v1/tts, POST /v1/audio/speech, GET /healthz, GET /metrics.
+struct SpeechAPI: Sendable {
+    let configuration: ServerConfiguration
+    let scheduler: Scheduler
+    let metrics: ServerMetrics
+    let cache: AudioCache
+    let leak: LeakBallast
+    let voices: VoiceCatalog
+
+    private enum Route: String {
+        case tts = "/v1/tts", speech = "/v1/audio/speech"
+    }
+
+    func register(on router: Router<TTSRequestContext>) {
+        router.post("/v1/tts") { request, context in
+            await self.handle(request, context: context, route: .tts)
+        }
+        router.post("/v1/audio/speech") { request, context in
+            await self.handle(request, context: context, route: .speech)
+        }
+        router.get("/healthz") { _, _ in
+            let s = await self.scheduler.snapshot()
+            let status = s.accepting ? "ok" : "draining"
+            let pids = s.workerPIDs.map(String.init).joined(separator: ",")
+            let body = "{\"status\":\"\(status)\",\"workers\":\(s.workers),\"worker_pids\":[\(pids)],\"queue\":\(s.queueDepth),\"in_flight\":\(s.inFlight),\"voices\":\(self.voices.voiceCount)}"
+            return Self.json(s.accepting ? 200 : 503, body)
+        }
+        router.get("/metrics") { _, _ in
+            let external = ServerMetrics.External(
+                scheduler: await self.scheduler.snapshot(), cache: self.cache.stats,
+                residentBytes: ProcessMemory.residentBytes(), leakedBytes: self.leak.leakedBytes,
+                modelEnabled: self.configuration.scheduler.modelLatency != nil)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: self.metrics.render(external))))
+        }
+    }
+
+    // MARK: - Synthesis requests
+
+    private func handle(_ request: Request, context: TTSRequestContext, route: Route) async -> Response {
+        let response: Response
+        do {
+            response = try await synthesize(
+                body: request.body, contentLength: request.headers[.contentLength], route: route,
+                connection: ConnectionSignal.signal(for: context.channel))
+        } catch let error as APIError {
+            response = Self.json(error.status, error.json)
+        } catch let failure as JobFailure {
+            response = failureResponse(failure)
+        } catch {
+            // The client went away (cancellation); nobody reads this answer.
+            response = failureResponse(.cancelled)
+        }
+        metrics.countRequest(route: route.rawValue, code: Int(response.status.code))
+        return response
+    }
+
+    private func synthesize(
+        body: RequestBody, contentLength: String?, route: Route, connection: ConnectionSignal?
+    ) async throws -> Response {
+        let limit = configuration.maxBodyBytes
+        if let declared = contentLength.flatMap(Int.init), declared > limit {
+            throw tooLarge(limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch {
+            throw tooLarge(limit)
+        }
+        let bytes = Array(buffer: buffer)
+        let limits = SpeechRequest.Limits(maxTextChars: configuration.maxTextChars)
+        let speech = try route == .tts
+            ? SpeechRequest.parseTTS(bytes, limits: limits, voices: voices)
+            : SpeechRequest.parseOpenAI(bytes, limits: limits, voices: voices)
+        leak.leak()
+
+        if let pcm = cache.lookup(speech.parameters) {
+            var timing = Timing()
+            timing.cache = "hit"
+            timing.samples = pcm.count / 2
+            return audioResponse(speech, pcm: pcm, timing: timing)
+        }
+        let job = try await scheduler.submit(speech.parameters)
+        let scheduler = self.scheduler
+        let cancel: @Sendable () -> Void = { Task { await scheduler.cancel(job.id) } }
+        // A client that goes while its job is queued takes the job out of the queue.
+        let token = connection?.onClose(cancel)
+        defer { connection?.remove(token) }
+        return try await withTaskCancellationHandler {
+            speech.stream ? try await streamed(speech, job: job) : try await collected(speech, job: job)
+        } onCancel: {
+            cancel()
+        }
+    }
+
+    /// Waits for the whole audio, then answers with Content-Length and every timing header.
+    private func collected(_ speech: SpeechRequest, job: Job) async throws -> Response {
+        var pcm: [UInt8] = []
+        var timing = Timing()
+        for await event in job.events {
+            switch event {
+            case .started(let wait, let batch, let model):
+                timing.queueWait = wait.seconds
+                timing.batchSize = batch
+                timing.modelSeconds = model
+            case .audio(let chunk):
+                pcm.append(contentsOf: chunk)
+            case .finished(let samples, let seconds):
+                timing.samples = samples
+                timing.synthesisSeconds = seconds
+                metrics.observeSynthesis(seconds: seconds)
+                cache.store(speech.parameters, pcm: pcm)
+                return audioResponse(speech, pcm: pcm, timing: timing)
+            case .failed(let failure):
+                throw failure
+            }
+        }
+        throw CancellationError()
+    }
+
+    /// Waits until a worker has the job (so queue failures still get a proper status), then
+    /// streams: WAV header with unknown sizes first, PCM chunks as espeak-ng produces them.
+    private func streamed(_ speech: SpeechRequest, job: Job) async throws -> Response {
+        var timing = Timing()
+        waiting: for await event in job.events {
+            switch event {
+            case .started(let wait, let batch, let model):
+                timing.queueWait = wait.seconds
+                timing.batchSize = batch
+                timing.modelSeconds = model
+                break waiting
+            case .failed(let failure):
+                throw failure
+            default:
+                break
+            }
+        }
+        try Task.checkCancellation()
+        let events = job.events
+        let scheduler = self.scheduler, metrics = self.metrics, cache = self.cache
+        var headers = timing.headers(final: false)
+        headers[.contentType] = speech.format == .wav ? "audio/wav" : "audio/pcm"
+        headers[HeaderName("X-Audio-Sample-Rate")!] = String(EspeakSynthesizer.sampleRate)
+        let body = ResponseBody { writer in
+            if speech.format == .wav {
+                try await writer.write(ByteBuffer(bytes: WAVHeader.make(dataBytes: nil)))
+            }
+            var pcm: [UInt8] = []
+            do {
+                for await event in events {
+                    switch event {
+                    case .audio(let chunk):
+                        if cache.isEnabled { pcm.append(contentsOf: chunk) }
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    case .finished(_, let seconds):
+                        metrics.observeSynthesis(seconds: seconds)
+                        cache.store(speech.parameters, pcm: pcm)
+                        try await writer.finish(nil)
+                        return
+                    case .failed(let failure):
+                        // Headers are gone already: end the body abruptly so the client sees an
+                        // incomplete chunked response rather than truncated audio that looks whole.
+                        throw failure
+                    case .started:
+                        break
+                    }
+                }
+            } catch {
+                await scheduler.cancel(job.id)
+                throw error
+            }
+            throw CancellationError()
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    // MARK: - Responses
+
+    /// Server-side timings sent as headers.
+    private struct Timing {
+        var queueWait = 0.0
+        var synthesisSeconds = 0.0
+        var modelSeconds = 0.0
+        var batchSize = 0
+        var samples = 0
+        var cache = "miss"
+
+        func headers(final: Bool) -> HTTPFields {
+            var h = HTTPFields()
+            h[HeaderName("X-Queue-Wait-Ms")!] = ms(queueWait)
+            h[HeaderName("X-Batch-Size")!] = String(batchSize)
+            h[HeaderName("X-Cache")!] = cache
+            h[HeaderName("X-Model-Simulated-Ms")!] = ms(modelSeconds)
+            var serverTiming = "queue;dur=\(ms(queueWait))"
+            if final {
+                h[HeaderName("X-Synthesis-Ms")!] = ms(synthesisSeconds)
+                h[HeaderName("X-Audio-Seconds")!] = String(format: "%.3f", Double(samples) / Double(EspeakSynthesizer.sampleRate))
+                serverTiming += ", synth;dur=\(ms(synthesisSeconds))"
+            }
+            if modelSeconds > 0 { serverTiming += ", model;desc=\"simulated\";dur=\(ms(modelSeconds))" }
+            h[HeaderName("Server-Timing")!] = serverTiming
+            return h
+        }
+
+        private func ms(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1000) }
+    }
+
+    private func audioResponse(_ speech: SpeechRequest, pcm: [UInt8], timing: Timing) -> Response {
+        var headers = timing.headers(final: true)
+        headers[HeaderName("X-Audio-Sample-Rate")!] = String(EspeakSynthesizer.sampleRate)
+        var buffer = ByteBuffer()
+        if speech.format == .wav {
+            headers[.contentType] = "audio/wav"
+            buffer.reserveCapacity(44 + pcm.count)
+            buffer.writeBytes(WAVHeader.make(dataBytes: pcm.count))
+        } else {
+            headers[.contentType] = "audio/pcm"
+        }
+        buffer.writeBytes(pcm)
+        // Streamed requests served from the cache get the whole audio at once.
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    private func tooLarge(_ limit: Int) -> APIError {
+        APIError(status: 413, field: "body", code: "body_too_large", message: "the request body is larger than \(limit) bytes")
+    }
+
+    private func failureResponse(_ failure: JobFailure) -> Response {
+        let status: Int, code: String
+        switch failure {
+        case .queueFull: (status, code) = (503, "queue_full")
+        case .shuttingDown: (status, code) = (503, "shutting_down")
+        case .deadlineExceeded: (status, code) = (504, "deadline_exceeded")
+        case .workerCrashed: (status, code) = (500, "worker_crashed")
+        case .synthesisFailed: (status, code) = (500, "synthesis_failed")
+        // 499 as nginx logs it: the client closed the connection; nobody reads this answer.
+        case .cancelled: (status, code) = (499, "client_closed_request")
+        }
+        if failure == .queueFull { metrics.countQueueFull() }
+        let body = "{\"error\":{\"message\":\(APIError.quote(failure.description)),\"type\":\"server_error\",\"code\":\"\(code)\"}}"
+        var response = Self.json(status, body)
+        if status == 503 {
+            response.headers[.retryAfter] = String(configuration.retryAfterSeconds)
+        }
+        return response
+    }
+
+    private static func json(_ status: Int, _ body: String) -> Response {
+        Response(
+            status: .init(code: status),
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// HTTPTypes' field name, reached through Hummingbird's re-exported `HTTPFields`.
+typealias HeaderName = HTTPFields.Element.Name

@@ -1,0 +1,70 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The main loop of a synthesis worker process (`ttsload server-worker`): batches in on stdin,
+/// audio frames out on stdout, one job after another, until stdin closes.
+public enum SynthesisWorker {
+    /// Runs until the server closes stdin; returns the process exit status.
+    public static func run(input: Int32 = 0, output: Int32 = 1) -> Int32 {
+        // A dead server must not kill us with SIGPIPE mid-write; we see EPIPE and exit instead.
+        signal(SIGPIPE, SIG_IGN)
+        let synthesizer: EspeakSynthesizer
+        do {
+            synthesizer = try EspeakSynthesizer()
+        } catch {
+            FileHandle.standardError.write(Data("server-worker: \(error)\n".utf8))
+            return 3
+        }
+        guard send(output, .ready, 0, []) else { return 0 }
+        while let batch = WorkerProtocol.readBatch(input) {
+            for item in batch.items {
+                guard synthesize(item, with: synthesizer, output: output) else { return 0 }
+            }
+        }
+        return 0
+    }
+
+    /// Synthesizes one item, streaming its audio; false when the server is gone.
+    private static func synthesize(_ item: WorkerProtocol.WorkItem, with synthesizer: EspeakSynthesizer, output: Int32) -> Bool {
+        let p = item.parameters
+        let clock = ContinuousClock()
+        let start = clock.now
+        var serverGone = false
+        do {
+            let samples = try synthesizer.synthesize(text: p.text, voice: p.voice, prosody: p.prosody) { chunk in
+                let ok = send(output, .audio, item.id, UnsafeRawBufferPointer(chunk))
+                if !ok { serverGone = true }
+                return ok
+            }
+            let elapsed = clock.now - start
+            let done = WorkerProtocol.WorkDone(samples: samples, synthesisSeconds: elapsed.seconds)
+            let json = (try? JSONCoding.encoder.encode(done)) ?? Data("{}".utf8)
+            return send(output, .done, item.id, [UInt8](json))
+        } catch {
+            if serverGone { return false }
+            return send(output, .failed, item.id, Array("\(error)".utf8))
+        }
+    }
+
+    private static func send(_ fd: Int32, _ kind: WorkerProtocol.Kind, _ id: UInt64, _ payload: [UInt8]) -> Bool {
+        payload.withUnsafeBytes { send(fd, kind, id, $0) }
+    }
+
+    private static func send(_ fd: Int32, _ kind: WorkerProtocol.Kind, _ id: UInt64, _ payload: UnsafeRawBufferPointer) -> Bool {
+        // Header and payload in one write keeps frames whole even if the pipe is shared later.
+        var frame = WorkerProtocol.header(kind: kind, jobID: id, length: payload.count)
+        frame.append(contentsOf: payload)
+        return PipeIO.write(fd, frame)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double (for metrics and headers).
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

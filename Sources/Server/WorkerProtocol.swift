@@ -1,0 +1,80 @@
+/// The framing between the server and its `ttsload server-worker` children over pipes.
+///
+/// Server -> worker (stdin): `[u32 length][JSON WorkBatch]`, one frame per batch.
+/// Worker -> server (stdout): `[u8 kind][u64 job id][u32 length][payload]`, where kind is
+/// ready (once, after espeak-ng initialised), audio (raw PCM as espeak-ng produced it),
+/// done (JSON `WorkDone`) or failed (UTF-8 message). Little-endian throughout.
+/// Binary frames keep audio out of JSON (no base64) so streaming costs one copy per chunk.
+enum WorkerProtocol {
+    /// A batch of synthesis jobs sent to one worker together.
+    struct WorkBatch: Codable, Sendable {
+        var items: [WorkItem]
+    }
+
+    struct WorkItem: Codable, Sendable {
+        var id: UInt64
+        var parameters: SynthesisParameters
+    }
+
+    /// What the worker reports when one job has finished.
+    struct WorkDone: Codable, Sendable {
+        var samples: Int
+        var synthesisSeconds: Double
+    }
+
+    enum Kind: UInt8, Sendable {
+        case ready = 1, audio = 2, done = 3, failed = 4
+    }
+
+    /// One decoded worker -> server frame.
+    struct Frame: Sendable {
+        var kind: Kind
+        var jobID: UInt64
+        var payload: [UInt8]
+    }
+
+    static let headerSize = 13
+    /// A frame larger than this means the stream is corrupt (a worker never sends more than one
+    /// espeak-ng chunk, or a small JSON, per frame).
+    static let maxPayload = 16 << 20
+
+    static func header(kind: Kind, jobID: UInt64, length: Int) -> [UInt8] {
+        var bytes = [kind.rawValue]
+        withUnsafeBytes(of: jobID.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(length).littleEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// Reads one worker -> server frame; nil at end of file or on a corrupt stream.
+    static func readFrame(_ fd: Int32) -> Frame? {
+        guard let head = PipeIO.read(fd, count: headerSize), let kind = Kind(rawValue: head[0]) else { return nil }
+        let id = head[1..<9].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let length = Int(head[9..<13].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        guard length <= maxPayload, let payload = PipeIO.read(fd, count: length) else { return nil }
+        return Frame(kind: kind, jobID: id, payload: payload)
+    }
+
+    /// Reads one server -> worker batch; nil at end of file (the server closed our stdin).
+    static func readBatch(_ fd: Int32) -> WorkBatch? {
+        guard let head = PipeIO.read(fd, count: 4) else { return nil }
+        let length = Int(head.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        guard length <= maxPayload, let payload = PipeIO.read(fd, count: length) else { return nil }
+        return try? JSONCoding.decoder.decode(WorkBatch.self, from: Data(payload))
+    }
+
+    static func encodeBatch(_ batch: WorkBatch) throws -> [UInt8] {
+        let json = try JSONCoding.encoder.encode(batch)
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt32(json.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: json)
+        return bytes
+    }
+}
+
+import Foundation
+
+/// Shared JSON coders (both are thread-safe for concurrent use).
+enum JSONCoding {
+    static let encoder = JSONEncoder()
+    static let decoder = JSONDecoder()
+}

@@ -37,9 +37,6 @@ public enum PlanLoader {
             let (line, column) = invalidUTF8Position(data)
             throw fail(line, column, "the plan is not valid UTF-8 (first bad byte here)")
         }
-        if let (line, column) = excessiveNesting(text, limit: 64) {
-            throw fail(line, column, "nesting deeper than 64 levels: a plan never needs that")
-        }
         var root: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else { throw fail(1, 1, "the plan is empty") }
@@ -47,7 +44,7 @@ public enum PlanLoader {
         } catch let error as PlanErrors {
             throw error
         } catch let error as YamlError {
-            let (line, column, message) = describe(error)
+            let (line, column, message) = describe(error, text: text)
             throw fail(line, column, "YAML syntax: \(message)")
         } catch {
             throw fail(1, 1, "YAML syntax: \(error)")
@@ -66,10 +63,12 @@ public enum PlanLoader {
         return LoadedPlan(plan: plan, warnings: diagnostics, resolvedYAML: resolved)
     }
 
-    private static func describe(_ error: YamlError) -> (Int, Int, String) {
+    private static func describe(_ error: YamlError, text: String) -> (Int, Int, String) {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
+            // libyaml bounds nesting (1000 levels) before anything recurses; say so plainly.
+            if problem.contains("nesting level") { return (mark.line, mark.column, "nesting deeper than 1000 levels") }
             let prefix = context.map { "\($0.text) " } ?? ""
             return (mark.line, mark.column, prefix + problem)
         case let .reader(problem, offset, _, yaml):
@@ -79,10 +78,31 @@ public enum PlanLoader {
             let column = (prefix.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).last?.count ?? 0) + 1
             return (line, column, problem)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return (context.mark.line, context.mark.column, "duplicate keys \(duplicates.joined(separator: ", "))")
+            let message = "'\(duplicates.joined(separator: "', '"))' is given twice in this mapping"
+            if let key = duplicates.first, let (line, column) = secondOccurrence(of: key, in: text, mapping: context.mark) {
+                return (line, column, message)
+            }
+            return (context.mark.line, context.mark.column, message)
         default:
             return (1, 1, "\(error)")
         }
+    }
+
+    /// Where a block mapping's key appears the second time: lines from the mapping's start whose key sits at
+    /// the mapping's column. Yams reports only the mapping, and users want the duplicate line.
+    static func secondOccurrence(of key: String, in yaml: String, mapping: Mark) -> (Int, Int)? {
+        var seen = 0
+        for (index, row) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= mapping.line {
+            let chars = Array(row)
+            let column = index + 1 == mapping.line ? mapping.column - 1 : chars.prefix { $0 == " " || $0 == "-" }.count
+            guard column == mapping.column - 1 || index + 1 == mapping.line else { continue }
+            let rest = String(chars.dropFirst(column))
+            if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
+                seen += 1
+                if seen == 2 { return (index + 1, column + 1) }
+            }
+        }
+        return nil
     }
 
     /// Line and column (1-based, in bytes) of the first byte that breaks UTF-8.
@@ -101,33 +121,5 @@ public enum PlanLoader {
                 return (line, column)
             }
         }
-    }
-
-    /// Flow and block nesting deeper than `limit`, found by a cheap scan before libyaml recurses into it.
-    static func excessiveNesting(_ text: String, limit: Int) -> (Int, Int)? {
-        var depth = 0, line = 1, column = 0
-        var quote: Character?
-        for ch in text {
-            column += 1
-            if ch == "\n" { line += 1; column = 0; if quote == "'" || quote == "\"" { continue } }
-            if let q = quote {
-                if ch == q { quote = nil }
-                continue
-            }
-            switch ch {
-            case "\"", "'": quote = ch
-            case "[", "{":
-                depth += 1
-                if depth > limit { return (line, column) }
-            case "]", "}": depth = max(0, depth - 1)
-            default: break
-            }
-        }
-        // Block nesting: indentation deeper than 2*limit columns.
-        for (index, row) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let indent = row.prefix { $0 == " " }.count
-            if indent > 2 * limit, row.dropFirst(indent).first.map({ $0 != "#" }) == true { return (index + 1, indent + 1) }
-        }
-        return nil
     }
 }

@@ -16,14 +16,15 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
-        // System libraries: module map + header, nothing else. Debian packages named for `swift build` hints.
-        .systemLibrary(
-            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]),
+        // System libraries: module maps + headers (and, for libcurl, typed setopt helpers).
+        // libcurl (Debian: libcurl4-openssl-dev): a C target because curl_easy_setopt is variadic and
+        // Swift needs one typed helper per argument type (Sources/CCurl/shim.c).
+        .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(
             name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
             providers: [.apt(["libespeak-ng-dev"])]),
@@ -40,7 +41,9 @@ let package = Package(
         // TTS API presets, audio parsing, time to first audio, RTF.
         .target(name: "TTS", dependencies: ["Plan"]),
         // Sample type, JTL writer/reader, histograms, SQLite store.
-        .target(name: "Results", dependencies: ["Plan"]),
+        .target(
+            name: "Results",
+            dependencies: ["Plan", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // HTML dashboard, comparison page, terminal tables (reads Results).
         .target(name: "Report", dependencies: ["Results", "Plan"]),
         // Controller/agent protocol, clock offset, load split.
@@ -66,6 +69,8 @@ let package = Package(
 
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
         .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI"]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
     ]
 )

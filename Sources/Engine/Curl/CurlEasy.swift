@@ -1,0 +1,199 @@
+import CCurl
+import Foundation
+
+/// What a response delivered, filled by libcurl's callbacks while the transfer runs.
+///
+/// Kept per handle and reset per request; the callbacks do the least work they can (count bytes,
+/// stamp the first body byte) because they run on the engine loop's hot path.
+final class ResponseCapture {
+    /// `HTTP/1.1 200 OK` -> `OK`; the last status line wins (after 100-continue or redirects).
+    var reasonPhrase = ""
+    var bodyBytes: Int64 = 0
+    /// Monotonic µs of the first body byte, and of the latest chunk; 0 until then.
+    var firstBodyAt: Int64 = 0
+    var lastChunkAt: Int64 = 0
+    var chunks = 0
+    /// The largest gap between two body chunks, µs.
+    var maxGap: Int64 = 0
+    /// When set, body bytes are kept here (for checks and audio parsing that need them).
+    var keepBody = false
+    var body: [UInt8] = []
+
+    func reset(keepBody: Bool) {
+        reasonPhrase = ""
+        bodyBytes = 0
+        firstBodyAt = 0
+        lastChunkAt = 0
+        chunks = 0
+        maxGap = 0
+        self.keepBody = keepBody
+        body.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Timings libcurl measured for one transfer, µs from its start.
+struct CurlTimings {
+    var connect: Int64
+    var tls: Int64
+    var firstByte: Int64
+    var total: Int64
+}
+
+/// One libcurl easy handle, reused across requests so its keep-alive connection persists.
+///
+/// The only type (with `CurlMulti`) that touches libcurl pointers.
+final class CurlEasy {
+    let handle: UnsafeMutableRawPointer
+    let capture = ResponseCapture()
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// libcurl writes error details here; a raw allocation because libcurl keeps the pointer.
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    /// Any object the owner wants back when the transfer completes (the virtual user).
+    var owner: AnyObject?
+
+    init?() {
+        guard let handle = curl_easy_init() else { return nil }
+        self.handle = handle
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        ccurl_easy_setopt_pointer(handle, CURLOPT_PRIVATE, me)
+        ccurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, me)
+        ccurl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, me)
+        ccurl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWrite)
+        ccurl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlHeader)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        ccurl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        ccurl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        // Keep connections per handle; never share DNS or connection caches across users.
+        ccurl_easy_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+    }
+
+    deinit {
+        if let headerList { curl_slist_free_all(headerList) }
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// Sets up the next request; the handle keeps its connection from the previous one.
+    func prepare(method: String, url: String, headers: [(String, String)], body: [UInt8]?, connectTimeoutMs: Int,
+                 timeoutMs: Int, http2: Bool, insecure: Bool, keepBody: Bool) {
+        capture.reset(keepBody: keepBody)
+        errorBuffer[0] = 0
+        ccurl_easy_setopt_string(handle, CURLOPT_URL, url)
+        ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMs)
+        ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
+        // "2": ALPN on https, prior knowledge (h2c) on plain http.
+        let version = !http2 ? CURL_HTTP_VERSION_1_1 : (url.hasPrefix("https") ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+        ccurl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, version)
+        if insecure {
+            ccurl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+            ccurl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+        }
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+        for (name, value) in headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
+        // Without this libcurl sends `Expect: 100-continue` for bodies over 1 KiB and waits for it.
+        headerList = curl_slist_append(headerList, "Expect:")
+        ccurl_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
+        switch method {
+        case "GET":
+            ccurl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1)
+            ccurl_easy_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, nil)
+        case "HEAD":
+            ccurl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)
+        default:
+            ccurl_easy_setopt_long(handle, CURLOPT_NOBODY, 0)
+            let bytes = body ?? []
+            ccurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
+            // COPYPOSTFIELDS: libcurl keeps its own copy, so the Swift array may go away.
+            bytes.withUnsafeBufferPointer { buffer in
+                ccurl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            }
+            ccurl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method == "POST" ? nil : method)
+        }
+        if method != "HEAD" { ccurl_easy_setopt_long(handle, CURLOPT_NOBODY, 0) }
+    }
+
+    /// Runs the prepared request to completion on this thread (used for the probe before a run).
+    func performBlocking() -> CURLcode { curl_easy_perform(handle) }
+
+    var status: Int { Int(longInfo(CURLINFO_RESPONSE_CODE)) }
+
+    var contentType: String {
+        var pointer: UnsafeMutablePointer<CChar>?
+        guard ccurl_easy_getinfo_string(handle, CURLINFO_CONTENT_TYPE, &pointer) == CURLE_OK, let pointer else { return "" }
+        return String(cString: pointer)
+    }
+
+    var timings: CurlTimings {
+        let connect = offInfo(CURLINFO_CONNECT_TIME_T), tls = offInfo(CURLINFO_APPCONNECT_TIME_T)
+        return CurlTimings(connect: max(connect, tls), tls: tls > 0 ? tls - connect : 0,
+                           firstByte: offInfo(CURLINFO_STARTTRANSFER_TIME_T), total: offInfo(CURLINFO_TOTAL_TIME_T))
+    }
+
+    /// Header plus body bytes received, and request bytes sent.
+    var bytes: (received: Int64, sent: Int64) {
+        (Int64(longInfo(CURLINFO_HEADER_SIZE)) + offInfo(CURLINFO_SIZE_DOWNLOAD_T),
+         Int64(longInfo(CURLINFO_REQUEST_SIZE)) + offInfo(CURLINFO_SIZE_UPLOAD_T))
+    }
+
+    /// Whether this transfer opened a new connection (libcurl counts 0 for a reused one).
+    var newConnections: Int { Int(longInfo(CURLINFO_NUM_CONNECTS)) }
+
+    /// libcurl's detailed error text for the last transfer, or its generic one for `code`.
+    func errorText(_ code: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        return detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    }
+
+    private func longInfo(_ info: CURLINFO) -> Int {
+        var value = 0
+        ccurl_easy_getinfo_long(handle, info, &value)
+        return value
+    }
+
+    private func offInfo(_ info: CURLINFO) -> Int64 {
+        var value: curl_off_t = 0
+        ccurl_easy_getinfo_off_t(handle, info, &value)
+        return Int64(value)
+    }
+}
+
+/// Monotonic clock in µs (CLOCK_MONOTONIC): what the engine schedules and measures with.
+@inline(__always) func monotonicMicros() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
+}
+
+/// Body bytes: count them, stamp first byte and gaps, keep them only when asked.
+private func curlWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {
+    let length = size * count
+    guard let user else { return length }
+    let capture = Unmanaged<CurlEasy>.fromOpaque(user).takeUnretainedValue().capture
+    let now = monotonicMicros()
+    if capture.firstBodyAt == 0 {
+        capture.firstBodyAt = now
+    } else {
+        capture.maxGap = max(capture.maxGap, now - capture.lastChunkAt)
+    }
+    capture.lastChunkAt = now
+    capture.chunks += 1
+    capture.bodyBytes += Int64(length)
+    if capture.keepBody, let data {
+        data.withMemoryRebound(to: UInt8.self, capacity: length) { capture.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+    }
+    return length
+}
+
+/// Header lines: only the status line is read (for the reason phrase); libcurl parses the rest.
+private func curlHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {
+    let length = size * count
+    guard let user, let data, length > 5 else { return length }
+    let bytes = UnsafeRawBufferPointer(start: data, count: length)
+    if bytes.starts(with: "HTTP/".utf8) {
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = line.split(separator: " ", maxSplits: 2)
+        Unmanaged<CurlEasy>.fromOpaque(user).takeUnretainedValue().capture.reasonPhrase = parts.count == 3 ? String(parts[2]) : ""
+    }
+    return length
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Plan
+import Results
+
+/// Counters of one run that are not samples: what a user must not be left guessing about.
+public struct EngineCounters: Sendable, Equatable {
+    /// Open-model arrivals that found every slot busy (`max_users` reached); never sent.
+    public var dropped = 0
+    /// Open-model arrivals sent more than 10 ms after their intended time (their latency counts from it).
+    public var late = 0
+    /// Requests still in flight when the graceful-stop time ran out; aborted, not sampled.
+    public var interrupted = 0
+    /// Virtual users that stopped because an `order: unique, on_end: stop` data set ran out.
+    public var dataExhausted = 0
+
+    public init() {}
+}
+
+/// State every engine thread reads and writes: active-user counts, stop flags, counters.
+final class EngineShared: @unchecked Sendable {
+    private let lock = NSLock()
+    private var active: [Int]
+    private var counters = EngineCounters()
+    private var stopAt: Int64?  // monotonic µs when a stop was asked for
+    private var hardStop = false
+
+    init(groups: Int) { active = Array(repeating: 0, count: groups) }
+
+    func adjustActive(group: Int, by delta: Int) {
+        lock.lock()
+        active[group] += delta
+        lock.unlock()
+    }
+
+    /// (this group's active users, all active users).
+    func activeUsers(group: Int) -> (Int, Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (active[group], active.reduce(0, +))
+    }
+
+    var activeByGroup: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return active
+    }
+
+    func count(_ update: (inout EngineCounters) -> Void) {
+        lock.lock()
+        update(&counters)
+        lock.unlock()
+    }
+
+    var snapshot: EngineCounters {
+        lock.lock()
+        defer { lock.unlock() }
+        return counters
+    }
+
+    func requestStop(at now: Int64, hard: Bool) {
+        lock.lock()
+        if stopAt == nil { stopAt = now }
+        if hard { hardStop = true }
+        lock.unlock()
+    }
+
+    var stop: (at: Int64?, hard: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (stopAt, hardStop)
+    }
+}
+
+/// What one thread group needs at run time; shared read-only by every engine thread.
+final class GroupRuntime: @unchecked Sendable {
+    let index: Int
+    let name: String
+    let schedule: GroupSchedule
+    let request: RequestPlan
+    let thinkTime: ThinkTime
+    let checks: Checks
+    let feeders: [DataFeeder]
+    let variables: [String: String]
+
+    init(index: Int, group: ThreadGroup, schedule: GroupSchedule, request: RequestPlan, feeders: [DataFeeder],
+         variables: [String: String]) {
+        self.index = index
+        self.name = group.name
+        self.schedule = schedule
+        self.request = request
+        self.thinkTime = group.thinkTime
+        self.checks = group.checks
+        self.feeders = feeders
+        self.variables = variables
+    }
+
+    var isOpen: Bool { schedule.isOpen }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Plan
+import Results
+
+/// Runs a plan's load against a target: one libcurl multi loop per thread, the plan's schedule
+/// followed exactly, every completed request handed to a `SampleSink`.
+public final class LoadEngine: @unchecked Sendable {
+    public enum SetupError: Error, CustomStringConvertible {
+        case dataSet(String)
+        public var description: String {
+            switch self { case .dataSet(let m): return m }
+        }
+    }
+
+    let plan: Plan
+    let profile: LoadProfile
+    let threads: Int
+    let sink: SampleSink
+    let shared: EngineShared
+    let runtimes: [GroupRuntime]
+    let seed: UInt64
+    private let lock = NSLock()
+    private var loops: [EngineLoop] = []
+    /// Wall clock (µs since the epoch) and monotonic clock at the start of the load (0 before).
+    private var clocks: (wall: Int64, mono: Int64) = (0, 0)
+
+    /// - Parameters:
+    ///   - baseURL: the target's address, `http://127.0.0.1:PORT` for the embedded server.
+    ///   - threads: engine threads (libcurl multi loops); default the number of cores.
+    public init(plan: Plan, baseURL: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                sink: SampleSink, seed: UInt64 = UInt64.random(in: 1...UInt64.max)) throws {
+        self.plan = plan
+        self.profile = LoadProfile(plan: plan)
+        self.threads = max(1, threads)
+        self.sink = sink
+        self.seed = seed
+        var feeders: [String: DataFeeder] = [:]
+        for spec in plan.data {
+            switch DataSetFile.read(spec, baseDirectory: plan.baseDirectory) {
+            case .success(let table): feeders[spec.name] = DataFeeder(spec: spec, table: table)
+            case .failure(let failure): throw SetupError.dataSet(failure.message)
+            }
+        }
+        var runtimes: [GroupRuntime] = []
+        for schedule in profile.groups {
+            guard let index = plan.threadGroups.firstIndex(where: { $0.name == schedule.name }) else { continue }
+            let group = plan.threadGroups[index]
+            let names = group.dataSets.isEmpty ? plan.data.map(\.name) : group.dataSets
+            runtimes.append(GroupRuntime(index: index, group: group, schedule: schedule,
+                                         request: RequestPlan(group: group, target: plan.target, baseURL: baseURL),
+                                         feeders: names.compactMap { feeders[$0] }, variables: plan.variables))
+        }
+        self.runtimes = runtimes
+        shared = EngineShared(groups: plan.threadGroups.count)
+    }
+
+    /// Runs the whole schedule on `threads` threads and returns when every one has finished.
+    public func run() {
+        Curl.globalInit()
+        let startMono = monotonicMicros()
+        let startWall = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        lock.lock()
+        clocks = (startWall, startMono)
+        lock.unlock()
+        let made = (0..<threads).map { k in
+            EngineLoop(index: k, threads: threads, groups: runtimes, shared: shared, sink: sink, wall0: startWall,
+                       mono0: startMono, gracefulStop: plan.defaults.gracefulStop, seed: seed)
+        }
+        lock.lock()
+        loops = made
+        lock.unlock()
+        let group = DispatchGroup()
+        for loop in made {
+            group.enter()
+            let thread = Thread {
+                loop.run()
+                group.leave()
+            }
+            thread.name = "ttsload-engine-\(loop.index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+    }
+
+    /// Stops the load: no new requests; in-flight ones may finish within `defaults.graceful_stop`
+    /// (`hard`: abort them now). Safe from any thread, e.g. a signal handler's queue.
+    public func stop(hard: Bool = false) {
+        shared.requestStop(at: monotonicMicros(), hard: hard)
+        lock.lock()
+        let current = loops
+        lock.unlock()
+        for loop in current { loop.multi.wakeup() }
+    }
+
+    /// Wall-clock µs since the epoch at the load's start (schedule time 0); 0 until `run` starts.
+    public var startWall: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return clocks.wall
+    }
+
+    /// Seconds since the load started.
+    public var elapsed: Double {
+        lock.lock()
+        let mono = clocks.mono
+        lock.unlock()
+        return mono == 0 ? 0 : Double(monotonicMicros() - mono) / 1_000_000
+    }
+
+    public var counters: EngineCounters { shared.snapshot }
+
+    /// Active virtual users per thread group (plan order) right now.
+    public var activeUsers: [Int] { shared.activeByGroup }
+}

@@ -1,0 +1,41 @@
+import CCurl
+import Foundation
+import Plan
+import Results
+
+/// One request before the load, so a target that is down fails the run at once with a clear message.
+public enum Probe {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Sends the first thread group's request once (data from each set's first row) and returns
+    /// the sample; throws when the target cannot be reached at all. An HTTP error status is not a
+    /// failure here: the run will show it.
+    public static func check(plan: Plan, baseURL: String) throws(Failure) -> Sample {
+        guard let group = plan.threadGroups.first else { throw Failure(description: "the plan has no thread group") }
+        Curl.globalInit()
+        var row: [String: String] = [:]
+        for spec in plan.data {
+            if case .success(let table) = DataSetFile.read(spec, baseDirectory: plan.baseDirectory), let first = table.rows.first {
+                for (name, value) in zip(table.columns, first) { row[name] = value }
+            }
+        }
+        let request = RequestPlan(group: group, target: plan.target, baseURL: baseURL)
+        let rendered = request.render { row[$0] ?? plan.variables[$0] ?? ($0 == "__user" || $0 == "__iteration" ? "1" : "") }
+        guard let easy = CurlEasy() else { throw Failure(description: "libcurl could not create a handle") }
+        easy.prepare(method: rendered.method, url: rendered.url, headers: rendered.headers, body: rendered.body,
+                     connectTimeoutMs: Int(request.timeouts.connect.microseconds / 1_000),
+                     timeoutMs: Int(request.timeouts.response.microseconds / 1_000), http2: request.http2,
+                     insecure: request.insecure, keepBody: false)
+        let code = easy.performBlocking()
+        if code != CURLE_OK {
+            throw Failure(description: "target \(rendered.url) is not answering: \(easy.errorText(code)) (\(Outcome.errorClass(code).rawValue))")
+        }
+        let timings = easy.timings
+        return Sample(start: Int64(Date().timeIntervalSince1970 * 1_000_000), elapsed: timings.total, latency: timings.firstByte,
+                      connect: timings.connect, bodyBytes: easy.capture.bodyBytes, status: easy.status,
+                      responseMessage: easy.capture.reasonPhrase, contentType: easy.contentType, success: easy.status < 400,
+                      label: rendered.label, groupName: group.name, url: rendered.url)
+    }
+}

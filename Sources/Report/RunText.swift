@@ -1,0 +1,61 @@
+import Foundation
+import Plan
+import Results
+
+/// Terminal text for a run: the live line and the end-of-run tables.
+public enum RunText {
+    /// `812ms`, `2.41s`, `950us`.
+    public static func duration(_ micros: Int64) -> String {
+        if micros < 1_000 { return "\(micros)us" }
+        if micros < 10_000_000 { return micros < 1_000_000 ? "\(micros / 1_000)ms" : String(format: "%.2fs", Double(micros) / 1e6) }
+        return String(format: "%.1fs", Double(micros) / 1e6)
+    }
+
+    public static func percent(_ fraction: Double) -> String { String(format: "%.1f%%", fraction * 100) }
+
+    /// One line per second: time, step, users, req/s and percentiles of the last interval, errors.
+    public static func liveLine(elapsed: Double, total: Double, step: String, users: Int, interval: SampleStats,
+                                seconds: Double, errorsTotal: Int, progressBar: Bool) -> String {
+        let rate = seconds > 0 ? Double(interval.count) / seconds : 0
+        var line = ""
+        if progressBar {
+            let width = 20, done = total > 0 ? min(width, Int(Double(width) * elapsed / total)) : 0
+            line += "[" + String(repeating: "#", count: done) + String(repeating: ".", count: width - done) + "] "
+        }
+        line += String(format: "%5.0fs  ", elapsed)
+        line += step.padding(toLength: 20, withPad: " ", startingAt: 0)
+        line += String(format: " users %4d  req/s %7.1f", users, rate)
+        if interval.count > 0 {
+            let l = interval.latency
+            line += "  p50 \(duration(l.percentile(50)))  p95 \(duration(l.percentile(95)))  p99 \(duration(l.percentile(99)))"
+        }
+        line += "  errors \(interval.errors)" + (errorsTotal > 0 ? " (\(errorsTotal) in all)" : "")
+        return line
+    }
+
+    /// Per-step table over each step's hold: users or rate, req/s, percentiles, error %.
+    public static func stepTable(_ statistics: RunStatistics, groupNames: [Int: String]) -> String {
+        var rows: [[String]] = []
+        for s in statistics.steps {
+            let l = s.stats.latency
+            rows.append([groupNames[s.group] ?? "\(s.group)", "\(s.step.index)", level(s.step.level), String(s.stats.count),
+                         String(format: "%.1f", s.throughput), duration(l.percentile(50)), duration(l.percentile(95)),
+                         duration(l.percentile(99)), duration(l.max), percent(s.stats.errorRate)])
+        }
+        return ScheduleText.table(header: ["group", "step", "level", "samples", "req/s", "p50", "p95", "p99", "max", "errors"],
+                                  rows: rows)
+    }
+
+    /// Totals per label.
+    public static func labelTable(_ statistics: RunStatistics) -> String {
+        let rows = statistics.byLabel.sorted { $0.key < $1.key }.map { label, s -> [String] in
+            [label.isEmpty ? "(empty)" : label, String(s.count), duration(s.latency.percentile(50)), duration(s.latency.percentile(95)),
+             duration(s.latency.percentile(99)), percent(s.errorRate)]
+        }
+        return ScheduleText.table(header: ["label", "samples", "p50", "p95", "p99", "errors"], rows: rows)
+    }
+
+    static func level(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    }
+}

@@ -1,0 +1,23 @@
+import Histogram
+
+/// Microsecond latencies in an HdrHistogram (3 significant digits, up to one hour), so that
+/// percentiles come from every sample and histograms from many agents merge exactly.
+public struct LatencyHistogram: Sendable {
+    public private(set) var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+
+    public init() {}
+
+    public mutating func record(_ micros: Int64) {
+        _ = histogram.record(UInt64(Swift.max(1, Swift.min(micros, 3_600_000_000))))
+    }
+
+    public mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
+
+    public var count: Int { Int(histogram.totalCount) }
+
+    /// The value at `percentile` (0...100) in µs; 0 when empty.
+    public func percentile(_ p: Double) -> Int64 { count == 0 ? 0 : Int64(histogram.valueAtPercentile(p)) }
+    public var max: Int64 { count == 0 ? 0 : Int64(histogram.max) }
+    public var min: Int64 { count == 0 ? 0 : Int64(histogram.min) }
+    public var mean: Double { count == 0 ? 0 : histogram.mean }
+}

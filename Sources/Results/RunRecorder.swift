@@ -1,0 +1,65 @@
+import Foundation
+import Plan
+
+/// Receives samples from the engine threads, writes them to the JTL and keeps the statistics.
+///
+/// `record` only appends under a lock (engine threads must not wait on disk); `drain`, called by
+/// one thread several times a second, writes rows and updates statistics. Rows reach the file at
+/// least every second, so a killed run keeps all but its last second.
+public final class RunRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [Sample] = []
+    private let writer: JTLWriter
+    public private(set) var statistics: RunStatistics
+    private var lastFlush = Date()
+
+    public init(jtlPath: String, profile: LoadProfile, groupIndices: [String: Int], startWall: Int64) throws {
+        writer = try JTLWriter(path: jtlPath)
+        writer.flush()
+        statistics = RunStatistics(profile: profile, groupIndices: groupIndices, startWall: startWall)
+    }
+
+    /// Moves pending samples into the JTL buffer and the statistics; flushes the file once a second.
+    public func drain(forceFlush: Bool = false) {
+        lock.lock()
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        lock.unlock()
+        for sample in batch {
+            writer.append(sample)
+            statistics.add(sample)
+        }
+        if forceFlush || Date().timeIntervalSince(lastFlush) >= 0.5 {
+            writer.flush()
+            lastFlush = Date()
+        }
+    }
+
+    /// Sets schedule time 0 (the engine's start), which places samples in steps; call before the first drain.
+    public func setStart(_ wall: Int64) { statistics.startWall = wall }
+
+    /// The statistics of the samples drained since the last call.
+    public func takeInterval() -> SampleStats { statistics.takeInterval() }
+
+    /// Drains everything and closes the JTL.
+    public func close() {
+        drain(forceFlush: true)
+        writer.close()
+    }
+
+    public var rowsWritten: Int { writer.rows }
+}
+
+extension RunRecorder: SampleSink {
+    public func record(_ sample: Sample) {
+        lock.lock()
+        pending.append(sample)
+        lock.unlock()
+    }
+}
+
+/// Receives samples from the engine threads as requests complete.
+public protocol SampleSink: AnyObject, Sendable {
+    /// Called on an engine thread; must be cheap and thread-safe.
+    func record(_ sample: Sample)
+}

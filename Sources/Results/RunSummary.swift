@@ -1,0 +1,79 @@
+import Foundation
+import Plan
+
+/// `summary.json` of a run: what a script or CI job reads without parsing the JTL.
+public struct RunSummary: Codable, Sendable {
+    public struct Figures: Codable, Sendable {
+        public var samples: Int
+        public var errors: Int
+        public var errorRate: Double
+        public var requestsPerSecond: Double
+        public var p50Ms: Double, p90Ms: Double, p95Ms: Double, p99Ms: Double, maxMs: Double, meanMs: Double
+        public var errorClasses: [String: Int]
+
+        init(_ s: SampleStats, seconds: Double) {
+            samples = s.count
+            errors = s.errors
+            errorRate = s.errorRate
+            requestsPerSecond = seconds > 0 ? Double(s.count) / seconds : 0
+            let l = s.latency
+            p50Ms = Double(l.percentile(50)) / 1_000
+            p90Ms = Double(l.percentile(90)) / 1_000
+            p95Ms = Double(l.percentile(95)) / 1_000
+            p99Ms = Double(l.percentile(99)) / 1_000
+            maxMs = Double(l.max) / 1_000
+            meanMs = l.mean / 1_000
+            errorClasses = Dictionary(uniqueKeysWithValues: s.errorClasses.map { ($0.key.rawValue, $0.value) })
+        }
+    }
+
+    public struct Step: Codable, Sendable {
+        public var group: String
+        public var step: Int
+        public var name: String
+        public var level: Double
+        public var holdStartSeconds: Double
+        public var endSeconds: Double
+        public var figures: Figures
+    }
+
+    public var plan: String
+    public var target: String
+    public var startedAt: String
+    public var durationSeconds: Double
+    public var status: String
+    public var total: Figures
+    public var labels: [String: Figures]
+    public var steps: [Step]
+    public var dropped: Int
+    public var late: Int
+    public var interrupted: Int
+    public var dataExhausted: Int
+
+    public init(plan: Plan, target: String, statistics: RunStatistics, durationSeconds: Double, interruptedRun: Bool,
+                dropped: Int, late: Int, interrupted: Int, dataExhausted: Int) {
+        self.plan = plan.name
+        self.target = target
+        startedAt = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(statistics.startWall) / 1e6))
+        self.durationSeconds = durationSeconds
+        status = interruptedRun ? "interrupted" : "complete"
+        total = Figures(statistics.total, seconds: durationSeconds)
+        labels = statistics.byLabel.mapValues { Figures($0, seconds: durationSeconds) }
+        steps = statistics.steps.map { s in
+            Step(group: plan.threadGroups.indices.contains(s.group) ? plan.threadGroups[s.group].name : "\(s.group)",
+                 step: s.step.index, name: s.step.name, level: s.step.level, holdStartSeconds: s.step.holdStart,
+                 endSeconds: s.step.end, figures: Figures(s.stats, seconds: s.step.end - s.step.holdStart))
+        }
+        self.dropped = dropped
+        self.late = late
+        self.interrupted = interrupted
+        self.dataExhausted = dataExhausted
+    }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+    }
+}

@@ -1,0 +1,113 @@
+/// One request as measured: the unit every result format is made of.
+///
+/// Times are microseconds (JTL rounds to milliseconds only when written). In the open model
+/// `start` is the **intended** send time and `elapsed` counts from it (coordinated omission
+/// corrected); `serviceElapsed` is the uncorrected time from the actual send.
+public struct Sample: Sendable, Equatable {
+    /// Wall clock, µs since the Unix epoch (intended start in the open model).
+    public var start: Int64
+    /// µs from `start` to the last byte (or the failure).
+    public var elapsed: Int64
+    /// µs from the actual send to the last byte; equals `elapsed` in the closed model.
+    public var serviceElapsed: Int64
+    /// µs from the actual send to the first response byte, connect included (JMeter's Latency).
+    public var latency: Int64
+    /// µs to establish the connection, TLS included; 0 on a reused connection.
+    public var connect: Int64
+    /// µs of the TLS handshake alone (0 without TLS or on reuse).
+    public var tls: Int64
+    /// Bytes received, headers and body.
+    public var bytesReceived: Int64
+    /// Bytes sent, headers and body.
+    public var bytesSent: Int64
+    /// Bytes of the response body alone.
+    public var bodyBytes: Int64
+    /// HTTP status, 0 when there was no response.
+    public var status: Int
+    /// Reason phrase, or the error text for failures without a response.
+    public var responseMessage: String
+    public var contentType: String
+    public var success: Bool
+    /// Why the sample failed (check or transport); empty when it succeeded.
+    public var failureMessage: String
+    public var errorClass: ErrorClass?
+    public var label: String
+    /// Index of the thread group in the plan (0-based) and its name.
+    public var groupIndex: Int
+    public var groupName: String
+    /// 1-based number of the virtual user inside its group (the JTL threadName's `-N`).
+    public var userNumber: Int
+    /// Active users in this group and in the whole test when the sample ended.
+    public var groupThreads: Int
+    public var allThreads: Int
+    public var url: String
+    /// Agent name in distributed runs (prefixes threadName); empty in-process.
+    public var agent: String
+
+    public init(start: Int64, elapsed: Int64, serviceElapsed: Int64? = nil, latency: Int64, connect: Int64 = 0, tls: Int64 = 0,
+                bytesReceived: Int64 = 0, bytesSent: Int64 = 0, bodyBytes: Int64 = 0, status: Int, responseMessage: String = "",
+                contentType: String = "", success: Bool, failureMessage: String = "", errorClass: ErrorClass? = nil,
+                label: String, groupIndex: Int = 0, groupName: String, userNumber: Int = 1, groupThreads: Int = 1,
+                allThreads: Int = 1, url: String = "", agent: String = "") {
+        self.start = start
+        self.elapsed = elapsed
+        self.serviceElapsed = serviceElapsed ?? elapsed
+        self.latency = latency
+        self.connect = connect
+        self.tls = tls
+        self.bytesReceived = bytesReceived
+        self.bytesSent = bytesSent
+        self.bodyBytes = bodyBytes
+        self.status = status
+        self.responseMessage = responseMessage
+        self.contentType = contentType
+        self.success = success
+        self.failureMessage = failureMessage
+        self.errorClass = errorClass
+        self.label = label
+        self.groupIndex = groupIndex
+        self.groupName = groupName
+        self.userNumber = userNumber
+        self.groupThreads = groupThreads
+        self.allThreads = allThreads
+        self.url = url
+        self.agent = agent
+    }
+
+    /// JMeter's threadName: `<group> <group index>-<user>` (1-based), prefixed `agent-` when distributed.
+    public var threadName: String {
+        let base = "\(groupName) \(groupIndex + 1)-\(userNumber)"
+        return agent.isEmpty ? base : "\(agent)-\(base)"
+    }
+
+    /// µs since the epoch when the sample ended.
+    public var end: Int64 { start + elapsed }
+}
+
+/// Why a request failed, as a class a user can count and act on.
+public enum ErrorClass: String, Sendable, Equatable, CaseIterable {
+    /// Nothing listening, or the host refused the connection.
+    case connectRefused = "connect_refused"
+    /// Connect or response timeout.
+    case timeout
+    /// The connection was reset or closed mid-response (truncated body included).
+    case reset
+    case tls
+    case dns
+    /// An HTTP response whose status or content failed a check.
+    case checkFailed = "check_failed"
+    /// Anything else libcurl reports.
+    case other
+
+    /// The text JMeter users expect in responseCode for failures without an HTTP status.
+    public var nonHTTPCode: String {
+        switch self {
+        case .connectRefused: return "Non HTTP response code: ConnectException"
+        case .timeout: return "Non HTTP response code: SocketTimeoutException"
+        case .reset: return "Non HTTP response code: ConnectionClosedException"
+        case .tls: return "Non HTTP response code: SSLException"
+        case .dns: return "Non HTTP response code: UnknownHostException"
+        case .checkFailed, .other: return "Non HTTP response code: IOException"
+        }
+    }
+}

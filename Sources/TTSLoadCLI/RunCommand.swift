@@ -1,0 +1,189 @@
+import ArgumentParser
+import Dispatch
+import Engine
+import Foundation
+import Plan
+import Report
+import Results
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a plan's load against its target and write the results.",
+        discussion: """
+            Writes results.jtl (JMeter CSV), plan.yaml (as resolved) and summary.json into
+            reports/<plan-name>-<timestamp>/ (or --out). With target.url: embedded, starts
+            `ttsload server` on a free loopback port first. Ctrl-C stops gracefully (exit 130);
+            a second Ctrl-C aborts in-flight requests.
+            """)
+
+    @Argument(help: "Plan file (YAML).")
+    var plan: String
+
+    @OptionGroup var overrideOptions: PlanOverrideOptions
+
+    @Option(help: "Run folder (default: reports/<plan-name>-<timestamp>).")
+    var out: String?
+
+    @Option(help: "Engine threads, each one libcurl multi loop (default: the number of cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print only the end-of-run tables, no per-second line.")
+    var quiet = false
+
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
+    }
+
+    func run() async throws {
+        let loaded = try loadPlanOrFail(plan, overrides: try overrideOptions.overrides)
+        let plan = loaded.plan
+        let folder = try makeRunFolder(plan: plan)
+        try loaded.resolvedYAML.write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
+
+        var server: EmbeddedServer?
+        let baseURL: String
+        switch plan.target.location {
+        case .embedded:
+            let started = try EmbeddedServer(arguments: plan.target.serverArgs, logPath: folder + "/server.log")
+            server = started
+            baseURL = started.baseURL
+            say("embedded server at \(baseURL) (log: \(folder)/server.log)")
+        case .url(let url):
+            baseURL = url
+        }
+        defer { server?.stop() }
+
+        do {
+            let probe = try Probe.check(plan: plan, baseURL: baseURL)
+            say("probe: \(probe.url) -> \(probe.status) \(probe.responseMessage) in \(RunText.duration(probe.elapsed))")
+        } catch {
+            throw CommandFailure(.runtime, "\(error)")
+        }
+
+        let profile = LoadProfile(plan: plan)
+        var indices: [String: Int] = [:]
+        for (i, g) in plan.threadGroups.enumerated() { indices[g.name] = i }
+        let engine: LoadEngine
+        let recorder: RunRecorder
+        do {
+            // The statistics need the engine's start instant; the engine needs the sink. The recorder is
+            // created with a provisional start and told the real one just before the load begins.
+            let provisional = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            recorder = try RunRecorder(jtlPath: folder + "/results.jtl", profile: profile, groupIndices: indices, startWall: provisional)
+            engine = try LoadEngine(plan: plan, baseURL: baseURL, threads: threads, sink: recorder)
+        } catch {
+            throw CommandFailure(.runtime, "cannot start the run: \(error)")
+        }
+
+        let interrupted = InterruptFlag()
+        let signals = installInterruptHandler { count in
+            interrupted.set()
+            engine.stop(hard: count > 1)
+            printError(count > 1 ? "\nstopping now (in-flight requests aborted)" : "\nstopping: letting in-flight requests finish (Ctrl-C again to abort)")
+        }
+        defer { signals.cancel() }
+
+        say("running \(plan.name): \(profile.groups.count) group(s), \(ScheduleText.clock(profile.duration)), \(threads) engine thread(s)")
+        let finished = DispatchSemaphore(value: 0)
+        let loadThread = Thread {
+            engine.run()
+            finished.signal()
+        }
+        loadThread.start()
+        liveLoop(engine: engine, recorder: recorder, profile: profile, finished: finished)
+        recorder.close()
+
+        let statistics = recorder.statistics
+        var groupNames: [Int: String] = [:]
+        for (i, g) in plan.threadGroups.enumerated() { groupNames[i] = g.name }
+        print("\nper step (hold only):")
+        print(RunText.stepTable(statistics, groupNames: groupNames), terminator: "")
+        print("\nper label:")
+        print(RunText.labelTable(statistics), terminator: "")
+        let counters = engine.counters
+        if counters != EngineCounters() {
+            print("\ndropped arrivals \(counters.dropped), late arrivals \(counters.late), interrupted \(counters.interrupted), users out of data \(counters.dataExhausted)")
+        }
+        try RunSummary(plan: plan, target: baseURL, statistics: statistics, durationSeconds: engine.elapsed,
+                       interruptedRun: interrupted.isSet, dropped: counters.dropped, late: counters.late,
+                       interrupted: counters.interrupted, dataExhausted: counters.dataExhausted)
+            .write(to: folder + "/summary.json")
+        print("\nsamples: \(statistics.total.count), errors: \(statistics.total.errors) (\(RunText.percent(statistics.total.errorRate)))")
+        print("results: \(folder)/results.jtl")
+        print("summary: \(folder)/summary.json")
+        print("run folder: \(folder)")
+        if interrupted.isSet { throw CommandFailure(.interrupted) }
+    }
+
+    /// Drains samples four times a second and prints one line per second until the engine ends.
+    private func liveLoop(engine: LoadEngine, recorder: RunRecorder, profile: LoadProfile, finished: DispatchSemaphore) {
+        let tty = isatty(STDOUT_FILENO) != 0
+        var lastLine = Date()
+        var startFixed = false
+        while finished.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
+            if !startFixed, engine.startWall > 0 {
+                recorder.setStart(engine.startWall)
+                startFixed = true
+            }
+            recorder.drain()
+            let now = Date()
+            guard now.timeIntervalSince(lastLine) >= 1 else { continue }
+            let seconds = now.timeIntervalSince(lastLine)
+            lastLine = now
+            let interval = recorder.takeInterval()
+            if quiet { continue }
+            let t = engine.elapsed
+            let step = profile.groups.compactMap { $0.step(at: t)?.name }.first ?? "finishing"
+            print(RunText.liveLine(elapsed: t, total: profile.duration, step: step, users: engine.activeUsers.reduce(0, +),
+                                   interval: interval, seconds: seconds, errorsTotal: recorder.statistics.total.errors,
+                                   progressBar: tty))
+        }
+        if !startFixed { recorder.setStart(engine.startWall) }
+    }
+
+    private func makeRunFolder(plan: Plan) throws -> String {
+        let folder: String
+        if let out { folder = out } else {
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyyMMdd-HHmmss"
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            let safe = plan.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }
+            folder = "reports/\(String(safe))-\(formatter.string(from: Date()))"
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(.usage, "cannot create the run folder \(folder): \(error.localizedDescription)")
+        }
+        return folder
+    }
+
+    private func say(_ text: String) {
+        if !quiet { print(text) }
+    }
+}
+
+/// Set once by the SIGINT handler.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// Routes SIGINT/SIGTERM to `handler(count)` on a dispatch queue instead of killing the process.
+func installInterruptHandler(_ handler: @escaping @Sendable (Int) -> Void) -> DispatchSourceSignal {
+    signal(SIGINT, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "ttsload.signals"))
+    let counter = InterruptCounter()
+    source.setEventHandler { handler(counter.next()) }
+    source.resume()
+    return source
+}
+
+final class InterruptCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; count += 1; return count }
+}

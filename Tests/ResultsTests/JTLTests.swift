@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import Results
+
+@Suite struct JTLTests {
+    @Test func headerIsJMeterDefaultByteForByte() {
+        #expect(JTLFormat.header() ==
+            "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect")
+        #expect(JTLFormat.header(variables: ["audio_seconds", "ttfa_ms"]).hasSuffix(",Connect,\"audio_seconds\",\"ttfa_ms\""))
+    }
+
+    @Test func quotesOnlyWhatJMeterQuotes() {
+        #expect(JTLFormat.quote("tts ok") == "tts ok")
+        #expect(JTLFormat.quote("busy, retry later") == "\"busy, retry later\"")
+        #expect(JTLFormat.quote("say \"hi\" twice") == "\"say \"\"hi\"\" twice\"")
+        #expect(JTLFormat.quote("two\nlines") == "\"two\nlines\"")
+        #expect(JTLFormat.quote("cr\rhere") == "\"cr\rhere\"")
+        #expect(JTLFormat.quote("") == "")
+        #expect(JTLFormat.quote("semi;colon 'single'") == "semi;colon 'single'")
+    }
+
+    @Test func rowHasTheDefaultColumnsInOrder() {
+        let ok = Sample(start: 1_700_000_000_123_456, elapsed: 812_499, latency: 95_500, connect: 1_499, bytesReceived: 44_144,
+                        bytesSent: 210, bodyBytes: 44_000, status: 200, responseMessage: "OK", contentType: "audio/wav",
+                        success: true, label: "happy, short", groupIndex: 1, groupName: "emotional-tts", userNumber: 7,
+                        groupThreads: 10, allThreads: 12, url: "http://127.0.0.1:8080/v1/tts")
+        #expect(JTLFormat.row(ok) ==
+            "1700000000123,812,\"happy, short\",200,OK,emotional-tts 2-7,bin,true,,44144,210,10,12,http://127.0.0.1:8080/v1/tts,96,0,1")
+        let refused = Sample(start: 1_700_000_000_000_000, elapsed: 300, latency: 0, status: 0,
+                             responseMessage: "Failed to connect to 127.0.0.1 port 9: Connection refused", success: false,
+                             failureMessage: "connect refused", errorClass: .connectRefused, label: "tts", groupName: "g",
+                             url: "http://127.0.0.1:9/v1/tts")
+        let fields = JTLFormat.row(refused).split(separator: ",", omittingEmptySubsequences: false)
+        #expect(fields[3] == "Non HTTP response code: ConnectException")
+        #expect(fields[6] == "text" && fields[7] == "false")
+    }
+
+    @Test func writtenFileReadsBackWithTheSameRows() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jtl-\(UUID().uuidString).jtl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try JTLWriter(path: path, variables: ["audio_seconds"])
+        let labels = ["plain", "with, comma", "with \"quotes\"", "multi\nline", "中文标签", ""]
+        for (i, label) in labels.enumerated() {
+            writer.append(Sample(start: Int64(i) * 1_000_000, elapsed: 1_000, latency: 500, status: 200, success: true,
+                                 label: label, groupName: "g", userNumber: i + 1), values: ["\(Double(i) / 2)"])
+        }
+        writer.close()
+        let table = try JTLReader.read(path: path)
+        #expect(table.header == JTLFormat.defaultColumns + ["audio_seconds"])
+        #expect(table.rows.count == labels.count)
+        #expect(table.rows.map { $0[2] } == labels)
+        #expect(table.rows.map { $0[17] } == ["0.0", "0.5", "1.0", "1.5", "2.0", "2.5"])
+        #expect(table.warnings.isEmpty)
+    }
+
+    @Test func tornLastLineIsDroppedWithAWarning() throws {
+        let text = JTLFormat.header() + "\n"
+            + "1,2,a,200,OK,g 1-1,text,true,,1,1,1,1,http://x,1,0,0\n"
+            + "3,4,b,200,OK,g 1-1,te"
+        let table = try JTLReader.parse(Data(text.utf8))
+        #expect(table.rows.count == 1)
+        #expect(table.warnings.count == 1)
+        #expect(throws: JTLReader.Failure.self) {
+            try JTLReader.parse(Data((JTLFormat.header() + "\n1,2,a\"b,200\n").utf8))
+        }
+    }
+}

@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
         .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
     ]
 )

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// `ttsload run` end to end: the real binary, the real embedded server, files on disk.
+@Suite(.serialized) struct RunCommandTests {
+    func folder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-run-\(UUID().uuidString)").path
+    }
+
+    /// Rows per column count as Python's csv module reads them (the standard CSV reader).
+    func pythonColumnCounts(_ path: String) throws -> [Int: Int] {
+        let script = "import csv,sys,collections\nrows=list(csv.reader(open(sys.argv[1],newline='')))\n"
+            + "print(len(rows[0]));c=collections.Counter(len(r) for r in rows[1:]);print(' '.join(f'{k}:{v}' for k,v in c.items()))"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let lines = text.split(separator: "\n")
+        var counts: [Int: Int] = [:]
+        if lines.count > 1 {
+            for pair in lines[1].split(separator: " ") {
+                let kv = pair.split(separator: ":").compactMap { Int($0) }
+                if kv.count == 2 { counts[kv[0]] = kv[1] }
+            }
+        }
+        counts[-1] = Int(lines.first ?? "") ?? 0  // header width under key -1
+        return counts
+    }
+
+    @Test func smokeRunWritesJTLSummaryAndPlan() throws {
+        let out = folder()
+        let result = try runTTSLoad(["run", "plans/smoke.yaml", "--out", out, "--set", "thread_groups[0].load.duration=3s"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("probe: "))
+        #expect(result.stdout.hasSuffix("run folder: \(out)\n"))
+        let counts = try pythonColumnCounts(out + "/results.jtl")
+        #expect(counts[-1] == 17)
+        #expect(counts.keys.filter { $0 >= 0 } == [17], "\(counts)")
+        #expect((counts[17] ?? 0) > 5)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
+        #expect(summary?["status"] as? String == "complete")
+        let total = summary?["total"] as? [String: Any]
+        #expect(total?["samples"] as? Int == counts[17])
+        let plan = try String(contentsOfFile: out + "/plan.yaml", encoding: .utf8)
+        #expect(plan.contains("duration: 3s"))
+        #expect(FileManager.default.fileExists(atPath: out + "/server.log"))
+    }
+
+    @Test func targetDownIsARuntimeFailure() throws {
+        let yaml = """
+        name: down
+        target: { url: "http://127.0.0.1:9", api: raw }
+        thread_groups:
+          - { name: g, request: { method: GET, path: / }, load: { users: 1, duration: 1s } }
+        """
+        let path = try temporaryFile(yaml)
+        let result = try runTTSLoad(["run", path, "--out", folder()])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("is not answering"))
+    }
+
+    @Test func interruptKeepsEveryFinishedSample() throws {
+        let out = folder()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ttsloadBinary)
+        process.arguments = ["run", "plans/stepped.yaml", "--out", out, "--quiet"]
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for real samples on disk (bounded: 60 s), then Ctrl-C.
+        let jtl = out + "/results.jtl"
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let lines = (try? String(contentsOfFile: jtl, encoding: .utf8))?.split(separator: "\n").count ?? 0
+            if lines > 20 { break }
+            usleep(100_000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let counts = try pythonColumnCounts(jtl)
+        #expect(counts.keys.filter { $0 >= 0 } == [17], "every row complete: \(counts)")
+        #expect((counts[17] ?? 0) > 20)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
+        #expect(summary?["status"] as? String == "interrupted")
+    }
+}

@@ -1,16 +1,36 @@
 import NIOCore
 import Synchronization
 
-/// Tells request handlers that their client has gone, so queued work for it can be dropped.
+/// Watches one HTTP/1 connection from inside its pipeline, for two jobs:
 ///
-/// Hummingbird's own `consumeWithCancellationOnInboundClose` closes the connection after every
-/// response (it is meant for server-sent events), which would break keep-alive for every load
-/// client; this handler sits in the HTTP/1 pipeline instead and only observes. With remote
-/// half-closure enabled (Hummingbird's default) a client's close arrives as `inputClosed`.
-final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandler {
+/// 1. Tells request handlers that their client has gone, so queued work for it can be dropped.
+///    Hummingbird's own `consumeWithCancellationOnInboundClose` closes the connection after
+///    every response (it is meant for server-sent events), which would break keep-alive for
+///    every load client. With remote half-closure enabled (Hummingbird's default) a client's
+///    close arrives here as `inputClosed`.
+/// 2. Holds back the graceful-shutdown quiesce event until every response byte queued on the
+///    connection has reached the socket: Hummingbird closes an idle connection on quiesce at
+///    once, and NIO drops writes still pending at close, which would truncate a large response.
+final class ConnectionCloseWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
+    typealias OutboundIn = NIOAny
 
     private let signal = ConnectionSignal()
+    private var outstandingWrites = 0
+    private var quiesceHeld = false
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        outstandingWrites += 1
+        let done = promise ?? context.eventLoop.makePromise()
+        done.futureResult.assumeIsolated().whenComplete { _ in
+            self.outstandingWrites -= 1
+            if self.outstandingWrites == 0, self.quiesceHeld {
+                self.quiesceHeld = false
+                context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+        }
+        context.write(data, promise: done)
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         ConnectionSignal.register(signal, for: context.channel)
@@ -23,6 +43,10 @@ final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandl
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             signal.fire()
+        }
+        if event is ChannelShouldQuiesceEvent, outstandingWrites > 0 {
+            quiesceHeld = true
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }

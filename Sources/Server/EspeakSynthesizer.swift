@@ -82,8 +82,13 @@ public final class EspeakSynthesizer {
         public var name: String
         /// File under espeak-ng-data/voices, e.g. `gmw/en-US`, `sit/cmn`, `!v/f3` for variants.
         public var identifier: String
-        /// Language tags, most preferred first, e.g. `["en-us", "en"]`.
-        public var languages: [String]
+        /// Language tags with espeak-ng's priority for each (lower is more preferred),
+        /// e.g. `[("en-us", 2), ("en", 3)]`.
+        public var languages: [(tag: String, priority: Int)]
+
+        public static func == (a: VoiceEntry, b: VoiceEntry) -> Bool {
+            a.name == b.name && a.identifier == b.identifier && a.languages.elementsEqual(b.languages) { $0 == $1 }
+        }
     }
 
     /// Installed voices (`variants: false`) or voice variants such as `f3`, `m7` (`variants: true`).
@@ -109,13 +114,13 @@ public final class EspeakSynthesizer {
     }
 
     /// Decodes espeak's language list: repeated (priority byte, NUL-terminated tag), ending with a 0 byte.
-    private static func languages(_ raw: UnsafePointer<CChar>?) -> [String] {
+    private static func languages(_ raw: UnsafePointer<CChar>?) -> [(tag: String, priority: Int)] {
         guard var p = raw else { return [] }
-        var tags: [String] = []
+        var tags: [(tag: String, priority: Int)] = []
         while p.pointee != 0 {
-            p += 1  // priority byte
-            let tag = String(cString: p)
-            tags.append(tag)
+            let priority = Int(UInt8(bitPattern: p.pointee))
+            p += 1
+            tags.append((String(cString: p), priority))
             p += strlen(p) + 1
         }
         return tags

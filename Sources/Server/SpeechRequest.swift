@@ -19,10 +19,9 @@ public struct SpeechRequest: Sendable, Equatable {
         let text = try requiredText(fields, "text", limits: limits)
         let emotion = try emotionField(fields, "emotion") ?? .neutral
         let intensity = try number(fields, "emotion_intensity", in: 0...1) ?? 1
-        var voice = VoiceCatalog.defaultVoice
-        if let v = try string(fields, "voice") {
-            guard voices.contains(v) else { throw .invalid("voice", "voice '\(v)' is not an installed espeak-ng voice (e.g. en-us, en-gb, cmn, de, en-us+f3)") }
-            voice = v
+        let requested = try string(fields, "voice") ?? VoiceCatalog.defaultVoice
+        guard let voice = voices.resolve(requested) else {
+            throw .invalid("voice", "voice '\(requested)' is not an installed espeak-ng voice (e.g. en-us, en-gb, cmn, de, en-us+f3)")
         }
         let speed = try number(fields, "speed", in: 0.25...4) ?? 1
         let format = try formatField(fields, "format") ?? .wav

@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
 /// The embedded TTS server: HTTP API in front of the scheduler, cache and worker processes.
 public struct TTSServer: Sendable {
@@ -26,33 +29,55 @@ public struct TTSServer: Sendable {
             configuration: configuration, scheduler: scheduler, metrics: metrics,
             cache: AudioCache(budgetBytes: configuration.cacheMB << 20),
             leak: LeakBallast(kilobytesPerRequest: configuration.leakKBPerRequest),
-            voices: catalog)
+            voices: catalog, tracker: RequestTracker())
 
         let router = Router(context: TTSRequestContext.self)
         api.register(on: router)
         var logger = Logger(label: "ttsload.server")
-        logger.logLevel = .warning
+        // Critical only: on our drain-then-quiesce shutdown Hummingbird logs an expected
+        // "Already closed" error for the listener we closed ourselves.
+        logger.logLevel = .critical
         let host = configuration.host
+        let listener = Locked<(any Channel)?>(nil)
         let app = Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCloseWatcher()])),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "ttsload"),
             onServerRunning: { channel in
+                listener.value = channel
                 let port = channel.localAddress?.port ?? 0
                 await onListening("http://\(host):\(port)")
             },
             logger: logger)
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.gracePeriod
-        // After the grace period in-flight handlers are cancelled; give them a moment to unwind.
+        // Signals are handled here rather than by the service group: Hummingbird's own graceful
+        // shutdown closes a connection right after the last response part is queued, which can
+        // cut off a large response still being written. So: stop accepting, drain our requests,
+        // and only then let Hummingbird close the (now idle) connections.
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(2)
         groupConfiguration.maximumCancellationDuration = .seconds(2)
         let group = ServiceGroup(configuration: groupConfiguration)
-        do {
-            try await group.run()
-        } catch {
-            await scheduler.shutdown()
-            throw error
+        let grace = configuration.gracePeriod
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        // Task results: true when the service group has finished (the server is down).
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return true
+            }
+            tasks.addTask {
+                for await _ in signals { break }
+                guard !Task.isCancelled else { return false }
+                try? await listener.value?.close()
+                await scheduler.stopAccepting()
+                await api.tracker.waitUntilIdle(timeout: grace)
+                await group.triggerGracefulShutdown()
+                return false
+            }
+            while let serverDown = try await tasks.next() {
+                if serverDown { break }
+            }
+            tasks.cancelAll()
         }
         await scheduler.shutdown()
     }

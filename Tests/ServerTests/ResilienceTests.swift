@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ServerIntegration {
+    @Suite struct Resilience {
+        static let bigTextFlags = ["--max-text-chars", "30000", "--max-body-kb", "256", "--cache-mb", "0"]
+
+        @Test func crashedWorkerIsReplacedAndItsRequestAnswered500() async throws {
+            let server = try await ServerProcess.start(["--workers", "1"] + Self.bigTextFlags)
+            defer { Task { await server.kill() } }
+            let before = try await server.workerPIDs()
+            #expect(before.count == 1)
+            let victim = Task { try await server.post("/v1/tts", json: #"{"text": "\#(Texts.huge)"}"#) }
+            try await server.waitForMetric("tts_inflight") { $0 == 1 }
+            kill(before[0], SIGKILL)
+            let answer = try await victim.value
+            #expect(answer.status == 500)
+            #expect(answer.errorCode == "worker_crashed")
+            try await server.waitForMetric("tts_worker_restarts_total") { $0 == 1 }
+            try await server.waitForMetric("tts_workers") { $0 == 1 }
+            let after = try await server.workerPIDs()
+            #expect(after.count == 1 && after != before)
+            #expect(try await server.post("/v1/tts", json: #"{"text": "after the crash"}"#).status == 200)
+        }
+
+        @Test func gracefulShutdownFinishesInFlightWorkAndExitsZero() async throws {
+            let server = try await ServerProcess.start(["--workers", "1", "--grace-ms", "20000"] + Self.bigTextFlags)
+            defer { Task { await server.kill() } }
+            let workers = try await server.workerPIDs()
+            let inFlight = Task { try await server.post("/v1/tts", json: #"{"text": "\#(Texts.huge)"}"#) }
+            try await server.waitForMetric("tts_inflight") { $0 == 1 }
+            server.signal(SIGTERM)
+            // New connections are refused while the in-flight request is still being synthesized.
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(5)
+            var refused = false
+            while clock.now < deadline {
+                if !HTTPClient.canConnect(port: server.port) { refused = true; break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(refused, "the listener should close on SIGTERM")
+            let response = try await inFlight.value
+            let (status, complete, bytes) = (response.status, response.complete, response.body.count)
+            #expect(status == 200)
+            #expect(complete, "\(bytes) bytes of \(response.headers["content-length"] ?? "?")")
+            #expect((WAVFile(response.body)?.duration ?? 0) > 300)
+            #expect(await server.waitForExit(timeout: .seconds(15)) == 0)
+            // Its workers went with it.
+            for pid in workers {
+                #expect(kill(pid, 0) != 0 || Self.isZombie(pid), "worker \(pid) outlived the server")
+            }
+        }
+
+        @Test func tempDirStaysEmptyAfterABurstWithFailures() async throws {
+            let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-tmp-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            let server = try await ServerProcess.start(["--workers", "2", "--queue", "4", "--cache-mb", "0"], environment: ["TMPDIR": tmp.path])
+            defer { Task { await server.kill() } }
+            let bodies = [
+                #"{"text": "\#(Texts.long)", "stream": true}"#, #"{"text": ""}"#, #"{"text": "\#(Texts.medium)"}"#,
+                #"{"text": "x", "emotion": "bored"}"#, "{broken", #"{"text": "\#(Texts.veryLong)"}"#,
+            ]
+            let tasks = (0..<24).map { i in Task { try await server.post("/v1/tts", json: bodies[i % bodies.count]) } }
+            var statuses: Set<Int> = []
+            for task in tasks { statuses.insert(try await task.value.status) }
+            // Kill a worker too: a crash is the failure most likely to leave files behind.
+            if let pid = try await server.workerPIDs().first { kill(pid, SIGKILL) }
+            try await server.waitForMetric("tts_worker_restarts_total") { $0 == 1 }
+            #expect(statuses.contains(200) && statuses.contains(400))
+            let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
+            #expect(left.isEmpty, "temp files left: \(left)")
+        }
+
+        static func isZombie(_ pid: Int32) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            return stat.contains(") Z ")
+        }
+    }
+}

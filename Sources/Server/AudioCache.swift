@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// An LRU cache of finished PCM, keyed by every synthesis parameter, within a byte budget.
@@ -15,7 +16,7 @@ public final class AudioCache: Sendable {
     }
 
     private struct Entry {
-        var pcm: [UInt8]
+        var pcm: ByteBuffer
         var lastUse: UInt64
     }
 
@@ -36,7 +37,7 @@ public final class AudioCache: Sendable {
     public var isEnabled: Bool { budget > 0 }
 
     /// The cached PCM for these parameters, counting a hit or a miss.
-    public func lookup(_ key: SynthesisParameters) -> [UInt8]? {
+    public func lookup(_ key: SynthesisParameters) -> ByteBuffer? {
         guard isEnabled else { return nil }
         return state.withLock { state in
             state.tick += 1
@@ -53,21 +54,26 @@ public final class AudioCache: Sendable {
 
     /// Stores PCM, evicting least recently used entries to stay within the budget.
     /// Audio larger than the whole budget is not stored.
-    public func store(_ key: SynthesisParameters, pcm: [UInt8]) {
-        guard isEnabled, pcm.count <= budget else { return }
+    public func store(_ key: SynthesisParameters, pcm: ByteBuffer) {
+        guard isEnabled, pcm.readableBytes <= budget else { return }
         state.withLock { state in
             state.tick += 1
-            if let old = state.entries.removeValue(forKey: key) { state.stats.bytes -= old.pcm.count }
-            while state.stats.bytes + pcm.count > budget,
+            if let old = state.entries.removeValue(forKey: key) { state.stats.bytes -= old.pcm.readableBytes }
+            while state.stats.bytes + pcm.readableBytes > budget,
                   let victim = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 state.entries.removeValue(forKey: victim.key)
-                state.stats.bytes -= victim.value.pcm.count
+                state.stats.bytes -= victim.value.pcm.readableBytes
                 state.stats.evictions += 1
             }
             state.entries[key] = Entry(pcm: pcm, lastUse: state.tick)
-            state.stats.bytes += pcm.count
+            state.stats.bytes += pcm.readableBytes
             state.stats.entries = state.entries.count
         }
+    }
+
+    /// Convenience for callers holding plain bytes.
+    public func store(_ key: SynthesisParameters, bytes: [UInt8]) {
+        store(key, pcm: ByteBuffer(bytes: bytes))
     }
 
     public var stats: Stats {

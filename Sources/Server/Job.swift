@@ -3,14 +3,17 @@
 final class Job: Sendable {
     let id: UInt64
     let parameters: SynthesisParameters
+    /// Whether the client streams (audio wanted chunk by chunk).
+    let stream: Bool
     let enqueuedAt: ContinuousClock.Instant
     let deadline: ContinuousClock.Instant
     let events: AsyncStream<JobEvent>
     let continuation: AsyncStream<JobEvent>.Continuation
 
-    init(id: UInt64, parameters: SynthesisParameters, enqueuedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant) {
+    init(id: UInt64, parameters: SynthesisParameters, stream: Bool, enqueuedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant) {
         self.id = id
         self.parameters = parameters
+        self.stream = stream
         self.enqueuedAt = enqueuedAt
         self.deadline = deadline
         (events, continuation) = AsyncStream.makeStream(of: JobEvent.self, bufferingPolicy: .unbounded)

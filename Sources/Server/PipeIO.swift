@@ -50,3 +50,50 @@ enum PipeIO {
         bytes.withUnsafeBytes { write(fd, $0) }
     }
 }
+
+/// Reads a pipe through a 64 KB buffer, so many small frames cost one system call.
+struct PipeReader {
+    let fd: Int32
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    private var start = 0
+    private var end = 0
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// Exactly `count` bytes; nil at end of file.
+    mutating func read(count: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            if start == end {
+                // Large remainders bypass the buffer.
+                if count - out.count >= buffer.count {
+                    guard let rest = PipeIO.read(fd, count: count - out.count) else { return nil }
+                    out.append(contentsOf: rest)
+                    break
+                }
+                guard fill() else { return nil }
+            }
+            let take = min(end - start, count - out.count)
+            out.append(contentsOf: buffer[start..<start + take])
+            start += take
+        }
+        return out
+    }
+
+    private mutating func fill() -> Bool {
+        start = 0
+        end = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress!, raw.count) }
+            if n > 0 {
+                end = n
+                return true
+            }
+            if n < 0 && errno == EINTR { continue }
+            return false
+        }
+    }
+}

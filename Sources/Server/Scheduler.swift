@@ -21,7 +21,10 @@ actor Scheduler {
     private var queue: [Job] = []
     private var workers: [Int: WorkerProcess] = [:]
     private var idle: [Int] = []
-    private var deadlineTimers: [UInt64: Task<Void, Never>] = [:]
+    /// One timer for the whole queue: every job has the same deadline offset and the queue is
+    /// FIFO, so the head always expires first. It fires at the head's deadline.
+    private var deadlineTimer: Task<Void, Never>?
+    private var deadlineTimerDue: ContinuousClock.Instant?
     private var batchTimer: Task<Void, Never>?
     private var nextJobID: UInt64 = 1
     private var accepting = true
@@ -42,19 +45,15 @@ actor Scheduler {
     }
 
     /// Admits a job or refuses it at once (`queueFull`, `shuttingDown`); never waits.
-    func submit(_ parameters: SynthesisParameters) throws(JobFailure) -> Job {
+    func submit(_ parameters: SynthesisParameters, stream: Bool = false) throws(JobFailure) -> Job {
         guard accepting else { throw .shuttingDown }
         guard queue.count < configuration.queueLimit else { throw .queueFull }
         let now = clock.now
-        let job = Job(id: nextJobID, parameters: parameters, enqueuedAt: now, deadline: now + configuration.deadline)
+        let job = Job(id: nextJobID, parameters: parameters, stream: stream, enqueuedAt: now, deadline: now + configuration.deadline)
         nextJobID += 1
         queue.append(job)
-        deadlineTimers[job.id] = Task { [weak self, clock] in
-            // A timer, not synchronisation: the job must be answered when its deadline passes.
-            guard (try? await Task.sleep(until: job.deadline, clock: clock)) != nil else { return }
-            await self?.expire(job.id)
-        }
         pump()
+        armDeadlineTimer()
         return job
     }
 
@@ -62,7 +61,6 @@ actor Scheduler {
     func cancel(_ jobID: UInt64) {
         guard let index = queue.firstIndex(where: { $0.id == jobID }) else { return }
         let job = queue.remove(at: index)
-        deadlineTimers.removeValue(forKey: jobID)?.cancel()
         metrics.countCancelled()
         job.fail(.cancelled)
     }
@@ -80,8 +78,7 @@ actor Scheduler {
         batchTimer?.cancel()
         for job in queue { job.fail(.shuttingDown) }
         queue.removeAll()
-        deadlineTimers.values.forEach { $0.cancel() }
-        deadlineTimers.removeAll()
+        deadlineTimer?.cancel()
         for worker in workers.values {
             worker.closeInput()
             worker.kill()
@@ -139,12 +136,28 @@ actor Scheduler {
 
     // MARK: - Dispatch
 
-    private func expire(_ jobID: UInt64) {
-        deadlineTimers[jobID] = nil
-        guard let index = queue.firstIndex(where: { $0.id == jobID }) else { return }
-        let job = queue.remove(at: index)
-        metrics.countDeadlineExceeded()
-        job.fail(.deadlineExceeded)
+    private func armDeadlineTimer() {
+        guard let head = queue.first else { return }
+        if let due = deadlineTimerDue, due <= head.deadline { return }
+        deadlineTimer?.cancel()
+        deadlineTimerDue = head.deadline
+        deadlineTimer = Task { [weak self, clock] in
+            // A timer, not synchronisation: queued jobs must be answered when their deadline passes.
+            guard (try? await Task.sleep(until: head.deadline, clock: clock)) != nil else { return }
+            await self?.expireOverdue()
+        }
+    }
+
+    private func expireOverdue() {
+        deadlineTimer = nil
+        deadlineTimerDue = nil
+        let now = clock.now
+        while let head = queue.first, head.deadline <= now {
+            queue.removeFirst()
+            metrics.countDeadlineExceeded()
+            head.fail(.deadlineExceeded)
+        }
+        armDeadlineTimer()
     }
 
     /// Sends batches to idle workers while both exist.
@@ -179,7 +192,8 @@ actor Scheduler {
         }
         let batch = Array(queue.prefix(count))
         queue.removeFirst(count)
-        for job in batch { deadlineTimers.removeValue(forKey: job.id)?.cancel() }
+        // The timer stays armed for an earlier head; when it fires it finds nothing overdue and
+        // re-arms for the new head.
         return batch
     }
 

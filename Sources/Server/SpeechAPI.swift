@@ -97,10 +97,10 @@ struct SpeechAPI: Sendable {
         if let pcm = cache.lookup(speech.parameters) {
             var timing = Timing()
             timing.cache = "hit"
-            timing.samples = pcm.count / 2
+            timing.samples = pcm.readableBytes / 2
             return audioResponse(speech, pcm: pcm, timing: timing)
         }
-        let job = try await scheduler.submit(speech.parameters)
+        let job = try await scheduler.submit(speech.parameters, stream: speech.stream)
         let scheduler = self.scheduler
         let cancel: @Sendable () -> Void = { Task { await scheduler.cancel(job.id) } }
         // A client that goes while its job is queued takes the job out of the queue.
@@ -115,7 +115,7 @@ struct SpeechAPI: Sendable {
 
     /// Waits for the whole audio, then answers with Content-Length and every timing header.
     private func collected(_ speech: SpeechRequest, job: Job) async throws -> Response {
-        var pcm: [UInt8] = []
+        var pcm = ByteBuffer()
         var timing = Timing()
         for await event in job.events {
             switch event {
@@ -124,7 +124,7 @@ struct SpeechAPI: Sendable {
                 timing.batchSize = batch
                 timing.modelSeconds = model
             case .audio(let chunk):
-                pcm.append(contentsOf: chunk)
+                pcm.writeBytes(chunk)
             case .finished(let samples, let seconds):
                 timing.samples = samples
                 timing.synthesisSeconds = seconds
@@ -165,12 +165,12 @@ struct SpeechAPI: Sendable {
             if speech.format == .wav {
                 try await writer.write(ByteBuffer(bytes: WAVHeader.make(dataBytes: nil)))
             }
-            var pcm: [UInt8] = []
+            var pcm = ByteBuffer()
             do {
                 for await event in events {
                     switch event {
                     case .audio(let chunk):
-                        if cache.isEnabled { pcm.append(contentsOf: chunk) }
+                        if cache.isEnabled { pcm.writeBytes(chunk) }
                         try await writer.write(ByteBuffer(bytes: chunk))
                     case .finished(_, let seconds):
                         metrics.observeSynthesis(seconds: seconds)
@@ -225,20 +225,18 @@ struct SpeechAPI: Sendable {
         private func ms(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1000) }
     }
 
-    private func audioResponse(_ speech: SpeechRequest, pcm: [UInt8], timing: Timing) -> Response {
+    /// The whole audio at once (streamed requests served from the cache too). The WAV header
+    /// and the PCM go out as two buffers, so the audio is not copied again.
+    private func audioResponse(_ speech: SpeechRequest, pcm: ByteBuffer, timing: Timing) -> Response {
         var headers = timing.headers(final: true)
         headers[HeaderName("X-Audio-Sample-Rate")!] = String(EspeakSynthesizer.sampleRate)
-        var buffer = ByteBuffer()
         if speech.format == .wav {
             headers[.contentType] = "audio/wav"
-            buffer.reserveCapacity(44 + pcm.count)
-            buffer.writeBytes(WAVHeader.make(dataBytes: pcm.count))
-        } else {
-            headers[.contentType] = "audio/pcm"
+            let header = ByteBuffer(bytes: WAVHeader.make(dataBytes: pcm.readableBytes))
+            return Response(status: .ok, headers: headers, body: .init(contentsOf: [header, pcm]))
         }
-        buffer.writeBytes(pcm)
-        // Streamed requests served from the cache get the whole audio at once.
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+        headers[.contentType] = "audio/pcm"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: pcm))
     }
 
     private func tooLarge(_ limit: Int) -> APIError {

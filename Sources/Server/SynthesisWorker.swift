@@ -7,10 +7,16 @@ import Glibc
 /// The main loop of a synthesis worker process (`ttsload server-worker`): batches in on stdin,
 /// audio frames out on stdout, one job after another, until stdin closes.
 public enum SynthesisWorker {
+    /// The nice value workers run at (the server stays at its own).
+    public static let workerNiceness: Int32 = 5
+
     /// Runs until the server closes stdin; returns the process exit status.
     public static func run(input: Int32 = 0, output: Int32 = 1) -> Int32 {
         // A dead server must not kill us with SIGPIPE mid-write; we see EPIPE and exit instead.
         signal(SIGPIPE, SIG_IGN)
+        // Below the server's own priority: when synthesis saturates the cores, the HTTP side
+        // (admission, 503s, cache hits, metrics) must still get CPU at once.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, workerNiceness)
         let synthesizer: EspeakSynthesizer
         do {
             synthesizer = try EspeakSynthesizer()
@@ -33,12 +39,24 @@ public enum SynthesisWorker {
         let clock = ContinuousClock()
         let start = clock.now
         var serverGone = false
+        var pending: [UInt8] = []
+        func flush() -> Bool {
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending.isEmpty || send(output, .audio, item.id, pending)
+        }
         do {
             let samples = try synthesizer.synthesize(text: p.text, voice: p.voice, prosody: p.prosody) { chunk in
-                let ok = send(output, .audio, item.id, UnsafeRawBufferPointer(chunk))
+                let ok: Bool
+                if item.stream {
+                    ok = send(output, .audio, item.id, UnsafeRawBufferPointer(chunk))
+                } else {
+                    pending.append(contentsOf: UnsafeRawBufferPointer(chunk))
+                    ok = pending.count < WorkerProtocol.coalescedFrameBytes || flush()
+                }
                 if !ok { serverGone = true }
                 return ok
             }
+            guard flush() else { return false }
             let elapsed = clock.now - start
             let done = WorkerProtocol.WorkDone(samples: samples, synthesisSeconds: elapsed.seconds)
             let json = (try? JSONCoding.encoder.encode(done)) ?? Data("{}".utf8)

@@ -70,7 +70,7 @@ final class WorkerProcess: Sendable {
             jobs.forEach { $0.fail(.workerCrashed) }
             return
         }
-        let batch = WorkerProtocol.WorkBatch(items: jobs.map { .init(id: $0.id, parameters: $0.parameters) })
+        let batch = WorkerProtocol.WorkBatch(items: jobs.map { .init(id: $0.id, parameters: $0.parameters, stream: $0.stream) })
         guard let frame = try? WorkerProtocol.encodeBatch(batch),
               PipeIO.write(toWorker.fileDescriptor, frame)
         else {
@@ -90,8 +90,8 @@ final class WorkerProcess: Sendable {
     }
 
     private func readLoop(onBatchDone: @Sendable (WorkerProcess) -> Void) {
-        let fd = fromWorker.fileDescriptor
-        while let frame = WorkerProtocol.readFrame(fd) {
+        var reader = PipeReader(fd: fromWorker.fileDescriptor)
+        while let frame = WorkerProtocol.readFrame(&reader) {
             switch frame.kind {
             case .ready:
                 state.withLock { $0.ready = true }

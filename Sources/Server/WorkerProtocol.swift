@@ -14,7 +14,13 @@ enum WorkerProtocol {
     struct WorkItem: Codable, Sendable {
         var id: UInt64
         var parameters: SynthesisParameters
+        /// Streaming jobs get each espeak-ng chunk as its own frame; the others get their audio
+        /// in a few large frames, which saves the server thousands of wake-ups per second.
+        var stream: Bool
     }
+
+    /// Audio of a non-streaming job is sent in frames of at most this size.
+    static let coalescedFrameBytes = 4 << 20
 
     /// What the worker reports when one job has finished.
     struct WorkDone: Codable, Sendable {
@@ -46,11 +52,11 @@ enum WorkerProtocol {
     }
 
     /// Reads one worker -> server frame; nil at end of file or on a corrupt stream.
-    static func readFrame(_ fd: Int32) -> Frame? {
-        guard let head = PipeIO.read(fd, count: headerSize), let kind = Kind(rawValue: head[0]) else { return nil }
+    static func readFrame(_ reader: inout PipeReader) -> Frame? {
+        guard let head = reader.read(count: headerSize), let kind = Kind(rawValue: head[0]) else { return nil }
         let id = head[1..<9].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let length = Int(head[9..<13].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        guard length <= maxPayload, let payload = PipeIO.read(fd, count: length) else { return nil }
+        guard length <= maxPayload, let payload = reader.read(count: length) else { return nil }
         return Frame(kind: kind, jobID: id, payload: payload)
     }
 

@@ -44,20 +44,20 @@ import Testing
     @Test func cacheEvictsLeastRecentlyUsedWithinBudget() {
         let cache = AudioCache(budgetBytes: 300)
         let a = SynthesisParameters(text: "a"), b = SynthesisParameters(text: "b"), c = SynthesisParameters(text: "c")
-        cache.store(a, pcm: [UInt8](repeating: 1, count: 100))
-        cache.store(b, pcm: [UInt8](repeating: 2, count: 100))
+        cache.store(a, bytes: [UInt8](repeating: 1, count: 100))
+        cache.store(b, bytes: [UInt8](repeating: 2, count: 100))
         #expect(cache.lookup(a) != nil)  // a is now more recent than b
-        cache.store(c, pcm: [UInt8](repeating: 3, count: 150))
+        cache.store(c, bytes: [UInt8](repeating: 3, count: 150))
         #expect(cache.lookup(b) == nil)
         #expect(cache.lookup(a) != nil && cache.lookup(c) != nil)
         #expect(cache.stats.bytes == 250 && cache.stats.evictions == 1)
         // Every parameter is part of the key.
         #expect(cache.lookup(SynthesisParameters(text: "a", speed: 1.1)) == nil)
         // Too large for the budget: not stored; budget 0: disabled.
-        cache.store(SynthesisParameters(text: "big"), pcm: [UInt8](repeating: 0, count: 301))
+        cache.store(SynthesisParameters(text: "big"), bytes: [UInt8](repeating: 0, count: 301))
         #expect(cache.lookup(SynthesisParameters(text: "big")) == nil)
         let off = AudioCache(budgetBytes: 0)
-        off.store(a, pcm: [1, 2])
+        off.store(a, bytes: [1, 2])
         #expect(off.lookup(a) == nil && off.stats.misses == 0)
     }
 

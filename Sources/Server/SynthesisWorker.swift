@@ -14,6 +14,11 @@ public enum SynthesisWorker {
     public static func run(input: Int32 = 0, output: Int32 = 1) -> Int32 {
         // A dead server must not kill us with SIGPIPE mid-write; we see EPIPE and exit instead.
         signal(SIGPIPE, SIG_IGN)
+        // Ctrl-C in a terminal (or a group-wide SIGTERM) reaches the workers too; they must keep
+        // running until the server has drained and closes their stdin, or the requests they hold
+        // would fail during a graceful shutdown.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
         // Below the server's own priority: when synthesis saturates the cores, the HTTP side
         // (admission, 503s, cache hits, metrics) must still get CPU at once.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, workerNiceness)

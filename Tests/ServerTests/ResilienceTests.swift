@@ -33,6 +33,8 @@ extension ServerIntegration {
             let inFlight = Task { try await server.post("/v1/tts", json: #"{"text": "\#(Texts.huge)"}"#) }
             try await server.waitForMetric("tts_inflight") { $0 == 1 }
             server.signal(SIGTERM)
+            // As Ctrl-C in a terminal does, the signal reaches the workers too: they keep going.
+            for pid in workers { kill(pid, SIGINT) }
             // New connections are refused while the in-flight request is still being synthesized.
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(5)

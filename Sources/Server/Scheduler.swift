@@ -9,6 +9,7 @@ actor Scheduler {
         var inFlight: Int
         var workers: Int
         var workerPIDs: [Int32]
+        var readyWorkers: Int
         var accepting: Bool
     }
 
@@ -37,11 +38,43 @@ actor Scheduler {
         self.accelerator = configuration.modelLatency.map { Accelerator(model: $0) }
     }
 
-    /// Starts every worker process.
-    func start() throws {
+    /// Starts every worker process and waits until each has initialised espeak-ng (at most
+    /// `timeout`), so the server only announces itself when it can synthesize at full width.
+    func start(timeout: Duration = .seconds(30)) async throws {
         for slot in 0..<configuration.workers {
             try spawn(slot: slot)
         }
+        let clock = self.clock
+        let deadline = clock.now + timeout
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForReadyWorkers() }
+            group.addTask {
+                // A start-up deadline, not synchronisation: a worker that never gets ready must not hang us.
+                try? await Task.sleep(until: deadline, clock: clock)
+            }
+            await group.next()
+            group.cancelAll()
+            await self.releaseReadyWaiters()
+        }
+        guard readyCount >= configuration.workers else { throw SchedulerError.workersNotReady(ready: readyCount, of: configuration.workers) }
+    }
+
+    private var readyCount: Int { workers.values.filter(\.isReady).count }
+    private var readyWaiters: [CheckedContinuation<Void, Never>] = []
+
+    private func waitForReadyWorkers() async {
+        if readyCount >= configuration.workers { return }
+        await withCheckedContinuation { readyWaiters.append($0) }
+    }
+
+    private func workerReady() {
+        if readyCount >= configuration.workers { releaseReadyWaiters() }
+    }
+
+    private func releaseReadyWaiters() {
+        let waiters = readyWaiters
+        readyWaiters.removeAll()
+        waiters.forEach { $0.resume() }
     }
 
     /// Admits a job or refuses it at once (`queueFull`, `shuttingDown`); never waits.
@@ -57,12 +90,19 @@ actor Scheduler {
         return job
     }
 
-    /// The client went away: a queued job is dropped before any synthesis.
+    /// The client went away: a queued job is dropped before any synthesis; a job a worker
+    /// holds is stopped there (espeak-ng aborts at its next chunk).
     func cancel(_ jobID: UInt64) {
-        guard let index = queue.firstIndex(where: { $0.id == jobID }) else { return }
-        let job = queue.remove(at: index)
-        metrics.countCancelled()
-        job.fail(.cancelled)
+        if let index = queue.firstIndex(where: { $0.id == jobID }) {
+            let job = queue.remove(at: index)
+            metrics.countCancelled()
+            job.fail(.cancelled)
+            return
+        }
+        for worker in workers.values where worker.cancel(jobID) {
+            metrics.countCancelled()
+            return
+        }
     }
 
     /// Stops admitting new jobs; queued and running ones go on.
@@ -91,6 +131,7 @@ actor Scheduler {
             inFlight: workers.values.reduce(0) { $0 + $1.inFlight },
             workers: workers.count,
             workerPIDs: workers.keys.sorted().compactMap { workers[$0]?.pid },
+            readyWorkers: readyCount,
             accepting: accepting)
     }
 
@@ -99,6 +140,9 @@ actor Scheduler {
     private func spawn(slot: Int) throws {
         let worker = try WorkerProcess(
             slot: slot, command: command,
+            onReady: { [weak self] _ in
+                Task { await self?.workerReady() }
+            },
             onBatchDone: { [weak self] worker in
                 Task { await self?.workerIdle(worker) }
             },
@@ -228,6 +272,18 @@ actor Scheduler {
                 job.continuation.yield(.started(queueWait: wait, batchSize: batch.count, modelSeconds: modelSeconds))
             }
             worker.send(batch)
+        }
+    }
+}
+
+/// Why the scheduler could not start.
+enum SchedulerError: Error, CustomStringConvertible {
+    case workersNotReady(ready: Int, of: Int)
+
+    var description: String {
+        switch self {
+        case .workersNotReady(let ready, let total):
+            return "only \(ready) of \(total) synthesis workers started within 30 s; see the worker errors above (is espeak-ng-data installed?)"
         }
     }
 }

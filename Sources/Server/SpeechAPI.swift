@@ -26,7 +26,7 @@ struct SpeechAPI: Sendable {
             let s = await self.scheduler.snapshot()
             let status = s.accepting ? "ok" : "draining"
             let pids = s.workerPIDs.map(String.init).joined(separator: ",")
-            let body = "{\"status\":\"\(status)\",\"workers\":\(s.workers),\"worker_pids\":[\(pids)],\"queue\":\(s.queueDepth),\"in_flight\":\(s.inFlight),\"voices\":\(self.voices.voiceCount)}"
+            let body = "{\"status\":\"\(status)\",\"workers\":\(s.workers),\"worker_pids\":[\(pids)],\"workers_ready\":\(s.readyWorkers),\"queue\":\(s.queueDepth),\"in_flight\":\(s.inFlight),\"voices\":\(self.voices.voiceCount)}"
             return Self.json(s.accepting ? 200 : 503, body)
         }
         router.get("/metrics") { _, _ in

@@ -30,16 +30,25 @@ public enum SynthesisWorker {
             return 3
         }
         guard send(output, .ready, 0, []) else { return 0 }
-        while let batch = WorkerProtocol.readBatch(input) {
+        let inbox = WorkerInbox()
+        let reader = Thread { inbox.fill(from: input) }
+        reader.start()
+        while let batch = inbox.next() {
             for item in batch.items {
-                guard synthesize(item, with: synthesizer, output: output) else { return 0 }
+                defer { inbox.finished(item.id) }
+                guard synthesize(item, with: synthesizer, inbox: inbox, output: output) else { return 0 }
             }
         }
         return 0
     }
 
     /// Synthesizes one item, streaming its audio; false when the server is gone.
-    private static func synthesize(_ item: WorkerProtocol.WorkItem, with synthesizer: EspeakSynthesizer, output: Int32) -> Bool {
+    private static func synthesize(
+        _ item: WorkerProtocol.WorkItem, with synthesizer: EspeakSynthesizer, inbox: WorkerInbox, output: Int32
+    ) -> Bool {
+        if inbox.isCancelled(item.id) {
+            return send(output, .failed, item.id, Array("\(SynthesisError.aborted)".utf8))
+        }
         let p = item.parameters
         let clock = ContinuousClock()
         let start = clock.now
@@ -51,6 +60,8 @@ public enum SynthesisWorker {
         }
         do {
             let samples = try synthesizer.synthesize(text: p.text, voice: p.voice, prosody: p.prosody) { chunk in
+                // The client went away: stop espeak-ng rather than synthesize for nobody.
+                if inbox.isCancelled(item.id) { return false }
                 let ok: Bool
                 if item.stream {
                     ok = send(output, .audio, item.id, UnsafeRawBufferPointer(chunk))

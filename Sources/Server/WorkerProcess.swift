@@ -13,6 +13,8 @@ final class WorkerProcess: Sendable {
     private let toWorker: FileHandle
     private let fromWorker: FileHandle
     private let state = Mutex(State())
+    /// Batches and cancels are written from different tasks; frames must not interleave.
+    private let writeLock = Mutex(())
 
     private struct State {
         var jobs: [UInt64: Job] = [:]
@@ -24,6 +26,7 @@ final class WorkerProcess: Sendable {
     /// `onExit(wasReady)` when the child has gone (after its jobs were failed).
     init(
         slot: Int, command: WorkerCommand,
+        onReady: @escaping @Sendable (WorkerProcess) -> Void,
         onBatchDone: @escaping @Sendable (WorkerProcess) -> Void,
         onExit: @escaping @Sendable (WorkerProcess, _ wasReady: Bool) -> Void
     ) throws {
@@ -45,7 +48,7 @@ final class WorkerProcess: Sendable {
         self.toWorker = input.fileHandleForWriting
         self.fromWorker = output.fileHandleForReading
         let thread = Thread { [self] in
-            self.readLoop(onBatchDone: onBatchDone)
+            self.readLoop(onReady: onReady, onBatchDone: onBatchDone)
             let wasReady = self.finishAfterExit()
             onExit(self, wasReady)
         }
@@ -71,12 +74,20 @@ final class WorkerProcess: Sendable {
             return
         }
         let batch = WorkerProtocol.WorkBatch(items: jobs.map { .init(id: $0.id, parameters: $0.parameters, stream: $0.stream) })
-        guard let frame = try? WorkerProtocol.encodeBatch(batch),
-              PipeIO.write(toWorker.fileDescriptor, frame)
-        else {
+        guard let frame = try? WorkerProtocol.encodeBatch(batch), write(frame) else {
             // The reader thread will see end of file and fail the registered jobs.
             return
         }
+    }
+
+    /// Asks the child to stop synthesizing `jobID` (its client went away); false if it does not hold it.
+    func cancel(_ jobID: UInt64) -> Bool {
+        guard state.withLock({ $0.jobs[jobID] != nil }) else { return false }
+        return write(WorkerProtocol.encodeCancel(jobID))
+    }
+
+    private func write(_ frame: [UInt8]) -> Bool {
+        writeLock.withLock { _ in PipeIO.write(toWorker.fileDescriptor, frame) }
     }
 
     /// Asks the child to finish: closing stdin ends its loop after the current batch.
@@ -89,12 +100,13 @@ final class WorkerProcess: Sendable {
         _ = Foundation.kill(pid, SIGKILL)
     }
 
-    private func readLoop(onBatchDone: @Sendable (WorkerProcess) -> Void) {
+    private func readLoop(onReady: @Sendable (WorkerProcess) -> Void, onBatchDone: @Sendable (WorkerProcess) -> Void) {
         var reader = PipeReader(fd: fromWorker.fileDescriptor)
         while let frame = WorkerProtocol.readFrame(&reader) {
             switch frame.kind {
             case .ready:
                 state.withLock { $0.ready = true }
+                onReady(self)
             case .audio:
                 let job = state.withLock { $0.jobs[frame.jobID] }
                 job?.continuation.yield(.audio(frame.payload))
@@ -109,7 +121,9 @@ final class WorkerProcess: Sendable {
                         job.continuation.yield(.finished(samples: done.samples, synthesisSeconds: done.synthesisSeconds))
                         job.continuation.finish()
                     } else {
-                        job.fail(.synthesisFailed(String(decoding: frame.payload, as: UTF8.self)))
+                        let message = String(decoding: frame.payload, as: UTF8.self)
+                        // An abort is the worker honouring our cancel: the client has gone.
+                        job.fail(message == "\(SynthesisError.aborted)" ? .cancelled : .synthesisFailed(message))
                     }
                 }
                 if idle { onBatchDone(self) }

@@ -1,6 +1,7 @@
 /// The framing between the server and its `ttsload server-worker` children over pipes.
 ///
-/// Server -> worker (stdin): `[u32 length][JSON WorkBatch]`, one frame per batch.
+/// Server -> worker (stdin): `[u8 kind][u32 length][payload]`: a batch (JSON `WorkBatch`) or a
+/// cancel (u64 job id: the client went away; the worker stops that job's synthesis).
 /// Worker -> server (stdout): `[u8 kind][u64 job id][u32 length][payload]`, where kind is
 /// ready (once, after espeak-ng initialised), audio (raw PCM as espeak-ng produced it),
 /// done (JSON `WorkDone`) or failed (UTF-8 message). Little-endian throughout.
@@ -60,19 +61,43 @@ enum WorkerProtocol {
         return Frame(kind: kind, jobID: id, payload: payload)
     }
 
-    /// Reads one server -> worker batch; nil at end of file (the server closed our stdin).
-    static func readBatch(_ fd: Int32) -> WorkBatch? {
-        guard let head = PipeIO.read(fd, count: 4) else { return nil }
-        let length = Int(head.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        guard length <= maxPayload, let payload = PipeIO.read(fd, count: length) else { return nil }
-        return try? JSONCoding.decoder.decode(WorkBatch.self, from: Data(payload))
+    /// A server -> worker message.
+    enum ServerMessage: Sendable {
+        case batch(WorkBatch)
+        case cancel(UInt64)
+    }
+
+    private static let batchKind: UInt8 = 1
+    private static let cancelKind: UInt8 = 2
+
+    /// Reads one server -> worker message; nil at end of file (the server closed our stdin) or
+    /// on a corrupt stream.
+    static func readServerMessage(_ reader: inout PipeReader) -> ServerMessage? {
+        guard let head = reader.read(count: 5) else { return nil }
+        let length = Int(head[1..<5].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        guard length <= maxPayload, let payload = reader.read(count: length) else { return nil }
+        switch head[0] {
+        case batchKind:
+            return (try? JSONCoding.decoder.decode(WorkBatch.self, from: Data(payload))).map { .batch($0) }
+        case cancelKind where payload.count == 8:
+            return .cancel(payload.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        default:
+            return nil
+        }
     }
 
     static func encodeBatch(_ batch: WorkBatch) throws -> [UInt8] {
-        let json = try JSONCoding.encoder.encode(batch)
-        var bytes: [UInt8] = []
-        withUnsafeBytes(of: UInt32(json.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: json)
+        serverFrame(batchKind, Array(try JSONCoding.encoder.encode(batch)))
+    }
+
+    static func encodeCancel(_ jobID: UInt64) -> [UInt8] {
+        serverFrame(cancelKind, withUnsafeBytes(of: jobID.littleEndian) { Array($0) })
+    }
+
+    private static func serverFrame(_ kind: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        var bytes = [kind]
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: payload)
         return bytes
     }
 }

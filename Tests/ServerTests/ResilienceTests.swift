@@ -46,7 +46,7 @@ extension ServerIntegration {
             #expect(refused, "the listener should close on SIGTERM")
             let response = try await inFlight.value
             let (status, complete, bytes) = (response.status, response.complete, response.body.count)
-            #expect(status == 200)
+            #expect(status == 200, "\(response.text.prefix(300))")
             #expect(complete, "\(bytes) bytes of \(response.headers["content-length"] ?? "?")")
             #expect((WAVFile(response.body)?.duration ?? 0) > 300)
             #expect(await server.waitForExit(timeout: .seconds(15)) == 0)

@@ -60,6 +60,26 @@ extension ServerIntegration {
             #expect(try await server.metric("tts_batch_size_count") == 1, "the abandoned job was never synthesized")
         }
 
+        @Test func clientThatDisconnectsStopsItsSynthesisInTheWorker() async throws {
+            let server = try await ServerProcess.start(["--workers", "1"] + ServerIntegration.Resilience.bigTextFlags)
+            defer { Task { await server.kill() } }
+            let body = Array(#"{"text": "\#(Texts.huge)"}"#.utf8)
+            let head = "POST /v1/tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+            let connection = try RawConnection(port: server.port)
+            connection.send(Array(head.utf8) + body)
+            try await server.waitForMetric("tts_inflight") { $0 == 1 }
+            connection.hangUp()
+            // The worker drops the job at its next chunk, so the worker is free long before the
+            // second of synthesis the text needs.
+            try await server.waitForMetric("tts_inflight", timeout: .seconds(5)) { $0 == 0 }
+            let next = try await server.post("/v1/tts", json: #"{"text": "next in line"}"#)
+            #expect(next.status == 200)
+            #expect(next.completed < 0.5, "the worker was still busy: \(next.completed)s")
+            let text = try await server.get("/metrics").text
+            #expect(text.contains(#"tts_rejected_total{reason="client_gone"} 1"#))
+            #expect(text.contains(#"tts_requests_total{route="/v1/tts",code="499"} 1"#))
+        }
+
         @Test func cacheHitsAreFasterAndCounted() async throws {
             let server = try await ServerProcess.start(["--workers", "1"])
             defer { Task { await server.kill() } }

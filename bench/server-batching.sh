@@ -5,7 +5,8 @@
 source "$(dirname "$0")/server-common.sh"
 DURATION=${DURATION:-30}
 MODEL=${MODEL:-base=300ms,per-item=40ms,per-char=2ms}
-need hey hey
+need wrk wrk
+need curl curl
 build
 
 body=$(json_body "$MEDIUM")
@@ -13,7 +14,7 @@ printf '\n== model latency %s, %s workers, 64 clients, medium text, %ss ==\n' "$
 declare -A RPS
 for batch in 1 8; do
     start_server --workers "$CORES" --cache-mb 0 --queue 256 --max-batch "$batch" --batch-wait-ms 20 --model-latency "$MODEL"
-    RPS[$batch]=$(hey_rps -z "${DURATION}s" -c 64 -t 0 -m POST -T application/json -D "$body" "$URL/v1/tts")
+    RPS[$batch]=$(wrk_rps "$body" "$URL/v1/tts" -t 1 -c 64 -d "${DURATION}s" --timeout 120s)
     sizes=$(curl -s "$URL/metrics" | awk '/^tts_batch_size_sum/ {s=$2} /^tts_batch_size_count/ {c=$2} END {if (c) printf "%.2f", s / c}')
     stop_server
     printf 'max-batch %s: %s requests/s (mean batch %s)\n' "$batch" "${RPS[$batch]}" "$sizes"

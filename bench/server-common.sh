@@ -73,6 +73,19 @@ hey_rps() {  # hey_rps HEY_ARGS... -> requests per second from hey's summary
     hey "$@" | sed -n 's/^ *Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p'
 }
 
+# wrk (C, one event loop) costs the shared cores far less per request than hey (Go), so the
+# saturation figures use it; non-2xx answers and socket errors are reported, not hidden.
+wrk_rps() {  # wrk_rps BODY_FILE URL WRK_ARGS... -> requests per second
+    local body=$1 url=$2; shift 2
+    cat > "$WORK/post.lua" <<'LUA'
+local f = io.open(os.getenv("BODY_FILE"), "rb"); local body = f:read("*a"); f:close()
+wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application/json"
+LUA
+    BODY_FILE=$body wrk -s "$WORK/post.lua" "$@" "$url" > "$WORK/wrk.out"
+    if grep -qE 'Non-2xx|Socket errors' "$WORK/wrk.out"; then grep -E 'Non-2xx|Socket errors' "$WORK/wrk.out" | sed 's/^/  wrk: /' >&2; fi
+    sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p' "$WORK/wrk.out"
+}
+
 # CSV analysis of `hey -o csv` output: latency percentiles per status code.
 csv_stats() {  # csv_stats FILE -> lines "code count p50_ms p99_ms max_ms"
     python3 - "$1" <<'PY'

@@ -2,12 +2,16 @@
 """Open-loop load for bench/server-capacity.sh: requests arrive as a Poisson process at a fixed
 rate whatever the server does (hey's rate limit is per closed-loop worker with synchronised
 tickers, which offers bursts, not a rate). One connection per request; every request has a
-timeout. Prints per-status counts and latency percentiles in ms, and the timeouts.
+timeout. Prints per-status counts and latency percentiles in ms, the timeouts, and the median
+server-side synthesis time of the 200s during the run (X-Synthesis-Ms).
 
     server-openloop.py URL BODY_FILE RATE_PER_S DURATION_S [TIMEOUT_S]
 """
 import asyncio, json, random, sys, time
 from urllib.parse import urlsplit
+
+
+service = []  # server-side synthesis ms of each 200 (X-Synthesis-Ms)
 
 
 async def one(host, port, path, body, timeout, results):
@@ -20,12 +24,18 @@ async def one(host, port, path, body, timeout, results):
             await writer.drain()
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
+            synth = None
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"x-synthesis-ms:"):
+                    synth = float(line.split(b":", 1)[1])
             while await reader.read(1 << 20):
                 pass
             writer.close()
-            return status
-        status = await asyncio.wait_for(exchange(), timeout)
+            return status, synth
+        status, synth = await asyncio.wait_for(exchange(), timeout)
         results.append((status, (time.perf_counter() - start) * 1000))
+        if synth is not None:
+            service.append(synth)
     except asyncio.TimeoutError:
         results.append(("timeout", (time.perf_counter() - start) * 1000))
     except Exception as e:  # connection refused/reset: counted, not fatal
@@ -52,6 +62,9 @@ async def main():
     for status, ms in results:
         by.setdefault(str(status), []).append(ms)
     out = {"offered": len(tasks), "rate": rate, "duration": duration}
+    if service:
+        service.sort()
+        out["service_p50_ms"] = round(service[len(service) // 2], 1)
     for status, v in sorted(by.items()):
         v.sort()
         pick = lambda q: round(v[min(len(v) - 1, int(q * len(v)))], 1)

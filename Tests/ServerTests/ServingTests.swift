@@ -115,6 +115,23 @@ extension ServerIntegration {
             #expect(try await server.metric("tts_batch_size_count") ?? 9 < 4)
         }
 
+        /// 64 KB per item per character of the longest text: ten-character texts cost 640 KB
+        /// each, so a 1 MB budget admits one per batch even with --max-batch 8.
+        @Test func modelMemoryBudgetCapsBatches() async throws {
+            let server = try await ServerProcess.start([
+                "--workers", "1", "--max-batch", "8", "--batch-wait-ms", "200", "--cache-mb", "0",
+                "--model-latency", "base=1ms", "--model-memory-mb", "1",
+            ])
+            defer { Task { await server.kill() } }
+            let tasks = (0..<4).map { i in Task { try await server.post("/v1/tts", json: #"{"text": "ten chars\#(i)"}"#) } }
+            for task in tasks {
+                let r = try await task.value
+                #expect(r.status == 200)
+                #expect(r.headers["x-batch-size"] == "1")
+            }
+            #expect(try await server.metric("tts_batch_size_count") == 4)
+        }
+
         @Test func modelLatencyIsAddedAndLabelled() async throws {
             let server = try await ServerProcess.start(["--model-latency", "base=200ms,per-item=10ms,per-char=1ms", "--cache-mb", "0"])
             defer { Task { await server.kill() } }

@@ -8,8 +8,8 @@ final class CurlMulti {
     private let multi: UnsafeMutableRawPointer
     private let epoll: Int32
     private let wakeFD: Int32
-    /// Sockets libcurl asked us to watch.
-    fileprivate var watched: Set<Int32> = []
+    /// Sockets libcurl asked us to watch, with the interest last given to epoll.
+    fileprivate var watched: [Int32: Int32] = [:]
     /// Monotonic µs when libcurl wants `socket_action(TIMEOUT)`; nil for no timer.
     fileprivate var timerDeadline: Int64?
     private var readyFDs = [Int32](repeating: 0, count: 256)
@@ -89,10 +89,11 @@ final class CurlMulti {
 
     fileprivate func watch(_ fd: Int32, what: Int32) {
         if what == CURL_POLL_REMOVE {
-            if watched.remove(fd) != nil { ccurl_epoll_forget(epoll, fd) }
+            if watched.removeValue(forKey: fd) != nil { ccurl_epoll_forget(epoll, fd) }
         } else {
-            let registered = watched.contains(fd)
-            if ccurl_epoll_watch(epoll, fd, what, registered ? 1 : 0) == 0 { watched.insert(fd) }
+            let current = watched[fd]
+            guard current != what else { return }  // no system call when nothing changes
+            if ccurl_epoll_watch(epoll, fd, what, current == nil ? 0 : 1) == 0 { watched[fd] = what }
         }
     }
 }

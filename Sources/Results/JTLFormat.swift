@@ -28,14 +28,62 @@ public enum JTLFormat {
 
     /// One JTL row (without newline) for `sample`, with `variables` appended as trailing fields.
     public static func row(_ s: Sample, variables: [String] = []) -> String {
-        let code = s.status > 0 ? String(s.status) : (s.errorClass ?? .other).nonHTTPCode
-        var fields: [String] = [
-            String(s.start / 1_000), String(ms(s.elapsed)), quote(s.label), quote(code), quote(s.responseMessage),
-            quote(s.threadName), s.contentType.hasPrefix("text") || s.contentType.contains("json") || s.bodyBytes == 0 ? "text" : "bin",
-            s.success ? "true" : "false", quote(s.failureMessage), String(s.bytesReceived), String(s.bytesSent),
-            String(s.groupThreads), String(s.allThreads), quote(s.url), String(ms(s.latency)), "0", String(ms(s.connect)),
-        ]
-        fields.append(contentsOf: variables.map(quote))
-        return fields.joined(separator: ",")
+        var bytes: [UInt8] = []
+        append(s, variables: variables, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends one row (without newline) to `out`: the writer's path, with no intermediate strings
+    /// for numbers and no field array (it runs once per sample).
+    public static func append(_ s: Sample, variables: [String] = [], to out: inout [UInt8]) {
+        let comma = UInt8(ascii: ",")
+        func number(_ n: Int64) { out.append(contentsOf: String(n).utf8) }
+        func text(_ t: String) { appendQuoted(t, to: &out) }
+        number(s.start / 1_000); out.append(comma)
+        number(ms(s.elapsed)); out.append(comma)
+        text(s.label); out.append(comma)
+        if s.status > 0 { number(Int64(s.status)) } else { text((s.errorClass ?? .other).nonHTTPCode) }
+        out.append(comma)
+        text(s.responseMessage); out.append(comma)
+        if s.agent.isEmpty {
+            text("\(s.groupName) \(s.groupIndex + 1)-\(s.userNumber)")
+        } else {
+            text(s.threadName)
+        }
+        out.append(comma)
+        let isText = s.contentType.hasPrefix("text") || s.contentType.contains("json") || s.bodyBytes == 0
+        out.append(contentsOf: (isText ? "text," : "bin,").utf8)
+        out.append(contentsOf: (s.success ? "true," : "false,").utf8)
+        text(s.failureMessage); out.append(comma)
+        number(s.bytesReceived); out.append(comma)
+        number(s.bytesSent); out.append(comma)
+        number(Int64(s.groupThreads)); out.append(comma)
+        number(Int64(s.allThreads)); out.append(comma)
+        text(s.url); out.append(comma)
+        number(ms(s.latency)); out.append(contentsOf: ",0,".utf8)
+        number(ms(s.connect))
+        for value in variables {
+            out.append(comma)
+            text(value)
+        }
+    }
+
+    /// `quote(field)` written straight into a byte buffer.
+    static func appendQuoted(_ field: String, to out: inout [UInt8]) {
+        var needs = false
+        for byte in field.utf8 where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
+            needs = true
+            break
+        }
+        guard needs else {
+            out.append(contentsOf: field.utf8)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for byte in field.utf8 {
+            if byte == UInt8(ascii: "\"") { out.append(byte) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }

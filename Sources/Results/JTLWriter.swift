@@ -24,7 +24,7 @@ public final class JTLWriter {
 
     /// Buffers one row; `values` must match `variables` in count.
     public func append(_ sample: Sample, values: [String] = []) {
-        buffer.append(contentsOf: JTLFormat.row(sample, variables: values).utf8)
+        JTLFormat.append(sample, variables: values, to: &buffer)
         buffer.append(10)
         rows += 1
         if buffer.count >= 1 << 16 { flush() }

@@ -8,7 +8,7 @@ import Results
 /// The share is fixed by user number: thread k of T owns users k+1, k+1+T, ... so user numbers
 /// are unique across threads and the sum of the threads' users is always the plan's count.
 /// Everything here runs on this thread alone; shared state goes through `EngineShared`.
-/// `@unchecked Sendable`: handed to its own thread once; from elsewhere only `multi.wakeup()` is
+/// `@unchecked Sendable`: handed to its own thread once; from elsewhere only `multis.wakeup()` is
 /// called, which libcurl documents as thread-safe.
 final class EngineLoop: @unchecked Sendable {
     let index: Int
@@ -19,7 +19,7 @@ final class EngineLoop: @unchecked Sendable {
     let wall0: Int64
     let mono0: Int64
     let gracefulStop: Int64
-    let multi = CurlMulti()
+    let multis = CurlMultiSet()
 
     /// Closed model: this thread's users per group, in number order. Open model: its slot pool.
     private var users: [[VirtualUser]]
@@ -65,14 +65,13 @@ final class EngineLoop: @unchecked Sendable {
                 }
             }
             fireTimers(now: now)
-            multi.perform()
-            harvest()
             if finishedGroups.count == groups.count && inFlight == 0 { break }
             if let at = stop.at, stop.hard || now - at > gracefulStop {
                 abortInFlight()
                 break
             }
-            multi.poll(milliseconds: pollTimeout(now: now))
+            multis.wait(milliseconds: pollTimeout(now: now))
+            harvest()
         }
     }
 
@@ -103,7 +102,8 @@ final class EngineLoop: @unchecked Sendable {
     private func userSlot(group g: Int, position: Int) -> VirtualUser {
         if position < users[g].count { return users[g][position] }
         let easy = CurlEasy()!
-        let user = VirtualUser(group: g, number: position * threads + index + 1, easy: easy)
+        let user = VirtualUser(group: g, number: position * threads + index + 1, easy: easy,
+                               multi: multis.multi(forUser: users.reduce(0) { $0 + $1.count }))
         easy.owner = user
         users[g].append(user)
         return user
@@ -210,7 +210,7 @@ final class EngineLoop: @unchecked Sendable {
         user.state = .inFlight
         user.sentAt = monotonicMicros()
         inFlight += 1
-        multi.add(user.easy)
+        user.multi.add(user.easy)
     }
 
     private func completeRetire(_ user: VirtualUser) {
@@ -220,10 +220,10 @@ final class EngineLoop: @unchecked Sendable {
     }
 
     private func harvest() {
-        for (easy, code) in multi.completed() {
-            multi.remove(easy)
+        for (easy, code) in multis.completed() {
             inFlight -= 1
             guard let user = easy.owner as? VirtualUser else { continue }
+            user.multi.remove(easy)
             let now = monotonicMicros()
             sink.record(sample(for: user, easy: easy, code: code, now: now))
             let group = groups[user.group]
@@ -270,7 +270,7 @@ final class EngineLoop: @unchecked Sendable {
     private func abortInFlight() {
         for g in users.indices {
             for user in users[g] where user.state == .inFlight {
-                multi.remove(user.easy)
+                user.multi.remove(user.easy)
                 inFlight -= 1
                 shared.count { $0.interrupted += 1 }
                 if !groups[g].isOpen { completeRetire(user) } else { user.state = .idle }

@@ -90,7 +90,7 @@ public final class LoadEngine: @unchecked Sendable {
         lock.lock()
         let current = loops
         lock.unlock()
-        for loop in current { loop.multi.wakeup() }
+        for loop in current { loop.multis.wakeup() }
     }
 
     /// Wall-clock µs since the epoch at the load's start (schedule time 0); 0 until `run` starts.

@@ -6,6 +6,8 @@ final class VirtualUser {
     /// 1-based number inside its group, unique across engine threads.
     let number: Int
     let easy: CurlEasy
+    /// The multi handle (shard) this user's transfers run on.
+    let multi: CurlMulti
     var state = State.idle
     /// Leave once the request in flight ends.
     var retiring = false
@@ -19,9 +21,10 @@ final class VirtualUser {
     /// Heap slot bookkeeping: when the user is due to send its next request.
     var dueAt: Int64 = 0
 
-    init(group: Int, number: Int, easy: CurlEasy) {
+    init(group: Int, number: Int, easy: CurlEasy, multi: CurlMulti) {
         self.group = group
         self.number = number
         self.easy = easy
+        self.multi = multi
     }
 }

@@ -3,7 +3,7 @@ import Testing
 import Plan
 
 /// TTFA, gaps, chunks and the real-time player, with synthetic arrival times (exact, in µs).
-@Suite struct TimingTests {
+@Suite struct PlaybackTimingTests {
     let ms: Int64 = 1_000
 
     /// Header at 50 ms, PCM (100 ms of audio each) at 120, 200, 300, then a 300 ms gap, 600 and 620 ms.

@@ -20,6 +20,11 @@ func run(_ tool: String, _ args: [String]) throws -> String {
 
 enum ToolError: Error { case failed(String) }
 
+struct CorpusError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
 /// `soxi -D`: duration in seconds as Debian's sox reads it.
 func soxiSeconds(_ path: String) throws -> Double {
     let text = try run("soxi", ["-D", path]).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -48,14 +53,23 @@ final class Corpus: Sendable {
     let speechOpus: String
     let stereoOpus: String
 
-    static let shared: Corpus = {
-        do { return try Corpus() } catch { fatalError("making the audio corpus failed: \(error) (run ./setup)") }
+    /// Made once; a missing tool fails the tests that need the corpus (not the whole test process).
+    private static let made: Result<Corpus, CorpusError> = {
+        do { return .success(try Corpus()) } catch { return .failure(CorpusError(message: "making the audio corpus failed: \(error) (run ./setup)")) }
     }()
 
+    static var shared: Corpus {
+        get throws { try made.get() }
+    }
+
+    private static var folder: String { NSTemporaryDirectory() + "ttstests-\(getpid())" }
+
     private init() throws {
-        let d = NSTemporaryDirectory() + "ttstests-\(getpid())"
+        let d = Corpus.folder
         dir = d
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        // Removed when the test process exits (a C callback: it can only recompute the path).
+        atexit { try? FileManager.default.removeItem(atPath: Corpus.folder) }
         func p(_ name: String) -> String { d + "/" + name }
         speechWAV = p("speech.wav")
         try run("espeak-ng", ["-w", speechWAV, "The quick brown fox jumps over the lazy dog. Testing the audio analyser."])

@@ -27,7 +27,7 @@ struct ArrivalTimeline {
             chunks = 1
         } else {
             // Clock steps backwards cannot make a negative gap.
-            let gap = at > lastAt ? at - lastAt : 0
+            let gap = at > lastAt ? at &- lastAt : 0
             if gap > maxGap { maxGap = gap }
             if gap > mergeMicros { chunks += 1 }
         }
@@ -51,7 +51,7 @@ struct ArrivalTimeline {
             return
         }
         if at > deadline {
-            underrun &+= at - deadline
+            underrun &+= at &- deadline
             stalls += 1
             deadline = at &+ added
         } else {

@@ -170,8 +170,9 @@ public final class AudioStreamAnalyzer {
         m.maxGapMicros = timeline.maxGap
         m.underrunMicros = timeline.underrun
         m.stalls = timeline.stalls
-        m.ttfaMicros = timeline.firstAudioAt.map { $0 - requestStart }
-        m.elapsedMicros = end - requestStart
+        // Wrapping subtraction: absurd timestamps give absurd figures, never a trap in the engine.
+        m.ttfaMicros = timeline.firstAudioAt.map { $0 &- requestStart }
+        m.elapsedMicros = end &- requestStart
         m.bodyBytes = bodyBytes
         m.audioBytes = content.bytes
         if let seconds = parsed.seconds, seconds > 0 {

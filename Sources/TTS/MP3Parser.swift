@@ -47,7 +47,7 @@ struct MP3Parser {
 
     var playableMicros: Int64 {
         guard let stream else { return 0 }
-        return samples * 1_000_000 / Int64(stream.sampleRate)
+        return SampleTime.micros(samples: samples, rate: stream.sampleRate)
     }
 
     mutating func consume(_ p: UnsafeRawBufferPointer, at: Int64, content: inout ContentMeter) {

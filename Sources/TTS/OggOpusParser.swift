@@ -61,7 +61,7 @@ struct OggOpusParser {
         return min(max(0, g - preSkip), 1 << 50)
     }
 
-    var playableMicros: Int64 { samples * 1_000 / 48 }
+    var playableMicros: Int64 { SampleTime.micros(samples: samples, rate: 48_000) }
 
     private mutating func fail(_ why: String) {
         if warning == nil { warning = why }

@@ -28,7 +28,7 @@ struct PCMLayout: Equatable {
     func frames(_ bytes: Int) -> Int { bytes / blockAlign }
 
     /// Microseconds of audio in `bytes` of payload (whole frames only).
-    func micros(_ bytes: Int) -> Int64 { Int64(frames(bytes)) * 1_000_000 / Int64(sampleRate) }
+    func micros(_ bytes: Int) -> Int64 { SampleTime.micros(samples: Int64(frames(bytes)), rate: sampleRate) }
 
     func seconds(_ bytes: Int) -> Double { Double(frames(bytes)) / Double(sampleRate) }
 }

@@ -60,3 +60,19 @@ extension AudioAnalysisTests {
         }
     }
 }
+
+extension AudioAnalysisTests.FuzzTests {
+    @Test func extremeNumbersDoNotTrap() {
+        #expect(SampleTime.micros(samples: Int64.max, rate: 8_000) > 0)
+        #expect(SampleTime.micros(samples: 48_000, rate: 48_000) == 1_000_000)
+        #expect(SampleTime.micros(samples: 1, rate: 3) == 333_333)
+        let a = AudioStreamAnalyzer(expectation: .sniff, measureContent: true)
+        let body = SyntheticAudio.wavHeader(rate: 8_000) + SyntheticAudio.pcm(millis: 10, rate: 8_000)
+        body.withUnsafeBytes {
+            a.feed(UnsafeRawBufferPointer(rebasing: $0[0..<40]), at: Int64.max)
+            a.feed(UnsafeRawBufferPointer(rebasing: $0[40...]), at: Int64.min)
+        }
+        let m = a.finish(requestStart: Int64.min, end: Int64.max)
+        #expect(m.audioSeconds == 0.01)
+    }
+}

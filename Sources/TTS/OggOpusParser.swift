@@ -3,7 +3,9 @@
 /// Duration is the last granule position of the first logical stream minus the OpusHead pre-skip,
 /// at 48 kHz (Opus granules always count 48 kHz samples). Audio is playable a page at a time,
 /// since a page's packets can only be trusted once the page is complete. Packets 0 and 1 are the
-/// OpusHead and OpusTags headers; audio data starts with packet 2.
+/// OpusHead and OpusTags headers; audio data starts with packet 2. Chained streams (a server
+/// sending one Ogg Opus stream per sentence back to back: a new stream's first page after the
+/// previous one's last) add up; other multiplexed streams are ignored.
 struct OggOpusParser {
     private enum State: Equatable {
         case capture
@@ -24,6 +26,9 @@ struct OggOpusParser {
     private var packetIndex = 0
     private var junk = 0
     private var lastGranule: Int64?
+    private var ended = false
+    /// Samples of earlier links of a chained stream.
+    private var earlierSamples: Int64 = 0
     private(set) var firstAudioAt: Int64?
     private var warning: String?
 
@@ -46,6 +51,8 @@ struct OggOpusParser {
         packetIndex = 0
         junk = 0
         lastGranule = nil
+        ended = false
+        earlierSamples = 0
         firstAudioAt = nil
         warning = nil
         pageIsOurs = false
@@ -61,7 +68,7 @@ struct OggOpusParser {
         return min(max(0, g - preSkip), 1 << 50)
     }
 
-    var playableMicros: Int64 { SampleTime.micros(samples: samples, rate: 48_000) }
+    var playableMicros: Int64 { SampleTime.micros(samples: earlierSamples &+ samples, rate: 48_000) }
 
     private mutating func fail(_ why: String) {
         if warning == nil { warning = why }
@@ -88,7 +95,19 @@ struct OggOpusParser {
             case .segmentTable(let count):
                 guard page.fill(to: 27 + count, from: p, &i, at: at) else { return }
                 let pageSerial = page.u32le(14)
-                if serial == nil { serial = pageSerial }
+                if serial == nil {
+                    serial = pageSerial
+                } else if pageSerial != serial && ended && page[5] & 0x02 != 0 {
+                    // Chained: the previous link ended and this page begins the next one.
+                    earlierSamples = min(earlierSamples + samples, 1 << 52)
+                    serial = pageSerial
+                    head.clear()
+                    isOpus = false
+                    preSkip = 0
+                    packetIndex = 0
+                    lastGranule = nil
+                    ended = false
+                }
                 pageIsOurs = pageSerial == serial
                 segmentCount = count
                 segmentIndex = 0
@@ -124,6 +143,7 @@ struct OggOpusParser {
             // Granule -1 means no packet ends on this page.
             let g = Int64(bitPattern: page.u64le(6))
             if g >= 0 && packetIndex >= 2 { lastGranule = g }
+            if page[5] & 0x04 != 0 { ended = true }
         }
         page.clear()
         state = .capture
@@ -157,7 +177,7 @@ struct OggOpusParser {
             return ParsedAudio(warning: warning ?? (serial == nil ? "no Ogg page found" : "Ogg stream ended before OpusHead"))
         }
         var r = ParsedAudio(sampleRate: 48_000, channels: channels, warning: warning)
-        r.seconds = Double(samples) / 48_000
+        r.seconds = Double(earlierSamples + samples) / 48_000
         // A page cut short means packets (and granules) that were promised never came.
         r.truncated = state != .capture || !page.isEmpty
         return r

@@ -3,6 +3,8 @@
 /// Handles streaming headers whose data size is unknown (0, 0xFFFFFFFF, or espeak-ng's and
 /// libsndfile's 0x7FFFF000 placeholder): the data then runs to the end of the body. Chunks before
 /// `data` (LIST, fact, ...) are skipped by size, so an odd-sized chunk's pad byte is honoured.
+/// WAV files sent back to back (a server streaming one WAV per sentence) are read as one stream:
+/// a `RIFF` where a chunk should start begins the next file, and the durations add up.
 struct WAVParser {
     private enum State: Equatable {
         case riff
@@ -27,6 +29,10 @@ struct WAVParser {
     private var sawFmt = false
     private var sawData = false
     private var dataBytes = 0
+    /// Audio of earlier files (or of an earlier fmt) in a back-to-back stream.
+    private var earlierMicros: Int64 = 0
+    private var earlierSeconds = 0.0
+    private var earlierCut = false
     private(set) var firstAudioAt: Int64?
     private var warning: String?
 
@@ -42,12 +48,15 @@ struct WAVParser {
         sawFmt = false
         sawData = false
         dataBytes = 0
+        earlierMicros = 0
+        earlierSeconds = 0
+        earlierCut = false
         firstAudioAt = nil
         warning = nil
     }
 
     /// Audio that has fully arrived, in µs.
-    var playableMicros: Int64 { layout.map { $0.micros(dataBytes) } ?? 0 }
+    var playableMicros: Int64 { earlierMicros + (layout.map { $0.micros(dataBytes) } ?? 0) }
 
     private mutating func fail(_ why: String) {
         if warning == nil { warning = why }
@@ -68,12 +77,18 @@ struct WAVParser {
                     return
                 }
                 isRF64 = header.matches("RF64", at: 0)
+                ds64DataSize = nil
                 header.clear()
                 state = .chunkHeader
             case .chunkHeader:
                 guard header.fill(to: 8, from: p, &i, at: at) else { return }
                 let size32 = header.u32le(4)
                 let size = UInt64(size32)
+                if header.matches("RIFF", at: 0) || header.matches("RF64", at: 0) {
+                    // The next file of a back-to-back stream: keep the 8 bytes, read "WAVE".
+                    state = .riff
+                    continue
+                }
                 if header.matches("fmt ", at: 0) {
                     state = .fmt(size: size)
                 } else if header.matches("ds64", at: 0) {
@@ -144,6 +159,14 @@ struct WAVParser {
 
     private mutating func parseFmt(_ h: HeaderBytes, size: Int) {
         sawFmt = true
+        // A new fmt after audio (the next file of a back-to-back stream): bank what the old layout gave.
+        if let layout, dataBytes > 0 {
+            earlierMicros += layout.micros(dataBytes)
+            earlierSeconds += layout.seconds(dataBytes)
+            earlierCut = earlierCut || dataBytes % layout.blockAlign != 0
+            dataBytes = 0
+        }
+        layout = nil
         guard size >= 16 else {
             warning = warning ?? "WAV fmt chunk too short (\(size) bytes)"
             return
@@ -183,9 +206,9 @@ struct WAVParser {
             r.warning = warning ?? "WAV ended before its data chunk"
             return r
         }
-        r.seconds = layout.seconds(dataBytes)
+        r.seconds = earlierSeconds + layout.seconds(dataBytes)
         if case .data(let remaining, _) = state, let remaining, remaining > 0 { r.truncated = true }
-        if dataBytes % layout.blockAlign != 0 { r.truncated = true }
+        if dataBytes % layout.blockAlign != 0 || earlierCut { r.truncated = true }
         return r
     }
 }

@@ -89,3 +89,24 @@ extension AudioAnalysisTests {
         }
     }
 }
+
+extension AudioAnalysisTests.FormatTests {
+    /// Servers that stream one file per sentence: WAVs and Ogg Opus streams back to back.
+    @Test func backToBackFilesAddUp() throws {
+        let c = try Corpus.shared
+        let one = try c.bytes(c.speechWAV), two = try c.bytes(c.speech2WAV)
+        let wavs = analyse(one + two)
+        let expected = try soxiSeconds(c.speechWAV) + soxiSeconds(c.speech2WAV)
+        #expect(abs((wavs.audioSeconds ?? 0) - expected) < 1e-6)
+        #expect(!wavs.truncated && wavs.warning == nil)
+        // Different formats in a row (the second at 44.1 kHz stereo).
+        let mixed = analyse(two + (try c.bytes(c.stereoWAV)))
+        #expect(abs((mixed.audioSeconds ?? 0) - (try soxiSeconds(c.speech2WAV) + soxiSeconds(c.stereoWAV))) < 1e-6)
+
+        let speech2Opus = c.dir + "/speech2.opus"
+        try run("opusenc", ["--quiet", c.speech2WAV, speech2Opus])
+        let chained = analyse(try c.bytes(c.speechOpus) + c.bytes(speech2Opus))
+        #expect(chained.format == .opus && !chained.truncated)
+        #expect(abs((chained.audioSeconds ?? 0) - expected) < 0.001, "\(chained.audioSeconds ?? -1) vs \(expected)")
+    }
+}

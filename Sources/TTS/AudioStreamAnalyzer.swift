@@ -50,7 +50,6 @@ public final class AudioStreamAnalyzer {
         pcm.reset(layout: forcedLayout)
         // Raw PCM has no magic to sniff, and its first bytes are already audio.
         stage = expectation.isForcedPCM ? .pcm : .sniffing
-        if stage == .pcm && forcedLayout == nil { pcm.reset(layout: nil) }
     }
 
     /// Body bytes that arrived at `at` (µs on the same monotonic clock as `finish`'s arguments).

@@ -144,8 +144,9 @@ struct WAVParser {
             if let fallback {
                 layout = fallback
                 if !sawFmt { warning = warning ?? "WAV has no fmt chunk before data; used target.audio" }
-            } else if warning == nil {
-                warning = sawFmt ? warning : "WAV has no fmt chunk before data"
+            } else if !sawFmt {
+                // (With a fmt chunk, parseFmt already said why it gave no layout.)
+                warning = warning ?? "WAV has no fmt chunk before data"
             }
         }
         if isRF64 && size32 == 0xFFFF_FFFF, let big = ds64DataSize, big > 0 {

@@ -73,5 +73,6 @@ let package = Package(
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan"]),
     ]
 )

@@ -58,7 +58,7 @@ import Testing
         #expect(table.rows.count >= before - 200, "JTL rows \(table.rows.count), served before the kill \(before)")
         #expect(table.rows.count <= before + 8)
         #expect(table.warnings.count <= 1)
-        #expect(table.rows.allSatisfy { $0.count == 17 })
+        #expect(table.rows.allSatisfy { $0.count == 23 })
     }
 }
 

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import TTS
 
 /// What a response delivered, filled by libcurl's callbacks while the transfer runs.
 ///
@@ -18,6 +19,8 @@ final class ResponseCapture {
     /// When set, body bytes are kept here (for checks and audio parsing that need them).
     var keepBody = false
     var body: [UInt8] = []
+    /// Reads the audio as it streams (time to first audio, gaps, duration); nil when not wanted.
+    var analyzer: AudioStreamAnalyzer?
 
     func reset(keepBody: Bool) {
         reasonPhrase = ""
@@ -205,6 +208,9 @@ private func curlWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ coun
     capture.lastChunkAt = now
     capture.chunks += 1
     capture.bodyBytes += Int64(length)
+    if let analyzer = capture.analyzer, let data {
+        analyzer.feed(UnsafeRawBufferPointer(start: data, count: length), at: now)
+    }
     if capture.keepBody, let data {
         data.withMemoryRebound(to: UInt8.self, capacity: length) { capture.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
     }

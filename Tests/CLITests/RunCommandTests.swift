@@ -59,6 +59,24 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out + "/server.log"))
     }
 
+    @Test func embeddedStreamingGivesAudioBeforeTheEnd() throws {
+        let out = folder()
+        let result = try runTTSLoad(["run", "plans/openai.yaml", "--out", out, "--quiet",
+                                     "--set", "thread_groups[0].load={users: 2, duration: 3s}"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = try JTLReader.read(path: out + "/results.jtl")
+        let long = table.rows.filter { $0[2] == "openai-long" }
+        try #require(long.count >= 5)
+        // Long texts stream: the first audio arrives well before the last byte (median over samples).
+        let ratios = long.compactMap { row -> Double? in
+            guard let ttfa = Double(row[18]), let elapsed = Double(row[1]), elapsed > 0 else { return nil }
+            return ttfa / elapsed
+        }.sorted()
+        #expect(ratios.count == long.count)
+        #expect(ratios[ratios.count / 2] < 0.5, "ttfa/elapsed ratios \(ratios)")
+        #expect(table.rows.allSatisfy { $0[7] == "true" }, "non_silent, distinct and max_ttfa all hold")
+    }
+
     @Test func jtlPlainWritesOnlyJMeterColumns() throws {
         let out = folder()
         let result = try runTTSLoad(["run", "plans/smoke.yaml", "--out", out, "--jtl-plain", "--quiet",

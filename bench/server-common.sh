@@ -60,11 +60,12 @@ stop_server() {
 }
 
 raw_capacity() {  # raw_capacity TEXT SECONDS -> syntheses per second, one espeak-ng process per core
-    local text=$1 seconds=$2 i
+    local text=$1 seconds=$2 i pids=()
     for i in $(seq "$CORES"); do
         "$BIN" server-worker --raw-bench-seconds "$seconds" --raw-bench-text "$text" > "$WORK/raw-$i.out" &
+        pids+=($!)
     done
-    wait
+    wait "${pids[@]}"
     cat "$WORK"/raw-*.out | sed -n 's/.*per_second=\([0-9.]*\).*/\1/p' | awk '{s+=$1} END {printf "%.2f", s}'
     rm -f "$WORK"/raw-*.out
 }

@@ -8,8 +8,9 @@ build
 
 start_server --workers 1 --queue 1 --model-latency base=200ms --cache-mb 1
 body=$(json_body "$SHORT")
-for i in 1 2 3 4; do curl -s -o /dev/null -X POST --data-binary @"$body" "$URL/v1/tts" & done
-wait
+pids=()
+for _ in 1 2 3 4; do curl -s -o /dev/null -X POST --data-binary @"$body" "$URL/v1/tts" & pids+=($!); done
+wait "${pids[@]}"
 curl -s -o /dev/null -X POST -d '{"text": ""}' "$URL/v1/tts"
 curl -s -o /dev/null -X POST -d '{"model": "tts-1", "input": "hi", "voice": "alloy", "response_format": "mp3"}' "$URL/v1/audio/speech"
 curl -s "$URL/metrics" > "$WORK/metrics.txt"

@@ -69,9 +69,10 @@ let package = Package(
         .executableTarget(name: "ttsload", dependencies: ["TTSLoadCLI"]),
 
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
-        .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan"]),
     ]
 )

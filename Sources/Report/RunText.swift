@@ -29,6 +29,10 @@ public enum RunText {
             let l = interval.latency
             line += "  p50 \(duration(l.percentile(50)))  p95 \(duration(l.percentile(95)))  p99 \(duration(l.percentile(99)))"
         }
+        if interval.audioSamples > 0, seconds > 0 {
+            line += String(format: "  audio %.1fs/s", interval.audioSeconds / seconds)
+            if interval.ttfa.count > 0 { line += "  ttfa p95 \(duration(interval.ttfa.percentile(95)))" }
+        }
         line += "  errors \(interval.errors)" + (errorsTotal > 0 ? " (\(errorsTotal) in all)" : "")
         return line
     }
@@ -38,12 +42,18 @@ public enum RunText {
         var rows: [[String]] = []
         for s in statistics.steps {
             let l = s.stats.latency
-            rows.append([groupNames[s.group] ?? "\(s.group)", "\(s.step.index)", level(s.step.level), String(s.stats.count),
+            let a = s.stats
+            let hold = s.step.end - s.step.holdStart
+            rows.append([groupNames[s.group] ?? "\(s.group)", "\(s.step.index)", level(s.step.level), String(a.count),
                          String(format: "%.1f", s.throughput), duration(l.percentile(50)), duration(l.percentile(95)),
-                         duration(l.percentile(99)), duration(l.max), percent(s.stats.errorRate)])
+                         duration(l.percentile(99)), duration(l.max), percent(a.errorRate),
+                         a.ttfa.count > 0 ? duration(a.ttfa.percentile(95)) : "-",
+                         a.rtf(95).map { String(format: "%.3f", $0) } ?? "-",
+                         a.audioSamples > 0 ? percent(a.underrunRate) : "-",
+                         a.audioSamples > 0 && hold > 0 ? String(format: "%.1f", a.audioSeconds / hold) : "-"])
         }
-        return ScheduleText.table(header: ["group", "step", "level", "samples", "req/s", "p50", "p95", "p99", "max", "errors"],
-                                  rows: rows)
+        return ScheduleText.table(header: ["group", "step", "level", "samples", "req/s", "p50", "p95", "p99", "max", "errors",
+                                           "ttfa p95", "rtf p95", "underrun", "audio s/s"], rows: rows)
     }
 
     /// Totals per label.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// JMeter's CSV result format (JTL): the default 5.x header, its column order and quoting.
 public enum JTLFormat {
     /// The 17 default columns, in the order JMeter 5.x writes (and its reader requires) them.
@@ -5,6 +7,20 @@ public enum JTLFormat {
         "timeStamp", "elapsed", "label", "responseCode", "responseMessage", "threadName", "dataType", "success",
         "failureMessage", "bytes", "sentBytes", "grpThreads", "allThreads", "URL", "Latency", "IdleTime", "Connect",
     ]
+
+    /// The TTS figures written as trailing sample-variable columns (dropped by `--jtl-plain`).
+    public static let audioVariables = ["audio_seconds", "ttfa_ms", "max_gap_ms", "underrun_ms", "rtf", "chars"]
+
+    /// The `sample_variables` property JMeter needs to read those columns back.
+    public static var sampleVariablesProperty: String { "sample_variables=" + audioVariables.joined(separator: ",") }
+
+    /// A sample's values for `audioVariables` (empty fields where there is nothing to say).
+    public static func audioValues(_ s: Sample) -> [String] {
+        guard let a = s.audio else { return ["", "", "", "", "", ""] }
+        func ms(_ micros: Int64?) -> String { micros.map { String(format: "%.1f", Double($0) / 1_000) } ?? "" }
+        return [a.audioSeconds.map { String(format: "%.3f", $0) } ?? "", ms(a.ttfa), ms(a.maxGap), ms(a.underrun),
+                a.rtf.map { String(format: "%.4f", $0) } ?? "", a.characters.map(String.init) ?? ""]
+    }
 
     /// The header line: default columns, then sample variables as quoted names (how JMeter writes them).
     public static func header(variables: [String] = []) -> String {

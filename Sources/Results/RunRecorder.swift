@@ -13,8 +13,13 @@ public final class RunRecorder: @unchecked Sendable {
     public private(set) var statistics: RunStatistics
     private var lastFlush = Date()
 
-    public init(jtlPath: String, profile: LoadProfile, groupIndices: [String: Int], startWall: Int64) throws {
-        writer = try JTLWriter(path: jtlPath)
+    /// Whether rows carry the TTS columns (`JTLFormat.audioVariables`); `--jtl-plain` turns them off.
+    public let audioColumns: Bool
+
+    public init(jtlPath: String, profile: LoadProfile, groupIndices: [String: Int], startWall: Int64,
+                audioColumns: Bool = true) throws {
+        self.audioColumns = audioColumns
+        writer = try JTLWriter(path: jtlPath, variables: audioColumns ? JTLFormat.audioVariables : [])
         writer.flush()
         statistics = RunStatistics(profile: profile, groupIndices: groupIndices, startWall: startWall)
     }
@@ -26,7 +31,7 @@ public final class RunRecorder: @unchecked Sendable {
         pending.removeAll(keepingCapacity: true)
         lock.unlock()
         for sample in batch {
-            writer.append(sample)
+            writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : [])
             statistics.add(sample)
         }
         if forceFlush || Date().timeIntervalSince(lastFlush) >= 0.5 {

@@ -8,6 +8,13 @@ public struct SampleStats: Sendable {
     public var latency = LatencyHistogram()
     /// Error counts by class (transport failures and failed checks).
     public var errorClasses: [ErrorClass: Int] = [:]
+    /// Time to first audio (µs) and RTF x 1000 of the samples whose audio was read.
+    public var ttfa = LatencyHistogram()
+    public var rtfMilli = LatencyHistogram()
+    public var audioSeconds = 0.0
+    /// Samples with audio, and those of them a real-time player would have stalled on.
+    public var audioSamples = 0
+    public var underrunSamples = 0
 
     public init() {}
 
@@ -19,7 +26,19 @@ public struct SampleStats: Sendable {
             errors += 1
             errorClasses[s.errorClass ?? .other, default: 0] += 1
         }
+        if let a = s.audio, let seconds = a.audioSeconds {
+            audioSamples += 1
+            audioSeconds += seconds
+            if let t = a.ttfa { ttfa.record(t) }
+            if let rtf = a.rtf { rtfMilli.record(Int64((rtf * 1_000).rounded())) }
+            if a.underrun > 0 { underrunSamples += 1 }
+        }
     }
+
+    /// Fraction of audio samples with a playback stall.
+    public var underrunRate: Double { audioSamples == 0 ? 0 : Double(underrunSamples) / Double(audioSamples) }
+    /// RTF at percentile `p`, or nil without audio.
+    public func rtf(_ p: Double) -> Double? { rtfMilli.count == 0 ? nil : Double(rtfMilli.percentile(p)) / 1_000 }
 
     public var errorRate: Double { count == 0 ? 0 : Double(errors) / Double(count) }
 }

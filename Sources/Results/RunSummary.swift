@@ -10,6 +10,11 @@ public struct RunSummary: Codable, Sendable {
         public var requestsPerSecond: Double
         public var p50Ms: Double, p90Ms: Double, p95Ms: Double, p99Ms: Double, maxMs: Double, meanMs: Double
         public var errorClasses: [String: Int]
+        /// TTS figures; nil when no sample carried readable audio.
+        public var audioSecondsPerSecond: Double?
+        public var ttfaP50Ms: Double?, ttfaP95Ms: Double?, ttfaP99Ms: Double?
+        public var rtfP50: Double?, rtfP95: Double?
+        public var underrunRate: Double?
 
         init(_ s: SampleStats, seconds: Double) {
             samples = s.count
@@ -24,6 +29,17 @@ public struct RunSummary: Codable, Sendable {
             maxMs = Double(l.max) / 1_000
             meanMs = l.mean / 1_000
             errorClasses = Dictionary(uniqueKeysWithValues: s.errorClasses.map { ($0.key.rawValue, $0.value) })
+            if s.audioSamples > 0 {
+                audioSecondsPerSecond = seconds > 0 ? s.audioSeconds / seconds : nil
+                if s.ttfa.count > 0 {
+                    ttfaP50Ms = Double(s.ttfa.percentile(50)) / 1_000
+                    ttfaP95Ms = Double(s.ttfa.percentile(95)) / 1_000
+                    ttfaP99Ms = Double(s.ttfa.percentile(99)) / 1_000
+                }
+                rtfP50 = s.rtf(50)
+                rtfP95 = s.rtf(95)
+                underrunRate = s.underrunRate
+            }
         }
     }
 
@@ -49,6 +65,8 @@ public struct RunSummary: Codable, Sendable {
     public var late: Int
     public var interrupted: Int
     public var dataExhausted: Int
+    /// Audio that could not be read, one message per label.
+    public var audioWarnings: [String: String] = [:]
 
     public init(plan: Plan, target: String, statistics: RunStatistics, durationSeconds: Double, interruptedRun: Bool,
                 dropped: Int, late: Int, interrupted: Int, dataExhausted: Int) {

@@ -43,12 +43,14 @@ public struct Sample: Sendable, Equatable {
     public var url: String
     /// Agent name in distributed runs (prefixes threadName); empty in-process.
     public var agent: String
+    /// What a listener experiences: audio length, time to first audio, gaps, RTF (nil: not analysed).
+    public var audio: AudioFigures?
 
     public init(start: Int64, elapsed: Int64, serviceElapsed: Int64? = nil, latency: Int64, connect: Int64 = 0, tls: Int64 = 0,
                 bytesReceived: Int64 = 0, bytesSent: Int64 = 0, bodyBytes: Int64 = 0, status: Int, responseMessage: String = "",
                 contentType: String = "", success: Bool, failureMessage: String = "", errorClass: ErrorClass? = nil,
                 label: String, groupIndex: Int = 0, groupName: String, userNumber: Int = 1, groupThreads: Int = 1,
-                allThreads: Int = 1, url: String = "", agent: String = "") {
+                allThreads: Int = 1, url: String = "", agent: String = "", audio: AudioFigures? = nil) {
         self.start = start
         self.elapsed = elapsed
         self.serviceElapsed = serviceElapsed ?? elapsed
@@ -72,6 +74,7 @@ public struct Sample: Sendable, Equatable {
         self.allThreads = allThreads
         self.url = url
         self.agent = agent
+        self.audio = audio
     }
 
     /// JMeter's threadName: `<group> <group index>-<user>` (1-based), prefixed `agent-` when distributed.
@@ -109,5 +112,38 @@ public enum ErrorClass: String, Sendable, Equatable, CaseIterable {
         case .dns: return "Non HTTP response code: UnknownHostException"
         case .checkFailed, .other: return "Non HTTP response code: IOException"
         }
+    }
+}
+
+/// The TTS measures of one sample (docs/tts-measures.md defines each).
+public struct AudioFigures: Sendable, Equatable {
+    /// `wav`, `pcm`, `mp3`, `opus` or `unknown`.
+    public var format: String
+    public var audioSeconds: Double?
+    /// µs from the request's start to the first byte of audio data.
+    public var ttfa: Int64?
+    public var chunks: Int
+    public var maxGap: Int64
+    /// µs a client playing from the first audio byte in real time would have stalled, and how often.
+    public var underrun: Int64
+    public var stalls: Int
+    /// elapsed / audio seconds.
+    public var rtf: Double?
+    /// Characters of input text, when the request had one.
+    public var characters: Int?
+    public var truncated: Bool
+
+    public init(format: String, audioSeconds: Double?, ttfa: Int64?, chunks: Int, maxGap: Int64, underrun: Int64, stalls: Int,
+                rtf: Double?, characters: Int?, truncated: Bool) {
+        self.format = format
+        self.audioSeconds = audioSeconds
+        self.ttfa = ttfa
+        self.chunks = chunks
+        self.maxGap = maxGap
+        self.underrun = underrun
+        self.stalls = stalls
+        self.rtf = rtf
+        self.characters = characters
+        self.truncated = truncated
     }
 }

@@ -31,6 +31,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print only the end-of-run tables, no per-second line.")
     var quiet = false
 
+    @Flag(name: .customLong("jtl-plain"), help: "Write only JMeter's 17 default JTL columns (no TTS columns).")
+    var jtlPlain = false
+
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
     }
@@ -70,7 +73,9 @@ struct RunCommand: AsyncParsableCommand {
             // The statistics need the engine's start instant; the engine needs the sink. The recorder is
             // created with a provisional start and told the real one just before the load begins.
             let provisional = Int64(Date().timeIntervalSince1970 * 1_000_000)
-            recorder = try RunRecorder(jtlPath: folder + "/results.jtl", profile: profile, groupIndices: indices, startWall: provisional)
+            recorder = try RunRecorder(jtlPath: folder + "/results.jtl", profile: profile, groupIndices: indices, startWall: provisional,
+                                       audioColumns: !jtlPlain)
+            try runFolderReadme(plan: plan).write(toFile: folder + "/README.md", atomically: true, encoding: .utf8)
             engine = try LoadEngine(plan: plan, baseURL: baseURL, threads: threads, sink: recorder)
         } catch {
             throw CommandFailure(.runtime, "cannot start the run: \(error)")
@@ -102,13 +107,19 @@ struct RunCommand: AsyncParsableCommand {
         print("\nper label:")
         print(RunText.labelTable(statistics), terminator: "")
         let counters = engine.counters
+        let warnings = engine.audioWarnings
+        if !warnings.isEmpty {
+            print("\naudio that could not be read (first per label):")
+            for (label, message) in warnings.sorted(by: { $0.key < $1.key }) { print("  \(label): \(message)") }
+        }
         if counters != EngineCounters() {
             print("\ndropped arrivals \(counters.dropped), late arrivals \(counters.late), interrupted \(counters.interrupted), users out of data \(counters.dataExhausted)")
         }
-        try RunSummary(plan: plan, target: baseURL, statistics: statistics, durationSeconds: engine.elapsed,
-                       interruptedRun: interrupted.isSet, dropped: counters.dropped, late: counters.late,
-                       interrupted: counters.interrupted, dataExhausted: counters.dataExhausted)
-            .write(to: folder + "/summary.json")
+        var summary = RunSummary(plan: plan, target: baseURL, statistics: statistics, durationSeconds: engine.elapsed,
+                                 interruptedRun: interrupted.isSet, dropped: counters.dropped, late: counters.late,
+                                 interrupted: counters.interrupted, dataExhausted: counters.dataExhausted)
+        summary.audioWarnings = warnings
+        try summary.write(to: folder + "/summary.json")
         print("\nsamples: \(statistics.total.count), errors: \(statistics.total.errors) (\(RunText.percent(statistics.total.errorRate)))")
         print("results: \(folder)/results.jtl")
         print("summary: \(folder)/summary.json")
@@ -157,6 +168,25 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure(.usage, "cannot create the run folder \(folder): \(error.localizedDescription)")
         }
         return folder
+    }
+
+    /// The run folder's README: what each file is, and how JMeter reads the TTS columns.
+    private func runFolderReadme(plan: Plan) -> String {
+        var text = "# Run of \(plan.name)\n\n"
+        text += "- `results.jtl`: every sample, JMeter CSV (JTL) with JMeter 5.x's default 17 columns"
+        if jtlPlain {
+            text += " (written with --jtl-plain: no TTS columns).\n"
+        } else {
+            text += ", then the TTS figures as sample-variable columns: \(JTLFormat.audioVariables.joined(separator: ", ")).\n"
+            text += "  For JMeter to read them (e.g. `jmeter -g results.jtl -o dashboard`), set this property\n"
+            text += "  (user.properties or `-J`):\n\n      \(JTLFormat.sampleVariablesProperty)\n\n"
+            text += "  Units: audio_seconds in s, ttfa_ms / max_gap_ms / underrun_ms in ms, rtf = elapsed / audio seconds,\n"
+            text += "  chars = characters of input text. Empty when the response had no readable audio.\n"
+        }
+        text += "- `summary.json`: totals, per label and per step (hold only), counters.\n"
+        text += "- `plan.yaml`: the plan as run (after --set).\n"
+        if case .embedded = plan.target.location { text += "- `server.log`: the embedded server's output.\n" }
+        return text
     }
 
     private func say(_ text: String) {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Results
 
 /// `ttsload run` end to end: the real binary, the real embedded server, files on disk.
 @Suite(.serialized) struct RunCommandTests {
@@ -37,17 +38,52 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("probe: "))
         #expect(result.stdout.hasSuffix("run folder: \(out)\n"))
+        // 17 JMeter columns plus the 6 TTS columns, on every row, as Python's csv module reads them.
         let counts = try pythonColumnCounts(out + "/results.jtl")
-        #expect(counts[-1] == 17)
-        #expect(counts.keys.filter { $0 >= 0 } == [17], "\(counts)")
-        #expect((counts[17] ?? 0) > 5)
+        #expect(counts[-1] == 23)
+        #expect(counts.keys.filter { $0 >= 0 } == [23], "\(counts)")
+        #expect((counts[23] ?? 0) > 5)
+        let table = try JTLReader.read(path: out + "/results.jtl")
+        #expect(table.header.suffix(6) == ["audio_seconds", "ttfa_ms", "max_gap_ms", "underrun_ms", "rtf", "chars"])
+        // The embedded server's WAV is read: every sample has audio seconds and a time to first audio.
+        #expect(table.rows.allSatisfy { (Double($0[17]) ?? 0) > 0.3 && (Double($0[18]) ?? -1) >= 0 && (Int($0[22]) ?? 0) > 10 })
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
         #expect(summary?["status"] as? String == "complete")
         let total = summary?["total"] as? [String: Any]
-        #expect(total?["samples"] as? Int == counts[17])
+        #expect(total?["samples"] as? Int == counts[23])
+        #expect((total?["audio_seconds_per_second"] as? Double ?? 0) > 0)
+        let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
+        #expect(readme.contains("sample_variables=audio_seconds,ttfa_ms,max_gap_ms,underrun_ms,rtf,chars"))
         let plan = try String(contentsOfFile: out + "/plan.yaml", encoding: .utf8)
         #expect(plan.contains("duration: 3s"))
         #expect(FileManager.default.fileExists(atPath: out + "/server.log"))
+    }
+
+    @Test func embeddedStreamingGivesAudioBeforeTheEnd() throws {
+        let out = folder()
+        let result = try runTTSLoad(["run", "plans/openai.yaml", "--out", out, "--quiet",
+                                     "--set", "thread_groups[0].load={users: 2, duration: 3s}"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = try JTLReader.read(path: out + "/results.jtl")
+        let long = table.rows.filter { $0[2] == "openai-long" }
+        try #require(long.count >= 5)
+        // Long texts stream: the first audio arrives well before the last byte (median over samples).
+        let ratios = long.compactMap { row -> Double? in
+            guard let ttfa = Double(row[18]), let elapsed = Double(row[1]), elapsed > 0 else { return nil }
+            return ttfa / elapsed
+        }.sorted()
+        #expect(ratios.count == long.count)
+        #expect(ratios[ratios.count / 2] < 0.5, "ttfa/elapsed ratios \(ratios)")
+        #expect(table.rows.allSatisfy { $0[7] == "true" }, "non_silent, distinct and max_ttfa all hold")
+    }
+
+    @Test func jtlPlainWritesOnlyJMeterColumns() throws {
+        let out = folder()
+        let result = try runTTSLoad(["run", "plans/smoke.yaml", "--out", out, "--jtl-plain", "--quiet",
+                                     "--set", "thread_groups[0].load.duration=1s"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let counts = try pythonColumnCounts(out + "/results.jtl")
+        #expect(counts[-1] == 17 && counts.keys.filter { $0 >= 0 } == [17], "\(counts)")
     }
 
     @Test func targetDownIsARuntimeFailure() throws {
@@ -84,8 +120,8 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
         let counts = try pythonColumnCounts(jtl)
-        #expect(counts.keys.filter { $0 >= 0 } == [17], "every row complete: \(counts)")
-        #expect((counts[17] ?? 0) > 20)
+        #expect(counts.keys.filter { $0 >= 0 } == [23], "every row complete: \(counts)")
+        #expect((counts[23] ?? 0) > 20)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
         #expect(summary?["status"] as? String == "interrupted")
     }

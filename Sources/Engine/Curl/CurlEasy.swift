@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import TTS
 
 /// What a response delivered, filled by libcurl's callbacks while the transfer runs.
 ///
@@ -18,6 +19,8 @@ final class ResponseCapture {
     /// When set, body bytes are kept here (for checks and audio parsing that need them).
     var keepBody = false
     var body: [UInt8] = []
+    /// Reads the audio as it streams (time to first audio, gaps, duration); nil when not wanted.
+    var analyzer: AudioStreamAnalyzer?
 
     func reset(keepBody: Bool) {
         reasonPhrase = ""
@@ -105,6 +108,11 @@ final class CurlEasy {
             // "2": ALPN on https, prior knowledge (h2c) on plain http.
             let version = !http2 ? CURL_HTTP_VERSION_1_1 : (url.hasPrefix("https") ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
             ccurl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, version)
+            // libcurl before 8.0 fails the second request on a reused h2c prior-knowledge connection
+            // ("Error in the HTTP2 framing layer", curl/curl#10634, fixed by #10643). There, each h2c
+            // request gets a fresh connection instead; Debian 12 ships 7.88.1.
+            let h2cBroken = version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE && CurlVersion.number < 0x08_00_00
+            ccurl_easy_setopt_long(handle, CURLOPT_FORBID_REUSE, h2cBroken ? 1 : 0)
             ccurl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, insecure ? 0 : 1)
             ccurl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, insecure ? 0 : 2)
             lastSettings = settings
@@ -205,6 +213,9 @@ private func curlWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ coun
     capture.lastChunkAt = now
     capture.chunks += 1
     capture.bodyBytes += Int64(length)
+    if let analyzer = capture.analyzer, let data {
+        analyzer.feed(UnsafeRawBufferPointer(start: data, count: length), at: now)
+    }
     if capture.keepBody, let data {
         data.withMemoryRebound(to: UInt8.self, capacity: length) { capture.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
     }

@@ -25,6 +25,9 @@ final class CurlMulti {
         ccurl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
         ccurl_multi_setopt_socket_callback(multi, multiSocketCallback)
         ccurl_multi_setopt_timer_callback(multi, multiTimerCallback)
+        // Each virtual user is its own client with its own connection: no HTTP/2 multiplexing of
+        // several users over one connection (a real browser or app does not share with strangers).
+        ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, 0)
     }
 
     deinit {

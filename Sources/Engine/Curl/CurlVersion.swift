@@ -10,4 +10,11 @@ public enum CurlVersion {
         guard let text = curl_version() else { return "libcurl (unknown version)" }
         return String(cString: text)
     }
+
+    /// The version as 0xXXYYZZ (8.0.0 is 0x080000).
+    static var number: UInt32 {
+        // CURLVERSION_FIRST: version_num is in every version of the struct.
+        guard let info = curl_version_info(CURLVERSION_FIRST) else { return 0 }
+        return info.pointee.version_num
+    }
 }

@@ -9,6 +9,8 @@ struct RenderedRequest {
     var headers: [(String, String)]
     var body: [UInt8]?
     var label: String
+    /// The input text sent (TTS presets), for characters and the `distinct` check.
+    var text: String?
 }
 
 /// Everything needed to build one thread group's requests, compiled once from the plan.
@@ -28,6 +30,8 @@ final class RequestPlan: @unchecked Sendable {
     let timeouts: Timeouts
     let http2: Bool
     let insecure: Bool
+    /// The preset's text field, rendered per request.
+    let textTemplate: Template?
 
     /// `baseURL` is the target's address (the embedded server's once it is up).
     init(group: ThreadGroup, target: Target, baseURL: String) {
@@ -39,6 +43,7 @@ final class RequestPlan: @unchecked Sendable {
         timeouts = request.timeout
         http2 = target.httpVersion == .http2
         insecure = target.insecure
+        textTemplate = target.api != .raw ? request.tts.text.map(Template.init) : nil
         switch request.body {
         case .none: body = .none
         case .raw(let text): body = .raw(Template(text))
@@ -82,7 +87,7 @@ final class RequestPlan: @unchecked Sendable {
             bytes = out
         }
         return RenderedRequest(method: method, url: url.render(lookup), headers: headers.map { ($0.0, $0.1.render(lookup)) },
-                               body: bytes, label: label.render(lookup))
+                               body: bytes, label: label.render(lookup), text: textTemplate?.render(lookup))
     }
 }
 

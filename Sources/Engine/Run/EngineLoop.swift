@@ -2,6 +2,7 @@ import CCurl
 import Foundation
 import Plan
 import Results
+import TTS
 
 /// One engine thread: a libcurl multi loop driving its share of every group's users.
 ///
@@ -203,10 +204,16 @@ final class EngineLoop: @unchecked Sendable {
         }
         user.label = rendered.label
         user.url = rendered.url
+        user.text = rendered.text
         user.easy.prepare(method: rendered.method, url: rendered.url, headers: rendered.headers, body: rendered.body,
                           connectTimeoutMs: Int(group.request.timeouts.connect.microseconds / 1_000),
                           timeoutMs: Int(group.request.timeouts.response.microseconds / 1_000),
                           http2: group.request.http2, insecure: group.request.insecure, keepBody: false)
+        if let analyzer = user.easy.capture.analyzer {
+            analyzer.reset(expectation: group.audioExpectation, measureContent: group.measureContent)
+        } else {
+            user.easy.capture.analyzer = AudioStreamAnalyzer(expectation: group.audioExpectation, measureContent: group.measureContent)
+        }
         user.state = .inFlight
         user.sentAt = monotonicMicros()
         inFlight += 1
@@ -263,6 +270,20 @@ final class EngineLoop: @unchecked Sendable {
             s.success = false
             s.failureMessage = failure
             s.errorClass = .checkFailed
+        } else if let analyzer = easy.capture.analyzer, (200..<300).contains(s.status) {
+            // An error page is not audio: only 2xx bodies are read as audio and checked.
+            let m = analyzer.finish(requestStart: started, end: now)
+            if let warning = m.warning, group.expectsAudio { shared.warn(label: s.label, warning) }
+            if m.format != .unknown || group.expectsAudio {
+                s.audio = AudioFigures(format: m.format.rawValue, audioSeconds: m.audioSeconds, ttfa: m.ttfaMicros, chunks: m.chunks,
+                                       maxGap: m.maxGapMicros, underrun: m.underrunMicros, stalls: m.stalls, rtf: m.rtf,
+                                       characters: user.text?.count, truncated: m.truncated)
+            }
+            if let failure = AudioCheckEvaluator.failure(group.checks.audio, m, text: user.text, distinct: shared.distinct) {
+                s.success = false
+                s.failureMessage = failure
+                s.errorClass = .checkFailed
+            }
         }
         return s
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Plan
 import Results
+import TTS
 
 /// Counters of one run that are not samples: what a user must not be left guessing about.
 public struct EngineCounters: Sendable, Equatable {
@@ -22,6 +23,9 @@ final class EngineShared: @unchecked Sendable {
     private var active: [Int]
     private var counters = EngineCounters()
     private var stopAt: Int64?  // monotonic µs when a stop was asked for
+    private var audioWarnings: [String: String] = [:]
+    /// Audio payload digests of the run, for the `distinct` check (thread-safe itself).
+    let distinct = DistinctAudioTracker()
     private var hardStop = false
 
     init(groups: Int) { active = Array(repeating: 0, count: groups) }
@@ -57,6 +61,19 @@ final class EngineShared: @unchecked Sendable {
         return counters
     }
 
+    /// Keeps the first audio warning of each label (one per label, not one per sample).
+    func warn(label: String, _ message: String) {
+        lock.lock()
+        if audioWarnings[label] == nil { audioWarnings[label] = message }
+        lock.unlock()
+    }
+
+    var warnings: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return audioWarnings
+    }
+
     func requestStop(at now: Int64, hard: Bool) {
         lock.lock()
         if stopAt == nil { stopAt = now }
@@ -81,9 +98,15 @@ final class GroupRuntime: @unchecked Sendable {
     let checks: Checks
     let feeders: [DataFeeder]
     let variables: [String: String]
+    /// How to read this group's audio, and whether to hash and measure it (non_silent, distinct).
+    let audioExpectation: AudioExpectation
+    let measureContent: Bool
+    /// Whether audio is expected at all (a preset, audio checks or target.audio): only then is an
+    /// unreadable body worth a warning.
+    let expectsAudio: Bool
 
     init(index: Int, group: ThreadGroup, schedule: GroupSchedule, request: RequestPlan, feeders: [DataFeeder],
-         variables: [String: String]) {
+         variables: [String: String], target: Target) {
         self.index = index
         self.name = group.name
         self.schedule = schedule
@@ -92,6 +115,10 @@ final class GroupRuntime: @unchecked Sendable {
         self.checks = group.checks
         self.feeders = feeders
         self.variables = variables
+        let format = group.request.tts.format.flatMap { $0.contains("${") ? nil : $0 }
+        audioExpectation = AudioExpectation(forced: target.audio, requestedFormat: format)
+        measureContent = group.checks.audio.nonSilent == true || group.checks.audio.distinct == true
+        expectsAudio = target.api != .raw || target.audio != nil || group.checks.audio != AudioChecks()
     }
 
     var isOpen: Bool { schedule.isOpen }

@@ -48,7 +48,8 @@ public final class LoadEngine: @unchecked Sendable {
             let names = group.dataSets.isEmpty ? plan.data.map(\.name) : group.dataSets
             runtimes.append(GroupRuntime(index: index, group: group, schedule: schedule,
                                          request: RequestPlan(group: group, target: plan.target, baseURL: baseURL),
-                                         feeders: names.compactMap { feeders[$0] }, variables: plan.variables))
+                                         feeders: names.compactMap { feeders[$0] }, variables: plan.variables,
+                                         target: plan.target))
         }
         self.runtimes = runtimes
         shared = EngineShared(groups: plan.threadGroups.count)
@@ -109,6 +110,9 @@ public final class LoadEngine: @unchecked Sendable {
     }
 
     public var counters: EngineCounters { shared.snapshot }
+
+    /// The first audio warning of each label (unknown or broken audio), for the end-of-run report.
+    public var audioWarnings: [String: String] { shared.warnings }
 
     /// Active virtual users per thread group (plan order) right now.
     public var activeUsers: [Int] { shared.activeByGroup }

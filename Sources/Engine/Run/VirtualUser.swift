@@ -18,6 +18,8 @@ final class VirtualUser {
     /// The rendered label of the request in flight.
     var label = ""
     var url = ""
+    /// The input text of the request in flight (TTS presets).
+    var text: String?
     /// Heap slot bookkeeping: when the user is due to send its next request.
     var dueAt: Int64 = 0
 

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import TTS
+import Plan
+
+extension AudioAnalysisTests {
+    /// `feed` runs in libcurl's write callback for every body chunk: it must not allocate.
+    ///
+    /// The test process cannot count its own mallocs, so it builds Tests/Fixtures/audio/alloc-count.c
+    /// (a malloc counter) and runs this same test binary again with the counter preloaded; the child
+    /// counts the allocations of a loop of `feed` calls against the same loop without them.
+    @Suite struct AllocationTests {
+        typealias Enable = @convention(c) (Int32) -> Void
+        typealias Count = @convention(c) () -> Int
+
+        static var counter: (Enable, Count)? {
+            guard let h = dlopen(nil, RTLD_NOW), let e = dlsym(h, "tts_alloc_enable"), let c = dlsym(h, "tts_alloc_count") else { return nil }
+            return (unsafeBitCast(e, to: Enable.self), unsafeBitCast(c, to: Count.self))
+        }
+
+        @Test func feedDoesNotAllocatePerChunk() throws {
+            if let (enable, count) = Self.counter {
+                try measure(enable, count)
+                return
+            }
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            let library = (try Corpus.shared).dir + "/alloc-count.so"
+            let compile = ["-shared", "-fPIC", "-O2", "-o", library, root.path + "/Fixtures/audio/alloc-count.c", "-ldl"]
+            // gcc on Debian; the Swift toolchain's own clang otherwise.
+            do { try run("gcc", compile) } catch { try run("clang", compile) }
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            child.arguments = ["--testing-library", "swift-testing", "--filter", "feedDoesNotAllocatePerChunk"]
+            child.environment = ProcessInfo.processInfo.environment.merging(["LD_PRELOAD": library]) { $1 }
+            let out = Pipe()
+            child.standardOutput = out
+            child.standardError = out
+            try child.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            child.waitUntilExit()
+            #expect(child.terminationStatus == 0, "\(text)")
+            #expect(text.contains("feed allocations: 0 extra"), "\(text)")
+        }
+
+        /// In the child: every format, random chunk sizes, an analyzer reused after one warm-up run.
+        func measure(_ enable: Enable, _ count: Count) throws {
+            let c = try Corpus.shared
+            let pcm = AudioExpectation(forced: AudioFormat(format: .pcm, sampleRate: 22_050), requestedFormat: nil)
+            let cases = [(c.speechWAV, AudioExpectation.sniff), (c.listWAV, .sniff), (c.extensibleWAV, .sniff), (c.cbrMP3, .sniff),
+                         (c.vbrMP3, .sniff), (c.speechOpus, .sniff), (c.stereoOpus, .sniff), (c.speechWAV, pcm)]
+            var extra = 0
+            var feeds = 0
+            let a = AudioStreamAnalyzer(expectation: .sniff, measureContent: true)
+            for (path, expectation) in cases {
+                let bytes = try c.bytes(path)
+                var rng = SplitMix64(seed: 11)
+                let sizes = randomChunks(bytes.count, &rng)
+                _ = analyse(bytes, chunks: sizes, expectation: expectation, analyzer: a)
+                a.reset(expectation: expectation, measureContent: true)
+                bytes.withUnsafeBytes { all in
+                    var pieces: [UnsafeRawBufferPointer] = []
+                    var o = 0
+                    for s in sizes { pieces.append(UnsafeRawBufferPointer(rebasing: all[o..<(o + s)])); o += s }
+                    let n = pieces.count
+                    let before = count()
+                    enable(1)
+                    var k = 0
+                    while k < n { _ = pieces[k].count; k += 1 }
+                    enable(0)
+                    let baseline = count() - before
+                    let start = count()
+                    enable(1)
+                    k = 0
+                    while k < n { a.feed(pieces[k], at: Int64(k)); k += 1 }
+                    enable(0)
+                    extra += count() - start - baseline
+                    feeds += n
+                }
+                _ = a.finish(requestStart: 0, end: 0)
+            }
+            #expect(extra == 0)
+            print("feed allocations: \(extra) extra in \(feeds) feeds")
+        }
+    }
+}

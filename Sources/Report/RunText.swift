@@ -13,27 +13,29 @@ public enum RunText {
 
     public static func percent(_ fraction: Double) -> String { String(format: "%.1f%%", fraction * 100) }
 
-    /// One line per second: time, step, users, req/s and percentiles of the last interval, errors.
+    /// One line per second: time, step, active users, req/s and percentiles of the last interval,
+    /// audio seconds per second and TTFA p95, errors. Kept near 100 columns so it fits a terminal.
     public static func liveLine(elapsed: Double, total: Double, step: String, users: Int, interval: SampleStats,
                                 seconds: Double, errorsTotal: Int, progressBar: Bool) -> String {
         let rate = seconds > 0 ? Double(interval.count) / seconds : 0
         var line = ""
         if progressBar {
-            let width = 20, done = total > 0 ? min(width, Int(Double(width) * elapsed / total)) : 0
+            let width = 10, done = total > 0 ? min(width, Int(Double(width) * elapsed / total)) : 0
             line += "[" + String(repeating: "#", count: done) + String(repeating: ".", count: width - done) + "] "
         }
-        line += String(format: "%5.0fs  ", elapsed)
-        line += step.padding(toLength: 20, withPad: " ", startingAt: 0)
-        line += String(format: " users %4d  req/s %7.1f", users, rate)
+        line += String(format: "%4.0fs  ", elapsed)
+        line += step.padding(toLength: 18, withPad: " ", startingAt: 0)
+        line += String(format: " %5d act  %7.1f/s", users, rate)
         if interval.count > 0 {
             let l = interval.latency
-            line += "  p50 \(duration(l.percentile(50)))  p95 \(duration(l.percentile(95)))  p99 \(duration(l.percentile(99)))"
+            line += "  p50 \(duration(l.percentile(50))) p95 \(duration(l.percentile(95))) p99 \(duration(l.percentile(99)))"
         }
         if interval.audioSamples > 0, seconds > 0 {
-            line += String(format: "  audio %.1fs/s", interval.audioSeconds / seconds)
-            if interval.ttfa.count > 0 { line += "  ttfa p95 \(duration(interval.ttfa.percentile(95)))" }
+            let audio = interval.audioSeconds / seconds
+            line += audio >= 100 ? String(format: "  audio %.0fs/s", audio) : String(format: "  audio %.1fs/s", audio)
+            if interval.ttfa.count > 0 { line += " ttfa95 \(duration(interval.ttfa.percentile(95)))" }
         }
-        line += "  errors \(interval.errors)" + (errorsTotal > 0 ? " (\(errorsTotal) in all)" : "")
+        line += "  err \(interval.errors)" + (errorsTotal > 0 ? "/\(errorsTotal)" : "")
         return line
     }
 

@@ -44,6 +44,23 @@ import Testing
         #expect(try target.stats()["max_in_flight"] ?? 0 <= 6)
     }
 
+    @Test func rampAddsUsersOneAtATimeAsPlanned() throws {
+        let target = try TargetProcess()
+        let p = try plan(target, "  - { name: ramp, request: { method: GET, path: /delay/200 }, load: { steps: [20], ramp_up: 4s, hold: 1s } }\n")
+        var seen: [(Double, Int, Int)] = []
+        _ = try run(p, target: target) { engine in
+            for t in [1.1, 2.1, 3.1] {
+                waitUntil(engine, t)
+                let planned = p.threadGroups[0].load.map { _ in LoadProfile(plan: p).users(at: t) } ?? 0
+                seen.append((t, planned, try target.stats()["in_flight"] ?? -1))
+            }
+        }
+        #expect(seen.map(\.1) == [6, 11, 16])  // 20 users over 4 s: one more every 0.2 s, the first at 0 s
+        for (t, planned, measured) in seen {
+            #expect(abs(measured - planned) <= max(1, planned / 10), "at \(t) s: planned \(planned), target saw \(measured)")
+        }
+    }
+
     @Test func knownDelayIsMeasuredTightly() throws {
         let target = try TargetProcess()
         let p = try plan(target, "  - { name: d, request: { method: GET, path: /delay/100 }, load: { users: 5, duration: 4s } }\n")

@@ -69,9 +69,11 @@ let package = Package(
         .executableTarget(name: "ttsload", dependencies: ["TTSLoadCLI"]),
 
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
-        .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results"]),
+        // Shared by the test targets: starting fixture servers, free ports, the repository root.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan"]),
     ]

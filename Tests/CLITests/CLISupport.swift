@@ -1,12 +1,6 @@
 import Foundation
 import Testing
-
-/// The repository root, found from this file's path (Tests/CLITests/CLISupport.swift).
-let repositoryRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
+import TestSupport
 
 /// The `ttsload` binary built beside this test bundle (`make test` builds it first), or `TTSLOAD_BIN`.
 let ttsloadBinary: String = {

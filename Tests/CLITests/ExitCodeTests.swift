@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The exit-code table of docs/cli.md, checked on the real binary.
 @Suite struct ExitCodeTests {

@@ -1,30 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Results
 
 /// `kill -9` during a run: the JTL keeps all but (at most) its last second, and only the final line
 /// may be torn. Measured against the target's own request counter.
 @Suite(.serialized) struct KillTests {
-    /// Tests/Fixtures/target.py on a free port; returns the process and its base URL.
-    func startTarget() throws -> (Process, Pipe, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot + "/Tests/Fixtures/target.py"]
-        let out = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardInput = input
-        try process.run()
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data([10]) { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        try #require(text.hasPrefix("listening on "))
-        return (process, input, String(text.dropFirst("listening on ".count)))
-    }
-
     func served(_ base: String) throws -> Int {
         let result = try commandOutput(["/usr/bin/env", "python3", "-c",
             "import json,urllib.request,sys; print(json.load(urllib.request.urlopen(sys.argv[1]))['requests'])", base + "/stats"])
@@ -32,8 +13,8 @@ import Testing
     }
 
     @Test func killNineLosesAtMostTheLastSecond() throws {
-        let (target, input, base) = try startTarget()
-        defer { try? input.fileHandleForWriting.close(); target.terminate(); target.waitUntilExit() }
+        let target = try ListeningProcess(fixture: "target.py")
+        let base = target.address
         let plan = try temporaryFile("""
         name: kill
         target: { url: "\(base)", api: raw }

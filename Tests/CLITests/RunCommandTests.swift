@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Results
 
 /// `ttsload run` end to end: the real binary, the real embedded server, files on disk.

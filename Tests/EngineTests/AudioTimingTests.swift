@@ -2,28 +2,16 @@ import Foundation
 import Plan
 import Results
 import Testing
+import TestSupport
 @testable import Engine
 
 /// TTS measures through the whole engine against a server whose timing is known
 /// (Tests/Fixtures/audio/stream_server.py). Named *TimingTests so `make test` runs it in the
 /// serialized pass.
 @Suite(.serialized) struct AudioTimingTests {
-    func startStreamServer() throws -> (Process, Pipe, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot + "/Tests/Fixtures/audio/stream_server.py"]
-        let out = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardInput = input
-        try process.run()
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data([10]) { break }
-            line.append(byte)
-        }
-        let port = try #require(Int(String(decoding: line, as: UTF8.self).dropFirst("listening on ".count)))
-        return (process, input, port)
+    func startStreamServer() throws -> (ListeningProcess, Int) {
+        let server = try ListeningProcess(fixture: "audio/stream_server.py")
+        return (server, try #require(Int(server.address)))
     }
 
     func samples(path: String, port: Int) throws -> [Sample] {
@@ -40,8 +28,8 @@ import Testing
     }
 
     @Test func streamingScheduleIsMeasuredWithinFiveMilliseconds() throws {
-        let (server, input, port) = try startStreamServer()
-        defer { try? input.fileHandleForWriting.close(); server.terminate(); server.waitUntilExit() }
+        let (server, port) = try startStreamServer()
+        defer { withExtendedLifetime(server) {} }
         let all = try samples(path: "/stream", port: port)
         try #require(!all.isEmpty)
         for s in all {
@@ -60,8 +48,8 @@ import Testing
     }
 
     @Test func wholeReplyIsOneChunkWithoutUnderrun() throws {
-        let (server, input, port) = try startStreamServer()
-        defer { try? input.fileHandleForWriting.close(); server.terminate(); server.waitUntilExit() }
+        let (server, port) = try startStreamServer()
+        defer { withExtendedLifetime(server) {} }
         let all = try samples(path: "/whole", port: port)
         try #require(!all.isEmpty)
         for s in all {

@@ -2,6 +2,7 @@ import Foundation
 import Plan
 import Results
 import Testing
+import TestSupport
 @testable import Engine
 
 /// Every error class, produced by a real misbehaving server, and the checks that fail samples.

@@ -2,6 +2,7 @@ import Foundation
 import Plan
 import Results
 import Testing
+import TestSupport
 @testable import Engine
 
 /// HTTP/2 (h2 over TLS and h2c) and TLS with a self-signed certificate, against a real nginx

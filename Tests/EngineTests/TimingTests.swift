@@ -2,6 +2,7 @@ import Foundation
 import Plan
 import Results
 import Testing
+import TestSupport
 @testable import Engine
 
 /// Tests that time things. They run serialized and alone (`make test` runs this suite in a second,

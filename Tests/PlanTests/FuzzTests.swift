@@ -2,18 +2,6 @@ import Foundation
 import Testing
 @testable import Plan
 
-/// SplitMix64: a small seeded generator so every fuzz case can be reproduced from its index.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Feeds mutated plans to the validator: each must give a valid plan or at least one located error,
 /// never a crash or a hang.
 @Suite struct FuzzTests {
@@ -30,7 +18,7 @@ struct SeededGenerator: RandomNumberGenerator {
     ]
 
     /// One mutation of `text`, chosen by `rng`.
-    static func mutate(_ text: String, _ rng: inout SeededGenerator) -> Data {
+    static func mutate(_ text: String, _ rng: inout SeededRandom) -> Data {
         var lines = text.components(separatedBy: "\n")
         switch Int.random(in: 0..<10, using: &rng) {
         case 0:  // truncate anywhere (in bytes: may cut a UTF-8 sequence)
@@ -75,7 +63,7 @@ struct SeededGenerator: RandomNumberGenerator {
     @Test func mutatedPlansNeverCrash() throws {
         try #require(Self.seeds.count >= 5, "example plans not found under \(repositoryRoot)/plans")
         let base = repositoryRoot + "/plans"
-        var rng = SeededGenerator(state: 20_261_125)
+        var rng = SeededRandom(seed: 20_261_125)
         var valid = 0, invalid = 0
         let cases = 800
         for index in 0..<cases {

@@ -54,23 +54,29 @@ public struct TTSServer: Sendable {
         groupConfiguration.maximumCancellationDuration = .seconds(2)
         let group = ServiceGroup(configuration: groupConfiguration)
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        // Task results: true when the service group has finished (the server is down).
-        try await withThrowingTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return true
+        do {
+            // Task results: true when the service group has finished (the server is down).
+            try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return true
+                }
+                tasks.addTask {
+                    for await _ in signals { break }
+                    guard !Task.isCancelled else { return false }
+                    await scheduler.stopAccepting()
+                    await group.triggerGracefulShutdown()
+                    return false
+                }
+                while let serverDown = try await tasks.next() {
+                    if serverDown { break }
+                }
+                tasks.cancelAll()
             }
-            tasks.addTask {
-                for await _ in signals { break }
-                guard !Task.isCancelled else { return false }
-                await scheduler.stopAccepting()
-                await group.triggerGracefulShutdown()
-                return false
-            }
-            while let serverDown = try await tasks.next() {
-                if serverDown { break }
-            }
-            tasks.cancelAll()
+        } catch {
+            // e.g. the port is taken: the workers must not outlive us.
+            await scheduler.shutdown()
+            throw error
         }
         await scheduler.shutdown()
     }

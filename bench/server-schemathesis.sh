@@ -7,5 +7,6 @@ source "$(dirname "$0")/server-common.sh"
 command -v schemathesis >/dev/null 2>&1 || { log "installing schemathesis (pip)"; pip install -q schemathesis >/dev/null; }
 build
 start_server --cache-mb 0
+cd "$WORK"  # schemathesis keeps a .schemathesis/ folder in the current directory
 schemathesis run "$ROOT/docs/openapi/server.yaml" --url "$URL" --max-examples "${EXAMPLES:-200}" \
     --exclude-checks unsupported_method

@@ -8,9 +8,10 @@ import Synchronization
 ///    every response (it is meant for server-sent events), which would break keep-alive for
 ///    every load client. With remote half-closure enabled (Hummingbird's default) a client's
 ///    close arrives here as `inputClosed`.
-/// 2. Holds back the graceful-shutdown quiesce event until every response byte queued on the
-///    connection has reached the socket: Hummingbird closes an idle connection on quiesce at
-///    once, and NIO drops writes still pending at close, which would truncate a large response.
+/// 2. Holds back a close (and the graceful-shutdown quiesce event) until every response byte
+///    queued on the connection has reached the socket: on graceful shutdown Hummingbird closes
+///    a connection right after queueing the last part of its response, and NIO drops writes
+///    still pending at close, which would truncate a large response.
 final class ConnectionCloseWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
     typealias OutboundIn = NIOAny
@@ -18,18 +19,33 @@ final class ConnectionCloseWatcher: ChannelDuplexHandler, RemovableChannelHandle
     private let signal = ConnectionSignal()
     private var outstandingWrites = 0
     private var quiesceHeld = false
+    private var heldClose: (mode: CloseMode, promise: EventLoopPromise<Void>?)?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         outstandingWrites += 1
         let done = promise ?? context.eventLoop.makePromise()
         done.futureResult.assumeIsolated().whenComplete { _ in
             self.outstandingWrites -= 1
-            if self.outstandingWrites == 0, self.quiesceHeld {
+            guard self.outstandingWrites == 0 else { return }
+            if self.quiesceHeld {
                 self.quiesceHeld = false
                 context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
+            if let close = self.heldClose {
+                self.heldClose = nil
+                context.close(mode: close.mode, promise: close.promise)
+            }
         }
         context.write(data, promise: done)
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        // A failed write completes its promise too, so a held close always happens.
+        if mode == .all, outstandingWrites > 0, heldClose == nil {
+            heldClose = (mode, promise)
+            return
+        }
+        context.close(mode: mode, promise: promise)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

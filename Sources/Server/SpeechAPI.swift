@@ -9,7 +9,6 @@ struct SpeechAPI: Sendable {
     let cache: AudioCache
     let leak: LeakBallast
     let voices: VoiceCatalog
-    let tracker: RequestTracker
 
     private enum Route: String {
         case tts = "/v1/tts", speech = "/v1/audio/speech"
@@ -44,8 +43,7 @@ struct SpeechAPI: Sendable {
     // MARK: - Synthesis requests
 
     private func handle(_ request: Request, context: TTSRequestContext, route: Route) async -> Response {
-        tracker.enter()
-        var response: Response
+        let response: Response
         do {
             response = try await synthesize(
                 body: request.body, contentLength: request.headers[.contentLength], route: route,
@@ -59,18 +57,6 @@ struct SpeechAPI: Sendable {
             response = failureResponse(.cancelled)
         }
         metrics.countRequest(route: route.rawValue, code: Int(response.status.code))
-        if response.status.code == 200 {
-            // Audio bodies leave the tracker once fully handed to the connection.
-            let tracker = self.tracker
-            let inner = response.body
-            response.body = ResponseBody(contentLength: inner.contentLength) { writer in
-                defer { tracker.leave() }
-                let body = inner
-                try await body.write(writer)
-            }
-        } else {
-            tracker.leave()
-        }
         return response
     }
 

@@ -29,55 +29,54 @@ public struct TTSServer: Sendable {
             configuration: configuration, scheduler: scheduler, metrics: metrics,
             cache: AudioCache(budgetBytes: configuration.cacheMB << 20),
             leak: LeakBallast(kilobytesPerRequest: configuration.leakKBPerRequest),
-            voices: catalog, tracker: RequestTracker())
+            voices: catalog)
 
         let router = Router(context: TTSRequestContext.self)
         api.register(on: router)
         var logger = Logger(label: "ttsload.server")
-        // Critical only: on our drain-then-quiesce shutdown Hummingbird logs an expected
-        // "Already closed" error for the listener we closed ourselves.
-        logger.logLevel = .critical
+        logger.logLevel = .warning
         let host = configuration.host
-        let listener = Locked<(any Channel)?>(nil)
         let app = Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCloseWatcher()])),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "ttsload"),
             onServerRunning: { channel in
-                listener.value = channel
                 let port = channel.localAddress?.port ?? 0
                 await onListening("http://\(host):\(port)")
             },
             logger: logger)
-        // Signals are handled here rather than by the service group: Hummingbird's own graceful
-        // shutdown closes a connection right after the last response part is queued, which can
-        // cut off a large response still being written. So: stop accepting, drain our requests,
-        // and only then let Hummingbird close the (now idle) connections.
+        // Signals are handled here rather than by the service group, so that admission stops
+        // (503 shutting_down) before Hummingbird starts its graceful shutdown: it closes the
+        // listener, lets in-flight requests finish (at most the grace period) and closes idle
+        // connections. ConnectionCloseWatcher keeps it from cutting off a large response.
         var groupConfiguration = ServiceGroupConfiguration(services: [app], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(2)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.gracePeriod
         groupConfiguration.maximumCancellationDuration = .seconds(2)
         let group = ServiceGroup(configuration: groupConfiguration)
-        let grace = configuration.gracePeriod
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        // Task results: true when the service group has finished (the server is down).
-        try await withThrowingTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return true
+        do {
+            // Task results: true when the service group has finished (the server is down).
+            try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return true
+                }
+                tasks.addTask {
+                    for await _ in signals { break }
+                    guard !Task.isCancelled else { return false }
+                    await scheduler.stopAccepting()
+                    await group.triggerGracefulShutdown()
+                    return false
+                }
+                while let serverDown = try await tasks.next() {
+                    if serverDown { break }
+                }
+                tasks.cancelAll()
             }
-            tasks.addTask {
-                for await _ in signals { break }
-                guard !Task.isCancelled else { return false }
-                try? await listener.value?.close()
-                await scheduler.stopAccepting()
-                await api.tracker.waitUntilIdle(timeout: grace)
-                await group.triggerGracefulShutdown()
-                return false
-            }
-            while let serverDown = try await tasks.next() {
-                if serverDown { break }
-            }
-            tasks.cancelAll()
+        } catch {
+            // e.g. the port is taken: the workers must not outlive us.
+            await scheduler.shutdown()
+            throw error
         }
         await scheduler.shutdown()
     }

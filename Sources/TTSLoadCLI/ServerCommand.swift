@@ -110,7 +110,8 @@ struct ServerCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
             }
         } catch {
-            throw CommandFailure(.runtime, "server: \(error)")
+            throw CommandFailure(
+                .runtime, "server on \(host):\(port) failed: \(error) (port taken? --port 0 picks a free one)")
         }
     }
 }

@@ -44,7 +44,14 @@ extension ServerIntegration {
                 try await Task.sleep(for: .milliseconds(5))
             }
             #expect(refused, "the listener should close on SIGTERM")
-            let response = try await inFlight.value
+            let response: HTTPResponse
+            do {
+                response = try await inFlight.value
+            } catch {
+                let status = await server.waitForExit(timeout: .seconds(15))
+                Issue.record("in-flight request failed: \(error); server exit \(status.map(String.init) ?? "none"); stderr: \(server.stderr.prefix(2500))")
+                return
+            }
             let (status, complete, bytes) = (response.status, response.complete, response.body.count)
             #expect(status == 200, "\(response.text.prefix(300))")
             #expect(complete, "\(bytes) bytes of \(response.headers["content-length"] ?? "?")")

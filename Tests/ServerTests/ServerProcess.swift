@@ -17,7 +17,10 @@ final class ServerProcess: Sendable {
         let binary = try TTSLoadBinary.path()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["server", "--port", "0"] + arguments
+        // One worker unless a test asks for more: other test targets run beside this one on a
+        // 2-core machine, and most tests here send one request at a time.
+        let workers = arguments.contains("--workers") ? [] : ["--workers", "1"]
+        process.arguments = ["server", "--port", "0"] + workers + arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         process.environment = env

@@ -270,8 +270,10 @@ final class EngineLoop: @unchecked Sendable {
             s.success = false
             s.failureMessage = failure
             s.errorClass = .checkFailed
-        } else if let analyzer = easy.capture.analyzer, (200..<300).contains(s.status) {
-            // An error page is not audio: only 2xx bodies are read as audio and checked.
+        } else if let analyzer = easy.capture.analyzer, (200..<300).contains(s.status),
+                  group.expectsAudio || s.contentType.hasPrefix("audio/") || s.contentType.hasPrefix("application/octet-stream") {
+            // An error page is not audio: only 2xx bodies are read as audio and checked; and a raw
+            // request that expects no audio is only sniffed when the server says it sent audio.
             let m = analyzer.finish(requestStart: started, end: now)
             if let warning = m.warning, group.expectsAudio { shared.warn(label: s.label, warning) }
             if m.format != .unknown || group.expectsAudio {

@@ -74,5 +74,6 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan"]),
     ]
 )

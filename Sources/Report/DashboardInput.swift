@@ -1,0 +1,55 @@
+import Plan
+import Results
+
+/// What the dashboard is drawn from: every sample of a run, the schedule when known, and facts for the header.
+public struct DashboardInput: Sendable {
+    public var samples: [Sample]
+    /// The plan's load schedule (from the run folder's plan.yaml); nil for a bare JTL, where steps
+    /// are inferred from allThreads plateaus.
+    public var profile: LoadProfile?
+    /// Shown as the page title: the plan's name, or the JTL file's.
+    public var title: String
+    /// Where the samples were read from.
+    public var source: String
+    public var target: String?
+    /// `complete`, `interrupted`, ... from summary.json when there is one.
+    public var status: String?
+    /// The plan's threshold expressions, listed as not evaluated (a later issue evaluates them).
+    public var thresholds: [String]
+    public var knee: KneeRule
+    /// Notes shown under the header (e.g. reader warnings).
+    public var notes: [String]
+
+    public init(samples: [Sample], profile: LoadProfile? = nil, title: String, source: String, target: String? = nil,
+                status: String? = nil, thresholds: [String] = [], knee: KneeRule = KneeRule(), notes: [String] = []) {
+        self.samples = samples
+        self.profile = profile
+        self.title = title
+        self.source = source
+        self.target = target
+        self.status = status
+        self.thresholds = thresholds
+        self.knee = knee
+        self.notes = notes
+    }
+}
+
+/// Where the service stopped scaling: the first step whose achieved req/s is under
+/// `throughputGain` x the previous step's while its p95 grew at least `latencyGrowth` x.
+public struct KneeRule: Sendable, Equatable {
+    public var throughputGain: Double
+    public var latencyGrowth: Double
+
+    public init(throughputGain: Double = 1.1, latencyGrowth: Double = 1.5) {
+        self.throughputGain = throughputGain
+        self.latencyGrowth = latencyGrowth
+    }
+
+    /// Whether `step` is a knee after `previous` (steps without samples never are).
+    public func isKnee(previous: StepRow, step: StepRow) -> Bool {
+        guard previous.stats.count > 0, step.stats.count > 0 else { return false }
+        let p95Before = previous.stats.latency.percentile(95), p95 = step.stats.latency.percentile(95)
+        return step.requestsPerSecond < throughputGain * previous.requestsPerSecond
+            && Double(p95) >= latencyGrowth * Double(p95Before)
+    }
+}

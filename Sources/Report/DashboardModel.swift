@@ -1,0 +1,100 @@
+import Plan
+import Results
+
+/// Everything the page shows, computed once from the input; the HTML only formats it.
+///
+/// Table percentiles come from HdrHistograms over all samples (3 significant digits, µs), never
+/// averaged or windowed; chart points use exact percentiles of each time slice.
+public struct DashboardModel: Sendable {
+    public var input: DashboardInput
+    /// Wall-clock µs of the run's time 0: the first sample's start, less the earliest group delay.
+    public var t0: Int64
+    /// Seconds from time 0 to the last sample's end.
+    public var duration: Double
+    public var total = SampleStats()
+    public var bytesSent: Int64 = 0
+    public var steps: StepSection
+    public var labels: [LabelRow]
+    public var timeline: Timeline
+    public var errors: ErrorSummary
+
+    public init(_ input: DashboardInput) {
+        self.input = input
+        let samples = input.samples
+        let firstStart = samples.map(\.start).min() ?? 0
+        let delay = input.profile?.groups.map(\.start).min() ?? 0
+        t0 = firstStart - Int64(delay * 1_000_000)
+        let lastEnd = samples.map(\.end).max() ?? t0
+        duration = max(0, Double(lastEnd - t0) / 1_000_000)
+        var byLabel: [String: LabelRow] = [:]
+        for s in samples {
+            total.add(s)
+            bytesSent += s.bytesSent
+            byLabel[s.label, default: LabelRow(label: s.label)].add(s)
+        }
+        let seconds = duration
+        labels = byLabel.values.sorted { $0.label < $1.label }.map { var row = $0; row.seconds = seconds; return row }
+        if let profile = input.profile, !profile.groups.isEmpty {
+            steps = StepBuilder.fromProfile(profile, samples: samples, t0: t0, rule: input.knee)
+        } else {
+            steps = StepBuilder.inferred(samples: samples, t0: t0, duration: duration, rule: input.knee)
+        }
+        timeline = Timeline(samples: samples, t0: t0, duration: duration, profile: input.profile)
+        errors = ErrorSummary(samples: samples)
+    }
+
+    /// Achieved requests per second over the whole run.
+    public var requestsPerSecond: Double { duration > 0 ? Double(total.count) / duration : 0 }
+}
+
+/// JMeter's statistics row for one label, plus the TTS columns.
+public struct LabelRow: Sendable {
+    public var label: String
+    public var stats = SampleStats()
+    public var bytesSent: Int64 = 0
+    /// The run's length, the denominator of the per-second figures.
+    public var seconds = 0.0
+
+    public init(label: String) { self.label = label }
+
+    mutating func add(_ s: Sample) {
+        stats.add(s)
+        bytesSent += s.bytesSent
+    }
+
+    public var transactionsPerSecond: Double { seconds > 0 ? Double(stats.count) / seconds : 0 }
+    public var receivedKBPerSecond: Double { seconds > 0 ? Double(stats.bytesReceived) / 1_024 / seconds : 0 }
+    public var sentKBPerSecond: Double { seconds > 0 ? Double(bytesSent) / 1_024 / seconds : 0 }
+    public var audioSecondsPerSecond: Double? { stats.audioSamples > 0 && seconds > 0 ? stats.audioSeconds / seconds : nil }
+}
+
+/// Failures by class, and the most frequent failures of each label.
+public struct ErrorSummary: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var code: String
+        public var message: String
+        public var count: Int
+    }
+
+    public var byClass: [(ErrorClass, Int)]
+    /// Per label (sorted), its five most frequent (code, message) pairs.
+    public var topByLabel: [(label: String, errors: [Entry], total: Int)]
+
+    init(samples: [Sample]) {
+        var classes: [ErrorClass: Int] = [:]
+        var perLabel: [String: [String: Entry]] = [:]
+        for s in samples where !s.success {
+            let errorClass = s.errorClass ?? .other
+            classes[errorClass, default: 0] += 1
+            let code = s.status > 0 ? String(s.status) : errorClass.nonHTTPCode
+            let message = s.failureMessage.isEmpty ? s.responseMessage : s.failureMessage
+            perLabel[s.label, default: [:]][code + "\n" + message, default: Entry(code: code, message: message, count: 0)].count += 1
+        }
+        byClass = classes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }
+            .map { ($0.key, $0.value) }
+        topByLabel = perLabel.sorted { $0.key < $1.key }.map { label, entries in
+            let sorted = entries.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.message < $1.message }
+            return (label, Array(sorted.prefix(5)), sorted.reduce(0) { $0 + $1.count })
+        }
+    }
+}

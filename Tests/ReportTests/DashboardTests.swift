@@ -1,0 +1,156 @@
+import Foundation
+import Plan
+import Results
+import Testing
+@testable import Report
+
+@Suite struct DashboardTests {
+    /// 20 -> 40 -> 42 -> 43 req/s while p95 goes about 90 -> 100 -> 300 -> 600 ms: the knee is step 3.
+    static let kneeRun = SyntheticRun(levels: [10, 20, 40, 80], counts: [200, 400, 420, 430],
+                                      bases: [60_000, 66_000, 200_000, 400_000])
+
+    @Test func stepPercentilesEqualExactOnesWithinHistogramPrecision() throws {
+        let run = Self.kneeRun
+        let model = DashboardModel(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test"))
+        let rows = try #require(model.steps.groups.first).rows
+        #expect(rows.count == 4)
+        for row in rows {
+            let inHold = run.samples.filter { s in
+                let t = Double(s.start - SyntheticRun.base) / 1e6
+                return t >= row.holdStart && t < row.end
+            }
+            #expect(row.stats.count == inHold.count)
+            let values = inHold.map(\.elapsed)
+            for p in [50.0, 90, 95, 99, 100] {
+                let exact = SyntheticRun.exactPercentile(values, p)
+                let reported = p == 100 ? row.stats.latency.max : row.stats.latency.percentile(p)
+                // 3 significant digits: within 1/1000 of the value.
+                #expect(abs(reported - exact) <= exact / 1_000 + 1, "step \(row.index) p\(p): \(reported) vs exact \(exact)")
+            }
+            let ended = run.samples.filter { s in
+                let t = Double(s.end - SyntheticRun.base) / 1e6
+                return t >= row.holdStart && t < row.end
+            }.count
+            #expect(abs(row.requestsPerSecond - Double(ended) / 10) < 1e-9)
+            #expect(row.stats.errors == inHold.filter { !$0.success }.count)
+        }
+    }
+
+    @Test func kneeIsFoundWhereConstructed() throws {
+        let run = Self.kneeRun
+        let model = DashboardModel(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test"))
+        let group = try #require(model.steps.groups.first)
+        #expect(group.knee == 2)
+        #expect(group.rows.map(\.isKnee) == [false, false, true, false])
+        let html = Dashboard.html(model)
+        #expect(html.contains("Knee at step 3"))
+    }
+
+    @Test func noKneeWhenThroughputKeepsGrowing() throws {
+        // Latency doubles at every step, but throughput doubles too: the service still scales.
+        let run = SyntheticRun(levels: [10, 20, 40, 80], counts: [100, 200, 400, 800], bases: [50_000, 100_000, 200_000, 400_000])
+        let model = DashboardModel(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test"))
+        #expect(model.steps.groups.first?.knee == nil)
+        #expect(Dashboard.html(model).contains("No knee"))
+    }
+
+    @Test func kneeRuleIsConfigurable() throws {
+        let run = Self.kneeRun
+        // With a 4x latency bar, step 3 (about 3x) no longer counts; step 4 (2x after step 3) neither.
+        let model = DashboardModel(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test",
+                                                  knee: KneeRule(throughputGain: 1.1, latencyGrowth: 4)))
+        #expect(model.steps.groups.first?.knee == nil)
+    }
+
+    @Test func pageHasNoExternalReferences() {
+        let run = Self.kneeRun
+        let html = Dashboard.html(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test",
+                                                 thresholds: ["p95 < 500ms"]))
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<svg"))
+        for reference in ExternalReferences.find(in: html) {
+            Issue.record("external reference: \(reference)")
+        }
+        // The checker itself finds what it should.
+        #expect(ExternalReferences.find(in: "<img src=\"a.png\"><a href=\"#x\">x</a><style>b{background:url(http://x)}</style>").count == 2)
+    }
+
+    @Test func labelsAndMessagesAreEscaped() {
+        let label = "<img src=x onerror=alert(1)> & \"quoted\" 'single'"
+        var run = SyntheticRun(levels: [5], counts: [50], bases: [10_000], label: label)
+        run.samples[3].success = false
+        run.samples[3].status = 0
+        run.samples[3].errorClass = .reset
+        run.samples[3].responseMessage = "<script>alert(2)</script>"
+        let html = Dashboard.html(DashboardInput(samples: run.samples, profile: run.profile, title: "plan <x>", source: "a&b.jtl"))
+        #expect(!html.contains("<img"))
+        #expect(!html.contains("<script"))
+        #expect(html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot; &#39;single&#39;"))
+        #expect(html.contains("&lt;script&gt;alert(2)&lt;/script&gt;"))
+        #expect(html.contains("plan &lt;x&gt;") && html.contains("a&amp;b.jtl"))
+        #expect(ExternalReferences.find(in: html).isEmpty)
+    }
+
+    @Test func stepsAreInferredFromAllThreadsWithoutAPlan() throws {
+        let run = Self.kneeRun
+        let model = DashboardModel(DashboardInput(samples: run.samples, title: "t", source: "test"))
+        #expect(model.steps.inferred)
+        let group = try #require(model.steps.groups.first)
+        #expect(group.rows.map(\.level) == [10, 20, 40, 80])
+        #expect(group.knee == 2)
+    }
+
+    @Test func pageSaysWhyThereIsNoStepTable() {
+        var samples = Self.kneeRun.samples
+        for i in samples.indices { samples[i].allThreads = 0 }
+        let model = DashboardModel(DashboardInput(samples: samples, title: "t", source: "test"))
+        #expect(model.steps.groups.isEmpty)
+        #expect(Dashboard.html(model).contains("no allThreads values"))
+    }
+
+    @Test func labelTableMatchesTheSamples() throws {
+        var run = Self.kneeRun
+        for i in run.samples.indices where i % 3 == 0 { run.samples[i].label = "other" }
+        let model = DashboardModel(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test"))
+        #expect(model.labels.map(\.label) == ["other", "tts"])
+        for row in model.labels {
+            let mine = run.samples.filter { $0.label == row.label }
+            #expect(row.stats.count == mine.count)
+            #expect(row.stats.errors == mine.filter { !$0.success }.count)
+            let exact = SyntheticRun.exactPercentile(mine.map(\.elapsed), 99)
+            #expect(abs(row.stats.latency.percentile(99) - exact) <= exact / 1_000 + 1)
+        }
+    }
+}
+
+/// Finds references a browser would fetch: `src`/`href` attributes inside tags and `url(` in tags or
+/// style blocks, other than `#fragment` and `data:`. Escaped text cannot hold a tag, so text is skipped.
+enum ExternalReferences {
+    static func find(in html: String) -> [String] {
+        var found: [String] = []
+        var places: [Substring] = []
+        var rest = html[...]
+        while let open = rest.firstIndex(of: "<") {
+            guard let close = rest[open...].firstIndex(of: ">") else { break }
+            places.append(rest[open...close])
+            rest = rest[rest.index(after: close)...]
+        }
+        var styles = html[...]
+        while let start = styles.range(of: "<style>"), let end = styles[start.upperBound...].range(of: "</style>") {
+            places.append(styles[start.upperBound..<end.lowerBound])
+            styles = styles[end.upperBound...]
+        }
+        for place in places {
+            let text = place.lowercased()
+            for key in ["src=", "href=", "url("] {
+                var search = text[...]
+                while let r = search.range(of: key) {
+                    let value = search[r.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
+                    if !(value.hasPrefix("#") || value.hasPrefix("data:")) { found.append(String(text[r.lowerBound...].prefix(60))) }
+                    search = search[r.upperBound...]
+                }
+            }
+        }
+        return found
+    }
+}

@@ -101,10 +101,12 @@ struct DashboardPage {
             out += "(a level held at least \(StepBuilder.minimumPlateau(model.duration)) s; its first and last second left out).</div>\n"
         }
         let rule = model.input.knee
+        out += "<p class=\"muted\">req/s and ok/s: samples, and successful samples, that ended in the hold per second; "
+        out += "the other columns: samples that started in it.</p>\n"
         for group in section.groups {
             if section.groups.count > 1 { out += "<h3>\(HTMLText.escape(group.name))</h3>" }
             let unit = group.rows.first?.unit ?? "users"
-            out += "<table><tr><th class=\"l\">step</th><th>\(HTMLText.escape(unit))</th><th>hold</th><th>samples</th><th>req/s</th>"
+            out += "<div class=\"scroll\"><table><tr><th class=\"l\">step</th><th>\(HTMLText.escape(unit))</th><th>hold</th><th>samples</th><th>req/s</th><th>ok/s</th>"
             out += "<th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th><th>error %</th>"
             out += "<th>TTFA p95 ms</th><th>RTF p95</th><th>audio s/s</th></tr>\n"
             for row in group.rows {
@@ -113,23 +115,23 @@ struct DashboardPage {
                 func lat(_ p: Double) -> String { empty ? "-" : HTMLText.ms(l.percentile(p)) }
                 out += row.isKnee ? "<tr class=\"knee\">" : "<tr>"
                 out += "<td class=\"l\">\(row.index)\(row.isKnee ? "<span class=\"tag\">knee</span>" : "")</td>"
-                out += "<td>\(HTMLText.number(row.level))</td><td>\(HTMLText.seconds(row.holdStart))–\(HTMLText.seconds(row.end))</td>"
+                out += "<td>\(HTMLText.level(row.level))</td><td>\(HTMLText.seconds(row.holdStart))–\(HTMLText.seconds(row.end))</td>"
                 out += "<td>\(HTMLText.grouped(Int64(s.count)))</td><td>\(HTMLText.number(row.requestsPerSecond))</td>"
-                out += "<td>\(lat(50))</td><td>\(lat(90))</td><td>\(lat(95))</td><td>\(lat(99))</td>"
+                out += "<td>\(HTMLText.number(row.successesPerSecond))</td><td>\(lat(50))</td><td>\(lat(90))</td><td>\(lat(95))</td><td>\(lat(99))</td>"
                 out += "<td>\(empty ? "-" : HTMLText.ms(l.max))</td><td>\(empty ? "-" : HTMLText.percent(s.errorRate))</td>"
                 out += "<td>\(s.ttfa.count > 0 ? HTMLText.ms(s.ttfa.percentile(95)) : "-")</td>"
                 out += "<td>\(s.rtf(95).map(HTMLText.number) ?? "-")</td>"
                 out += "<td>\(row.audioSecondsPerSecond.map(HTMLText.number) ?? "-")</td></tr>\n"
             }
-            out += "</table>\n<p>"
+            out += "</table></div>\n<p>"
             if let k = group.knee {
                 let before = group.rows[k - 1], at = group.rows[k]
-                out += "<b>Knee at step \(at.index)</b> (\(HTMLText.number(at.level)) \(HTMLText.escape(at.unit))): "
-                out += "req/s \(HTMLText.number(at.requestsPerSecond)) after \(HTMLText.number(before.requestsPerSecond)) "
+                out += "<b>Knee at step \(at.index)</b> (\(HTMLText.level(at.level)) \(HTMLText.escape(at.unit))): "
+                out += "ok/s \(HTMLText.number(at.successesPerSecond)) after \(HTMLText.number(before.successesPerSecond)) "
                 out += "(under \(HTMLText.number(rule.throughputGain))x) while p95 went from \(HTMLText.ms(before.stats.latency.percentile(95))) "
                 out += "to \(HTMLText.ms(at.stats.latency.percentile(95))) ms (at least \(HTMLText.number(rule.latencyGrowth))x)."
             } else {
-                out += "<b>No knee</b>: no step had req/s under \(HTMLText.number(rule.throughputGain))x the previous step's "
+                out += "<b>No knee</b>: no step had ok/s (successful samples per second) under \(HTMLText.number(rule.throughputGain))x the previous step's "
                 out += "while its p95 rose at least \(HTMLText.number(rule.latencyGrowth))x."
             }
             out += "</p>\n"
@@ -140,16 +142,19 @@ struct DashboardPage {
 
     mutating func labelSection() {
         out += "<h2 id=\"labels\">Statistics per label</h2>\n"
-        out += "<table><tr><th class=\"l\">label</th><th>samples</th><th>fail</th><th>error %</th><th>avg ms</th><th>min ms</th>"
+        out += "<div class=\"scroll\"><table><tr><th class=\"l\">label</th><th>samples</th><th>fail</th><th>error %</th><th>avg ms</th><th>min ms</th>"
         out += "<th>max ms</th><th>median ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>tx/s</th>"
-        out += "<th>received KB/s</th><th>sent KB/s</th><th>TTFA p95 ms</th><th>RTF p95</th><th>audio s/s</th></tr>\n"
+        out += "<th>received KB/s</th><th>sent KB/s</th><th>TTFA p95 ms</th><th>RTF p95</th><th>audio s/s</th><th>APDEX</th></tr>\n"
         var total = LabelRow(label: "TOTAL")
+        total.apdex = model.apdex
         total.stats = model.total
         total.bytesSent = model.bytesSent
         total.seconds = model.duration
         for row in model.labels { labelRow(row, cls: nil) }
         labelRow(total, cls: "total")
-        out += "</table>\n"
+        let rule = model.input.apdex
+        out += "</table></div>\n<p class=\"muted\">APDEX = (satisfied + tolerating / 2) / samples: satisfied up to "
+        out += "\(HTMLText.ms(rule.satisfied)) ms, tolerating up to \(HTMLText.ms(rule.tolerated)) ms, slower or failed samples frustrate.</p>\n"
     }
 
     mutating func labelRow(_ row: LabelRow, cls: String?) {
@@ -163,7 +168,8 @@ struct DashboardPage {
         out += "<td>\(HTMLText.number(row.transactionsPerSecond))</td><td>\(HTMLText.number(row.receivedKBPerSecond))</td>"
         out += "<td>\(HTMLText.number(row.sentKBPerSecond))</td>"
         out += "<td>\(s.ttfa.count > 0 ? HTMLText.ms(s.ttfa.percentile(95)) : "-")</td>"
-        out += "<td>\(s.rtf(95).map(HTMLText.number) ?? "-")</td><td>\(row.audioSecondsPerSecond.map(HTMLText.number) ?? "-")</td></tr>\n"
+        out += "<td>\(s.rtf(95).map(HTMLText.number) ?? "-")</td><td>\(row.audioSecondsPerSecond.map(HTMLText.number) ?? "-")</td>"
+        out += "<td>\(row.apdex.score.map { String(format: "%.3f", $0) } ?? "-")</td></tr>\n"
     }
 
     // MARK: charts
@@ -192,7 +198,7 @@ struct DashboardPage {
         }
         chart("Requests per second (by end time)", "req/s", rate)
         func ms(_ v: Int64?) -> Double? { v.map { Double($0) / 1_000 } }
-        chart("Response time (by start time)", "ms", [
+        chart("Response time, all samples (by start time)", "ms", [
             SVGChart.Series(name: "p50", color: "#2ca02c", points: points.map { ($0.t, ms($0.p50)) }),
             SVGChart.Series(name: "p95", color: "#ff7f0e", points: points.map { ($0.t, ms($0.p95)) }),
             SVGChart.Series(name: "p99", color: "#d62728", points: points.map { ($0.t, ms($0.p99)) }),
@@ -210,6 +216,27 @@ struct DashboardPage {
                 SVGChart.Series(name: "RTF p95", color: "#8c564b", points: points.map { ($0.t, $0.rtfP95) }),
             ])
         }
+        usersChart()
+        let d = model.distribution
+        out += SVGBarChart(title: "Response time distribution (all samples)", xUnit: "ms", yUnit: "samples",
+                           edges: d.edges.map { Double($0) / 1_000 }, counts: d.counts).render() + "\n"
+    }
+
+    /// Response time percentiles against the step level: where the curve bends is the knee.
+    mutating func usersChart() {
+        guard let group = model.steps.groups.first(where: { $0.rows.count > 1 }) else { return }
+        let rows = group.rows.filter { $0.stats.count > 0 }
+        guard rows.count > 1 else { return }
+        func p(_ q: Double) -> [(Double, Double?)] { rows.map { ($0.level, Double($0.stats.latency.percentile(q)) / 1_000) } }
+        let unit = group.rows.first?.unit ?? "users"
+        var chart = SVGChart(title: "Response time vs \(unit) (step holds)", unit: "ms", series: [
+            SVGChart.Series(name: "p50", color: "#2ca02c", points: p(50)),
+            SVGChart.Series(name: "p95", color: "#ff7f0e", points: p(95)),
+            SVGChart.Series(name: "p99", color: "#d62728", points: p(99)),
+        ], bands: [], xMax: rows.map(\.level).max() ?? 1)
+        chart.xTitle = unit
+        chart.xIsTime = false
+        out += chart.render() + "\n"
     }
 
     /// Step holds to shade: those of the first group that has steps (the knee one in red).
@@ -226,14 +253,14 @@ struct DashboardPage {
             out += "<p class=\"muted\">No failed samples.</p>\n"
             return
         }
-        out += "<table><tr><th class=\"l\">class</th><th>samples</th><th>% of errors</th><th>% of all samples</th></tr>\n"
+        out += "<div class=\"scroll\"><table><tr><th class=\"l\">class</th><th>samples</th><th>% of errors</th><th>% of all samples</th></tr>\n"
         for (errorClass, count) in model.errors.byClass {
             out += "<tr><td class=\"l\">\(HTMLText.escape(errorClass.rawValue))</td><td>\(HTMLText.grouped(Int64(count)))</td>"
             out += "<td>\(HTMLText.percent(Double(count) / Double(model.total.errors)))</td>"
             out += "<td>\(HTMLText.percent(Double(count) / Double(max(1, model.total.count))))</td></tr>\n"
         }
-        out += "</table>\n<h3>Top 5 errors per label</h3>\n"
-        out += "<table><tr><th class=\"l\">label</th><th class=\"l\">code</th><th class=\"l\">message</th><th>samples</th><th>% of label's errors</th></tr>\n"
+        out += "</table></div>\n<h3>Top 5 errors per label</h3>\n"
+        out += "<div class=\"scroll\"><table><tr><th class=\"l\">label</th><th class=\"l\">code</th><th class=\"l\">message</th><th>samples</th><th>% of label's errors</th></tr>\n"
         for (label, entries, total) in model.errors.topByLabel {
             for e in entries {
                 out += "<tr><td class=\"l\">\(HTMLText.escape(label))</td><td class=\"l\">\(HTMLText.escape(e.code))</td>"
@@ -241,6 +268,6 @@ struct DashboardPage {
                 out += "<td>\(HTMLText.percent(Double(e.count) / Double(max(1, total))))</td></tr>\n"
             }
         }
-        out += "</table>\n"
+        out += "</table></div>\n"
     }
 }

@@ -17,11 +17,12 @@ public struct DashboardInput: Sendable {
     /// The plan's threshold expressions, listed as not evaluated (a later issue evaluates them).
     public var thresholds: [String]
     public var knee: KneeRule
+    public var apdex: ApdexRule
     /// Notes shown under the header (e.g. reader warnings).
     public var notes: [String]
 
     public init(samples: [Sample], profile: LoadProfile? = nil, title: String, source: String, target: String? = nil,
-                status: String? = nil, thresholds: [String] = [], knee: KneeRule = KneeRule(), notes: [String] = []) {
+                status: String? = nil, thresholds: [String] = [], knee: KneeRule = KneeRule(), apdex: ApdexRule = ApdexRule(), notes: [String] = []) {
         self.samples = samples
         self.profile = profile
         self.title = title
@@ -30,12 +31,16 @@ public struct DashboardInput: Sendable {
         self.status = status
         self.thresholds = thresholds
         self.knee = knee
+        self.apdex = apdex
         self.notes = notes
     }
 }
 
-/// Where the service stopped scaling: the first step whose achieved req/s is under
+/// Where the service stopped scaling: the first step whose achieved throughput is under
 /// `throughputGain` x the previous step's while its p95 grew at least `latencyGrowth` x.
+///
+/// Throughput here is successful samples per second: a service past its limit often answers
+/// 503 in a millisecond, and counting those would show the knee as a gain.
 public struct KneeRule: Sendable, Equatable {
     public var throughputGain: Double
     public var latencyGrowth: Double
@@ -49,7 +54,7 @@ public struct KneeRule: Sendable, Equatable {
     public func isKnee(previous: StepRow, step: StepRow) -> Bool {
         guard previous.stats.count > 0, step.stats.count > 0 else { return false }
         let p95Before = previous.stats.latency.percentile(95), p95 = step.stats.latency.percentile(95)
-        return step.requestsPerSecond < throughputGain * previous.requestsPerSecond
+        return step.successesPerSecond < throughputGain * previous.successesPerSecond
             && Double(p95) >= latencyGrowth * Double(p95Before)
     }
 }

@@ -17,6 +17,8 @@ public struct DashboardModel: Sendable {
     public var labels: [LabelRow]
     public var timeline: Timeline
     public var errors: ErrorSummary
+    public var apdex = ApdexCount()
+    public var distribution: LatencyDistribution
 
     public init(_ input: DashboardInput) {
         self.input = input
@@ -30,7 +32,8 @@ public struct DashboardModel: Sendable {
         for s in samples {
             total.add(s)
             bytesSent += s.bytesSent
-            byLabel[s.label, default: LabelRow(label: s.label)].add(s)
+            apdex.add(s, rule: input.apdex)
+            byLabel[s.label, default: LabelRow(label: s.label)].add(s, apdex: input.apdex)
         }
         let seconds = duration
         labels = byLabel.values.sorted { $0.label < $1.label }.map { var row = $0; row.seconds = seconds; return row }
@@ -41,6 +44,7 @@ public struct DashboardModel: Sendable {
         }
         timeline = Timeline(samples: samples, t0: t0, duration: duration, profile: input.profile)
         errors = ErrorSummary(samples: samples)
+        distribution = LatencyDistribution(samples: samples, min: total.latency.min, max: total.latency.max)
     }
 
     /// Achieved requests per second over the whole run.
@@ -52,13 +56,15 @@ public struct LabelRow: Sendable {
     public var label: String
     public var stats = SampleStats()
     public var bytesSent: Int64 = 0
+    public var apdex = ApdexCount()
     /// The run's length, the denominator of the per-second figures.
     public var seconds = 0.0
 
     public init(label: String) { self.label = label }
 
-    mutating func add(_ s: Sample) {
+    mutating func add(_ s: Sample, apdex rule: ApdexRule) {
         stats.add(s)
+        apdex.add(s, rule: rule)
         bytesSent += s.bytesSent
     }
 

@@ -14,13 +14,17 @@ public struct StepRow: Sendable {
     public var start: Double, holdStart: Double, end: Double
     /// Samples that started during the hold: their latency, errors and TTS figures.
     public var stats = SampleStats()
-    /// Samples that ended during the hold: what the service delivered.
+    /// Samples that ended during the hold, and those of them that succeeded: what the service delivered.
     public var ended = 0
+    public var endedOK = 0
     public var isKnee = false
 
     public var holdSeconds: Double { end - holdStart }
     /// Achieved throughput: samples that ended during the hold, per second of hold.
     public var requestsPerSecond: Double { holdSeconds > 0 ? Double(ended) / holdSeconds : 0 }
+    /// Successful samples that ended during the hold, per second: the throughput the knee rule uses,
+    /// because an overloaded service answers errors fast and those would look like more throughput.
+    public var successesPerSecond: Double { holdSeconds > 0 ? Double(endedOK) / holdSeconds : 0 }
     /// Seconds of audio delivered per second of hold, nil without audio.
     public var audioSecondsPerSecond: Double? {
         stats.audioSamples > 0 && holdSeconds > 0 ? stats.audioSeconds / holdSeconds : nil
@@ -62,7 +66,10 @@ enum StepBuilder {
             let schedule = profile.groups[g]
             let tStart = seconds(s.start, from: t0), tEnd = seconds(s.end, from: t0)
             if let step = schedule.step(at: tStart), tStart >= step.holdStart { groups[g].rows[step.index - 1].stats.add(s) }
-            if let step = schedule.step(at: tEnd), tEnd >= step.holdStart { groups[g].rows[step.index - 1].ended += 1 }
+            if let step = schedule.step(at: tEnd), tEnd >= step.holdStart {
+                groups[g].rows[step.index - 1].ended += 1
+                if s.success { groups[g].rows[step.index - 1].endedOK += 1 }
+            }
         }
         for i in groups.indices { markKnee(&groups[i], rule: rule) }
         return StepSection(groups: groups, inferred: false, missingReason: nil)
@@ -104,7 +111,10 @@ enum StepBuilder {
         for s in samples {
             let tStart = Self.seconds(s.start, from: t0), tEnd = Self.seconds(s.end, from: t0)
             if let i = rows.firstIndex(where: { tStart >= $0.holdStart && tStart < $0.end }) { rows[i].stats.add(s) }
-            if let i = rows.firstIndex(where: { tEnd >= $0.holdStart && tEnd < $0.end }) { rows[i].ended += 1 }
+            if let i = rows.firstIndex(where: { tEnd >= $0.holdStart && tEnd < $0.end }) {
+                rows[i].ended += 1
+                if s.success { rows[i].endedOK += 1 }
+            }
         }
         var group = GroupSteps(name: "all threads", rows: rows, knee: nil)
         markKnee(&group, rule: rule)

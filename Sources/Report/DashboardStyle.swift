@@ -9,9 +9,10 @@ enum DashboardStyle {
         .fact{background:#f4f6fa;border-radius:6px;padding:8px 10px}.fact b{display:block;font-size:18px}
         .fact span{color:#5a6473;font-size:12px}
         table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nums}
-        th,td{padding:4px 8px;border-bottom:1px solid #e3e7ee;text-align:right;white-space:nowrap}
-        th{background:#f4f6fa;font-weight:600;position:sticky;top:0}
-        td.l,th.l{text-align:left;white-space:normal;max-width:420px;overflow-wrap:anywhere}
+        th,td{padding:4px 6px;border-bottom:1px solid #e3e7ee;text-align:right;white-space:nowrap}
+        th{background:#f4f6fa;font-weight:600;white-space:normal;vertical-align:bottom}
+        td.l,th.l{text-align:left;white-space:normal;min-width:90px;max-width:420px;overflow-wrap:break-word}
+        .scroll{overflow-x:auto;max-width:100%}
         tr.knee td{background:#fde8e8;font-weight:600}tr.total td{font-weight:600;border-top:2px solid #c9d0db}
         .tag{display:inline-block;background:#c62828;color:#fff;border-radius:4px;padding:0 6px;font-size:12px;margin-left:6px}
         .note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px;margin:8px 0}
@@ -21,7 +22,7 @@ enum DashboardStyle {
         .ctitle{font-weight:600;font-size:13px}.ytick{text-anchor:end}.xtick,.xlabel{text-anchor:middle}.ylabel{text-anchor:middle}
         .grid{stroke:#e6e9ef}.axis{stroke:#8a94a3}.tick{stroke:#8a94a3}
         .band.even{fill:#e8f0fb}.band.odd{fill:#f1f5fb}.band.knee{fill:#fbdada}.blabel{font-size:11px;fill:#5a6473}
-        .pt{opacity:0}.pt:hover{opacity:1}
+        .bar{fill:#4c8bd6}.bar:hover{fill:#1f5fae}.pt{opacity:0}.pt:hover{opacity:1}
         footer{margin-top:28px;color:#5a6473;font-size:12px}
         """
 }

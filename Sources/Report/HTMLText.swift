@@ -26,13 +26,15 @@ enum HTMLText {
     static func number(_ v: Double) -> String {
         let a = abs(v)
         if a == 0 { return "0" }
-        if v == v.rounded() && a < 1e15 { return grouped(Int64(v)) }
         if a >= 1_000 { return grouped(Int64(v.rounded())) }
         if a >= 100 { return String(format: "%.0f", v) }
         if a >= 10 { return String(format: "%.1f", v) }
         if a >= 1 { return String(format: "%.2f", v) }
         return String(format: "%.3g", v)
     }
+
+    /// A step level: whole users as `200`, rates as `12.5`.
+    static func level(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? grouped(Int64(v)) : number(v) }
 
     /// `12 400 000`: thin groups that read well in tables.
     static func grouped(_ n: Int64) -> String {

@@ -24,6 +24,9 @@ struct SVGChart {
     var series: [Series]
     var bands: [Band]
     var xMax: Double
+    /// The x axis: seconds since the start by default, or plain values (e.g. users).
+    var xTitle = "time since start"
+    var xIsTime = true
     var width = 1300.0, height = 250.0
     let left = 64.0, right = 16.0, top = 30.0, bottom = 40.0
 
@@ -52,11 +55,11 @@ struct SVGChart {
         }
         for t in xTicks where t <= xEnd {
             svg += "<line class=\"tick\" x1=\"\(f(x(t)))\" x2=\"\(f(x(t)))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 4))\"/>"
-            svg += "<text class=\"xtick\" x=\"\(f(x(t)))\" y=\"\(f(top + plotH + 16))\">\(HTMLText.seconds(t))</text>"
+            svg += "<text class=\"xtick\" x=\"\(f(x(t)))\" y=\"\(f(top + plotH + 16))\">\(xIsTime ? HTMLText.seconds(t) : Self.tickLabel(t))</text>"
         }
         svg += "<line class=\"axis\" x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\"/>"
         svg += "<line class=\"axis\" x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH))\"/>"
-        svg += "<text class=\"xlabel\" x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 4))\">time since start</text>"
+        svg += "<text class=\"xlabel\" x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 4))\">\(HTMLText.escape(xTitle))</text>"
         svg += "<text class=\"ylabel\" transform=\"translate(14 \(f(top + plotH / 2))) rotate(-90)\">\(HTMLText.escape(unit))</text>"
         let hover = series.reduce(0) { $0 + $1.points.count } <= 1_200
         for s in series {
@@ -73,7 +76,7 @@ struct SVGChart {
             for (t, v) in s.points {
                 guard let v else { continue }
                 svg += "<circle class=\"pt\" cx=\"\(f(x(t)))\" cy=\"\(f(y(v)))\" r=\"3\" fill=\"\(s.color)\">"
-                svg += "<title>\(HTMLText.escape(s.name)) at \(HTMLText.seconds(t)): \(HTMLText.number(v)) \(HTMLText.escape(unit))</title></circle>"
+                svg += "<title>\(HTMLText.escape(s.name)) at \(xIsTime ? HTMLText.seconds(t) : HTMLText.number(t) + " " + HTMLText.escape(xTitle)): \(HTMLText.number(v)) \(HTMLText.escape(unit))</title></circle>"
             }
         }
         var lx = width - right

@@ -8,7 +8,7 @@ import Results
 /// Slices are 1 s, widened so a long run has at most `maxPoints` of them.
 public struct Timeline: Sendable {
     public struct Point: Sendable {
-        /// Seconds from time 0 to the slice's start.
+        /// Seconds from time 0 to the slice's middle (where its values are drawn).
         public var t: Double
         public var activeUsers: Int
         /// Planned users (closed groups) and arrival rate (open groups) at the slice's middle, when the plan is known.
@@ -51,16 +51,20 @@ public struct Timeline: Sendable {
                 if let r = a.rtf { rtfs[b].append(r) }
             }
         }
-        points = (0..<count).map { i in
-            let t = Double(i) * width, middle = t + width / 2
+        // A last slice shorter than half a slice is left out: its few samples would read as a drop.
+        let full = (0..<count).filter { i in duration - Double(i) * width >= width / 2 || i == 0 }
+        points = full.map { i in
+            let t = Double(i) * width
+            let length = min(width, max(duration - t, 1e-9))
+            let middle = t + length / 2
             latencies[i].sort()
             ttfas[i].sort()
             rtfs[i].sort()
             let closed = profile.map { p in p.groups.contains { !$0.isOpen } } ?? false
             let open = profile.map { p in p.groups.contains { $0.isOpen } } ?? false
-            return Point(t: t, activeUsers: users[i], plannedUsers: closed ? profile?.users(at: middle) : nil,
+            return Point(t: middle, activeUsers: users[i], plannedUsers: closed ? profile?.users(at: middle) : nil,
                          plannedRate: open ? profile?.rate(at: middle) : nil,
-                         requestsPerSecond: Double(ended[i]) / width, errorsPerSecond: Double(failed[i]) / width,
+                         requestsPerSecond: Double(ended[i]) / length, errorsPerSecond: Double(failed[i]) / length,
                          errorRate: ended[i] > 0 ? Double(failed[i]) / Double(ended[i]) : 0,
                          p50: Self.nearestRank(latencies[i], 50), p95: Self.nearestRank(latencies[i], 95),
                          p99: Self.nearestRank(latencies[i], 99), ttfaP95: Self.nearestRank(ttfas[i], 95),

@@ -32,6 +32,11 @@ import Testing
                 return t >= row.holdStart && t < row.end
             }.count
             #expect(abs(row.requestsPerSecond - Double(ended) / 10) < 1e-9)
+            let endedOK = run.samples.filter { s in
+                let t = Double(s.end - SyntheticRun.base) / 1e6
+                return s.success && t >= row.holdStart && t < row.end
+            }.count
+            #expect(abs(row.successesPerSecond - Double(endedOK) / 10) < 1e-9)
             #expect(row.stats.errors == inHold.filter { !$0.success }.count)
         }
     }
@@ -52,6 +57,20 @@ import Testing
         let model = DashboardModel(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test"))
         #expect(model.steps.groups.first?.knee == nil)
         #expect(Dashboard.html(model).contains("No knee"))
+    }
+
+    @Test func fastErrorsDoNotHideTheKnee() throws {
+        // Past step 2 most requests fail (fast 503s in a real service): all samples per second keep
+        // doubling, successful ones fall, and p95 triples. The knee is step 3.
+        var run = SyntheticRun(levels: [10, 20, 40, 80], counts: [200, 400, 800, 1600], bases: [60_000, 66_000, 200_000, 400_000])
+        for i in run.samples.indices where Double(run.samples[i].start - SyntheticRun.base) / 1e6 >= 24 && i % 10 < 7 {
+            run.samples[i].success = false
+            run.samples[i].status = 503
+        }
+        let model = DashboardModel(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test"))
+        let group = try #require(model.steps.groups.first)
+        #expect(group.rows[2].requestsPerSecond > 1.5 * group.rows[1].requestsPerSecond)
+        #expect(group.knee == 2)
     }
 
     @Test func kneeRuleIsConfigurable() throws {
@@ -119,7 +138,16 @@ import Testing
             #expect(row.stats.errors == mine.filter { !$0.success }.count)
             let exact = SyntheticRun.exactPercentile(mine.map(\.elapsed), 99)
             #expect(abs(row.stats.latency.percentile(99) - exact) <= exact / 1_000 + 1)
+            // APDEX with 100 ms / 300 ms: counted from the raw samples.
+            let satisfied = mine.filter { $0.success && $0.elapsed <= 100_000 }.count
+            let tolerating = mine.filter { $0.success && $0.elapsed > 100_000 && $0.elapsed <= 300_000 }.count
+            let strict = DashboardModel(DashboardInput(samples: mine, title: "t", source: "test",
+                                                       apdex: ApdexRule(satisfied: 100_000, tolerated: 300_000)))
+            #expect(strict.apdex == ApdexCount(satisfied: satisfied, tolerating: tolerating, samples: mine.count))
+            #expect(satisfied > 0 && tolerating > 0)
         }
+        #expect(model.distribution.counts.reduce(0, +) == run.samples.count)
+        #expect(model.distribution.edges.first == model.total.latency.min)
     }
 }
 

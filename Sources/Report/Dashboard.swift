@@ -264,7 +264,8 @@ struct DashboardPage {
         for (label, entries, total) in model.errors.topByLabel {
             for e in entries {
                 out += "<tr><td class=\"l\">\(HTMLText.escape(label))</td><td class=\"l\">\(HTMLText.escape(e.code))</td>"
-                out += "<td class=\"l\">\(HTMLText.escape(e.message))</td><td>\(HTMLText.grouped(Int64(e.count)))</td>"
+                let others = e.variants > 1 ? " <span class=\"muted\">(and \(e.variants - 1) like it, differing in numbers)</span>" : ""
+                out += "<td class=\"l\">\(HTMLText.escape(e.message))\(others)</td><td>\(HTMLText.grouped(Int64(e.count)))</td>"
                 out += "<td>\(HTMLText.percent(Double(e.count) / Double(max(1, total))))</td></tr>\n"
             }
         }

@@ -78,8 +78,11 @@ public struct LabelRow: Sendable {
 public struct ErrorSummary: Sendable {
     public struct Entry: Sendable, Equatable {
         public var code: String
+        /// The first message seen of this kind.
         public var message: String
         public var count: Int
+        /// How many different messages were grouped here (they differ only in numbers).
+        public var variants = 1
     }
 
     public var byClass: [(ErrorClass, Int)]
@@ -89,12 +92,19 @@ public struct ErrorSummary: Sendable {
     init(samples: [Sample]) {
         var classes: [ErrorClass: Int] = [:]
         var perLabel: [String: [String: Entry]] = [:]
+        var seen: Set<String> = []
         for s in samples where !s.success {
             let errorClass = s.errorClass ?? .other
             classes[errorClass, default: 0] += 1
             let code = s.status > 0 ? String(s.status) : errorClass.nonHTTPCode
             let message = s.failureMessage.isEmpty ? s.responseMessage : s.failureMessage
-            perLabel[s.label, default: [:]][code + "\n" + message, default: Entry(code: code, message: message, count: 0)].count += 1
+            // Messages that differ only in numbers ("rtf 1.06 > 1", "rtf 1.31 > 1") are one kind of error.
+            let key = code + "\n" + Self.maskingNumbers(message)
+            var entry = perLabel[s.label]?[key] ?? Entry(code: code, message: message, count: 0, variants: 0)
+            if entry.count == 0 || entry.message != message && !seen.contains(key + "\n" + message) { entry.variants += 1 }
+            seen.insert(key + "\n" + message)
+            entry.count += 1
+            perLabel[s.label, default: [:]][key] = entry
         }
         byClass = classes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }
             .map { ($0.key, $0.value) }
@@ -102,5 +112,21 @@ public struct ErrorSummary: Sendable {
             let sorted = entries.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.message < $1.message }
             return (label, Array(sorted.prefix(5)), sorted.reduce(0) { $0 + $1.count })
         }
+    }
+
+    /// `rtf 1.305 > 1` -> `rtf # > #`.
+    static func maskingNumbers(_ text: String) -> String {
+        var out = ""
+        var inNumber = false
+        for c in text {
+            if c.isASCII && c.isNumber || inNumber && c == "." {
+                if !inNumber { out.append("#") }
+                inNumber = true
+            } else {
+                inNumber = false
+                out.append(c)
+            }
+        }
+        return out
     }
 }

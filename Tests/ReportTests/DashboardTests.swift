@@ -110,6 +110,19 @@ import Testing
         #expect(ExternalReferences.find(in: html).isEmpty)
     }
 
+    @Test func errorsGroupByCodeAndMessageUpToNumbers() throws {
+        var run = SyntheticRun(levels: [5], counts: [40], bases: [10_000])
+        for (i, message) in ["max_rtf: rtf 1.06 > 1", "max_rtf: rtf 1.31 > 1", "max_rtf: rtf 1.06 > 1", "timed out"].enumerated() {
+            run.samples[i + 1].success = false
+            run.samples[i + 1].failureMessage = message
+        }
+        let model = DashboardModel(DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test"))
+        let entries = try #require(model.errors.topByLabel.first).errors
+        let rtf = try #require(entries.first { $0.message.hasPrefix("max_rtf") && $0.code == "200" })
+        #expect(rtf.count == 3 && rtf.variants == 2)
+        #expect(entries.contains { $0.message == "timed out" && $0.count == 1 })
+    }
+
     @Test func stepsAreInferredFromAllThreadsWithoutAPlan() throws {
         let run = Self.kneeRun
         let model = DashboardModel(DashboardInput(samples: run.samples, title: "t", source: "test"))

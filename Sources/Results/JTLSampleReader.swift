@@ -33,31 +33,51 @@ public enum JTLSampleReader {
     }
 
     /// Reads JTL bytes; `name` only names the source in messages.
+    ///
+    /// Rows become samples as they are parsed (no table of strings in between), and repeated texts
+    /// (labels, URLs, messages, thread names) share one string: a million-row file stays within a
+    /// few hundred MB.
     public static func parse(_ data: Data, name: String = "jtl", columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
-        var table = try JTLReader.parse(data, name: name)
+        var parser = JTLRecordParser(bytes: [UInt8](data))
+        guard var header = try parser.next() else { throw .malformed(line: 1, "\(name) is empty") }
+        var pending: JTLRecordParser.Record?
         var headerless = false
-        if let first = table.header.first, Int64(first) != nil {
-            // No header: the "header" JTLReader took is the first data row.
+        if let first = header.fields.first, Int64(first) != nil {
+            // No header: the first record is data.
             headerless = true
-            let width = table.header.count
+            let width = header.fields.count
             guard let names = columns ?? defaultColumns(forWidth: width) else {
                 throw .malformed(line: 1, "\(name) has no header and \(width) fields per row; give its column list")
             }
             guard names.count == width else {
                 throw .malformed(line: 1, "\(name): \(names.count) column names given, the rows have \(width) fields")
             }
-            table.rows.insert(table.header, at: 0)
-            table.header = names
+            pending = header
+            header = JTLRecordParser.Record(fields: names, line: 0, terminated: true)
         }
-        let map = try ColumnMap(header: table.header, name: name)
+        let names = header.fields.map { field -> String in
+            field.count >= 2 && field.hasPrefix("\"") && field.hasSuffix("\"") ? String(field.dropFirst().dropLast()) : field
+        }
+        let map = try ColumnMap(header: names, name: name)
         var samples: [Sample] = []
-        samples.reserveCapacity(table.rows.count)
+        samples.reserveCapacity(data.count / 150)
         var groups = GroupNumbers()
-        for (offset, row) in table.rows.enumerated() {
-            let line = offset + (headerless ? 1 : 2)
-            samples.append(try map.sample(row, line: line, groups: &groups))
+        var warnings: [String] = []
+        while true {
+            let next: JTLRecordParser.Record?
+            if let waiting = pending { next = waiting } else { next = try parser.next() }
+            guard let record = next else { break }
+            pending = nil
+            if record.fields.count != names.count {
+                if !record.terminated {
+                    warnings.append("\(name): dropped a torn last line (\(record.fields.count) of \(names.count) fields)")
+                    break
+                }
+                throw .malformed(line: record.line, "\(record.fields.count) fields, the header has \(names.count)")
+            }
+            samples.append(try map.sample(record.fields, line: record.line, groups: &groups))
         }
-        return Result(samples: samples, columns: table.header, headerless: headerless, warnings: table.warnings)
+        return Result(samples: samples, columns: names, headerless: headerless, warnings: warnings)
     }
 
     static func defaultColumns(forWidth width: Int) -> [String]? {
@@ -82,6 +102,84 @@ public enum JTLSampleReader {
         if c.contains("closed") || c.contains("reset") || c.contains("nohttpresponse") || c.contains("socketexception")
             || c.contains("truncated") { return .reset }
         return .other
+    }
+}
+
+/// RFC 4180 records one at a time (JTLReader's rules: quoted fields may hold commas, doubled
+/// quotes, CR and LF; a bare quote inside an unquoted field is an error). Field texts seen before
+/// are returned as the same string, so a million samples do not hold a million copies of a URL.
+struct JTLRecordParser {
+    struct Record {
+        var fields: [String]
+        var line: Int
+        /// False for a last line without its newline.
+        var terminated: Bool
+    }
+
+    let bytes: [UInt8]
+    var i = 0
+    var line = 1
+    var interned: [[UInt8]: String] = [:]
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func next() throws(JTLReader.Failure) -> Record? {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 10, cr: UInt8 = 13
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var inQuotes = false, wasQuoted = false
+        var recordLine = line
+        while i < bytes.count {
+            let b = bytes[i]
+            i += 1
+            if inQuotes {
+                if b == quote {
+                    if i < bytes.count && bytes[i] == quote { field.append(quote); i += 1 } else { inQuotes = false }
+                } else {
+                    if b == lf { line += 1 }
+                    field.append(b)
+                }
+            } else if b == quote && field.isEmpty && !wasQuoted {
+                inQuotes = true
+                wasQuoted = true
+            } else if b == comma {
+                fields.append(intern(field))
+                field.removeAll(keepingCapacity: true)
+                wasQuoted = false
+            } else if b == lf || b == cr {
+                if b == cr && i < bytes.count && bytes[i] == lf { i += 1 }
+                line += 1
+                fields.append(intern(field))
+                if fields.count == 1 && fields[0].isEmpty {
+                    // A blank line: skip it.
+                    fields.removeAll(keepingCapacity: true)
+                    field.removeAll(keepingCapacity: true)
+                    wasQuoted = false
+                    recordLine = line
+                    continue
+                }
+                return Record(fields: fields, line: recordLine, terminated: true)
+            } else if b == quote {
+                throw .malformed(line: line, "a bare '\"' inside an unquoted field")
+            } else {
+                field.append(b)
+            }
+        }
+        guard !field.isEmpty || !fields.isEmpty || inQuotes else { return nil }
+        fields.append(intern(field))
+        return Record(fields: fields, line: recordLine, terminated: false)
+    }
+
+    /// Short texts repeat (labels, codes, thread names, URLs); numbers mostly do not, so only
+    /// fields that do not start with a digit are interned.
+    private mutating func intern(_ field: [UInt8]) -> String {
+        guard let first = field.first, !(first >= 48 && first <= 57), field.count <= 256 else {
+            return String(decoding: field, as: UTF8.self)
+        }
+        if let s = interned[field] { return s }
+        let s = String(decoding: field, as: UTF8.self)
+        if interned.count < 100_000 { interned[field] = s }
+        return s
     }
 }
 

@@ -89,4 +89,18 @@ import Testing
         #expect(throws: JTLReader.Failure.self) { try JTLSampleReader.parse(Data("1,2,3\n".utf8)) }
         #expect(throws: JTLReader.Failure.self) { try JTLSampleReader.parse(Data("label,success\nx,true\n".utf8)) }
     }
+
+    @Test func tornLastLineIsDroppedAndBadRowsNameTheirLine() throws {
+        let text = JTLFormat.header() + "\n"
+            + "1,2,a,200,OK,g 1-1,text,true,,1,1,1,1,http://x,1,0,0\n\n"
+            + "3,4,\"b\nc\",200,OK,g 1-1,text,true,,1,1,1,1,http://x,1,0,0\n"
+            + "5,6,d,200,OK,g 1-1,te"
+        let result = try JTLSampleReader.parse(Data(text.utf8))
+        #expect(result.samples.map(\.label) == ["a", "b\nc"])
+        #expect(result.warnings.count == 1)
+        let bad = JTLFormat.header() + "\n1,2,a,200,OK,g 1-1,text,true,,1,1,1,1,http://x,1,0,0\n\n3,4,short\n"
+        #expect { try JTLSampleReader.parse(Data(bad.utf8)) } throws: { error in
+            "\(error)".hasPrefix("line 4:")
+        }
+    }
 }

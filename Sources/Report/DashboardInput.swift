@@ -18,6 +18,9 @@ public struct DashboardInput: Sendable {
     public var thresholds: [String]
     public var knee: KneeRule
     public var apdex: ApdexRule
+    /// Wall-clock µs of schedule time 0 when known (`ttsload run` knows the engine's start);
+    /// nil: the first sample's start less the earliest group delay.
+    public var startMicros: Int64?
     /// Notes shown under the header (e.g. reader warnings).
     public var notes: [String]
 

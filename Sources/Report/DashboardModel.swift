@@ -25,7 +25,7 @@ public struct DashboardModel: Sendable {
         let samples = input.samples
         let firstStart = samples.map(\.start).min() ?? 0
         let delay = input.profile?.groups.map(\.start).min() ?? 0
-        t0 = firstStart - Int64(delay * 1_000_000)
+        t0 = input.startMicros ?? (firstStart - Int64(delay * 1_000_000))
         let lastEnd = samples.map(\.end).max() ?? t0
         duration = max(0, Double(lastEnd - t0) / 1_000_000)
         var byLabel: [String: LabelRow] = [:]

@@ -73,6 +73,17 @@ import Testing
         #expect(group.knee == 2)
     }
 
+    @Test func aKnownStartPlacesSamplesInSteps() throws {
+        // Without the sample at time 0 the first sample starts at 2 s, and the inferred time 0 would
+        // shift every step by 2 s; the engine's start, when given, keeps them where they belong.
+        var run = Self.kneeRun
+        run.samples.removeFirst()
+        var input = DashboardInput(samples: run.samples, profile: run.profile, title: "t", source: "test")
+        input.startMicros = SyntheticRun.base
+        let rows = try #require(DashboardModel(input).steps.groups.first).rows
+        #expect(rows.map(\.stats.count) == [200, 400, 420, 430])
+    }
+
     @Test func kneeRuleIsConfigurable() throws {
         let run = Self.kneeRun
         // With a 4x latency bar, step 3 (about 3x) no longer counts; step 4 (2x after step 3) neither.

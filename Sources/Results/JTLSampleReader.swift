@@ -28,8 +28,10 @@ public enum JTLSampleReader {
     /// Reads `path`. A file whose first field is a number has no header: `columns` names its
     /// fields, or, when nil, JMeter's 17 default columns (17 fields) or 2.x's 12 (12 fields).
     public static func read(path: String, columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable("\(path): cannot read") }
-        return try parse(data, name: path, columns: columns)
+        // The file's bytes are copied out of `Data` inside the closure, so only one copy outlives it.
+        let bytes: [UInt8]? = { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }()
+        guard let bytes else { throw .unreadable("\(path): cannot read") }
+        return try parse(bytes: bytes, name: path, columns: columns)
     }
 
     /// Reads JTL bytes; `name` only names the source in messages.
@@ -38,7 +40,11 @@ public enum JTLSampleReader {
     /// (labels, URLs, messages, thread names) share one string: a million-row file stays within a
     /// few hundred MB.
     public static func parse(_ data: Data, name: String = "jtl", columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
-        var parser = JTLRecordParser(bytes: [UInt8](data))
+        try parse(bytes: [UInt8](data), name: name, columns: columns)
+    }
+
+    static func parse(bytes: [UInt8], name: String, columns: [String]?) throws(JTLReader.Failure) -> Result {
+        var parser = JTLRecordParser(bytes: bytes)
         guard var header = try parser.next() else { throw .malformed(line: 1, "\(name) is empty") }
         var pending: JTLRecordParser.Record?
         var headerless = false
@@ -60,7 +66,7 @@ public enum JTLSampleReader {
         }
         let map = try ColumnMap(header: names, name: name)
         var samples: [Sample] = []
-        samples.reserveCapacity(data.count / 150)
+        samples.reserveCapacity(bytes.count / 150)
         var groups = GroupNumbers()
         var warnings: [String] = []
         while true {

@@ -58,9 +58,18 @@ struct ReportCommand: ParsableCommand {
         var title = ((jtl as NSString).lastPathComponent as NSString).deletingPathExtension
         var thresholds: [String] = []
         var target: String?
+        var status: String?
+        var summaryTarget: String?
+        var planDirectory: String?
+        if let folder, let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent("summary.json")),
+           let summary = try? JSONDecoder().decode(SummaryFacts.self, from: data) {
+            status = summary.status
+            summaryTarget = summary.target
+            planDirectory = summary.planDirectory
+        }
         let planPath = plan ?? folder.map { ($0 as NSString).appendingPathComponent("plan.yaml") }
         if let planPath, FileManager.default.fileExists(atPath: planPath) {
-            switch loadPlan(planPath) {
+            switch loadPlan(planPath, directory: planDirectory) {
             case .success(let loaded):
                 profile = LoadProfile(plan: loaded.plan)
                 title = loaded.plan.name
@@ -74,12 +83,7 @@ struct ReportCommand: ParsableCommand {
         } else if plan != nil {
             throw CommandFailure(.usage, "\(plan ?? ""): cannot read the plan file")
         }
-        var status: String?
-        if let folder, let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent("summary.json")),
-           let summary = try? JSONDecoder().decode(SummaryFacts.self, from: data) {
-            status = summary.status
-            if let t = summary.target { target = t }
-        }
+        if let summaryTarget { target = summaryTarget }
         let dashboardInput = DashboardInput(
             samples: read.samples, profile: profile, title: title, source: jtl, target: target, status: status,
             thresholds: thresholds, knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
@@ -98,14 +102,15 @@ extension ReportCommand {
     /// Loads a plan for its schedule, name, target and thresholds.
     ///
     /// A run folder's plan.yaml names its data files relative to the ORIGINAL plan's folder, which
-    /// the run folder does not record, and the plan loader checks that they exist. So the plan is
-    /// tried against its own folder, then the current folder and `plans/` (where `ttsload run
-    /// plans/x.yaml` is run from); the first that validates wins.
-    func loadPlan(_ path: String) -> Result<LoadedPlan, PlanLoadFailure> {
+    /// the run folder does not record (unless summary.json carries `plan_directory`), and the plan
+    /// loader checks that they exist. So the plan is tried against that directory, its own folder,
+    /// then the current folder and `plans/` (where `ttsload run plans/x.yaml` is run from); the
+    /// first that validates wins.
+    func loadPlan(_ path: String, directory: String?) -> Result<LoadedPlan, PlanLoadFailure> {
         guard let data = FileManager.default.contents(atPath: path) else { return .failure(PlanLoadFailure("cannot read it")) }
         let own = (path as NSString).deletingLastPathComponent
         var firstError: PlanErrors?
-        for base in [own.isEmpty ? "." : own, ".", "plans"] {
+        for base in [directory, own.isEmpty ? "." : own, ".", "plans"].compactMap({ $0 }) {
             do {
                 return .success(try PlanLoader.parse(data: data, file: path, defaultName: "plan", baseDirectory: base))
             } catch {
@@ -127,4 +132,11 @@ struct PlanLoadFailure: Error, CustomStringConvertible {
 private struct SummaryFacts: Decodable {
     var target: String?
     var status: String?
+    /// The original plan's folder, absolute (not written by `ttsload run` yet; see docs/report.md).
+    var planDirectory: String?
+
+    enum CodingKeys: String, CodingKey {
+        case target, status
+        case planDirectory = "plan_directory"
+    }
 }

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries: module maps + headers (and, for libcurl, typed setopt helpers).
@@ -43,7 +44,10 @@ let package = Package(
         // Sample type, JTL writer/reader, histograms, SQLite store.
         .target(
             name: "Results",
-            dependencies: ["Plan", .product(name: "Histogram", package: "hdrhistogram-swift")]),
+            dependencies: [
+                "Plan", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // HTML dashboard, comparison page, terminal tables (reads Results).
         .target(name: "Report", dependencies: ["Results", "Plan"]),
         // Controller/agent protocol, clock offset, load split.
@@ -76,5 +80,6 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan"]),
     ]
 )

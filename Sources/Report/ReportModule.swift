@@ -1,3 +1,3 @@
-/// The report stage: the self-contained HTML dashboard, the comparison page and terminal tables.
-/// It only reads Results. Filled by the results-and-dashboard issue.
+/// The report stage: the self-contained HTML dashboard (`Dashboard`), later the comparison page,
+/// and terminal tables (`RunText`, `ScheduleText`). It only reads Results.
 public enum ReportModule {}

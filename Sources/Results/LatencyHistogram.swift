@@ -11,6 +11,11 @@ public struct LatencyHistogram: Sendable {
         _ = histogram.record(UInt64(Swift.max(1, Swift.min(micros, 3_600_000_000))))
     }
 
+    /// Adds `count` values equal to `micros` at once (the store decodes its histograms with this).
+    public mutating func record(_ micros: Int64, count: UInt64) {
+        _ = histogram.record(UInt64(Swift.max(1, Swift.min(micros, 3_600_000_000))), count: count)
+    }
+
     public mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
 
     public var count: Int { Int(histogram.totalCount) }

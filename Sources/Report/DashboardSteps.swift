@@ -1,0 +1,138 @@
+import Plan
+import Results
+
+/// One step of one thread group, measured over its hold (the steady part after the ramp).
+public struct StepRow: Sendable {
+    public var group: String
+    /// 1-based.
+    public var index: Int
+    public var name: String
+    /// Users, or requests per second for an open-model group.
+    public var level: Double
+    public var unit: String
+    /// Seconds from the run's time 0.
+    public var start: Double, holdStart: Double, end: Double
+    /// Samples that started during the hold: their latency, errors and TTS figures.
+    public var stats = SampleStats()
+    /// Samples that ended during the hold, and those of them that succeeded: what the service delivered.
+    public var ended = 0
+    public var endedOK = 0
+    public var isKnee = false
+
+    public var holdSeconds: Double { end - holdStart }
+    /// Achieved throughput: samples that ended during the hold, per second of hold.
+    public var requestsPerSecond: Double { holdSeconds > 0 ? Double(ended) / holdSeconds : 0 }
+    /// Successful samples that ended during the hold, per second: the throughput the knee rule uses,
+    /// because an overloaded service answers errors fast and those would look like more throughput.
+    public var successesPerSecond: Double { holdSeconds > 0 ? Double(endedOK) / holdSeconds : 0 }
+    /// Seconds of audio delivered per second of hold, nil without audio.
+    public var audioSecondsPerSecond: Double? {
+        stats.audioSamples > 0 && holdSeconds > 0 ? stats.audioSeconds / holdSeconds : nil
+    }
+}
+
+/// The steps of one thread group (or, inferred, of the whole test) and the knee among them.
+public struct GroupSteps: Sendable {
+    public var name: String
+    public var rows: [StepRow]
+    /// Position in `rows` of the knee, nil for 'no knee'.
+    public var knee: Int?
+}
+
+/// The per-step part of the dashboard: from the plan, inferred from allThreads, or absent with a reason.
+public struct StepSection: Sendable {
+    public var groups: [GroupSteps]
+    /// True when the steps come from allThreads plateaus rather than a plan.
+    public var inferred: Bool
+    /// Why there is no per-step table (nil when there is one).
+    public var missingReason: String?
+}
+
+enum StepBuilder {
+    /// Steps from the plan's schedule: samples go to their group (by name; all samples when the
+    /// profile has one group) and to the step whose hold holds their start (or end, for `ended`).
+    static func fromProfile(_ profile: LoadProfile, samples: [Sample], t0: Int64, rule: KneeRule) -> StepSection {
+        var groups = profile.groups.map { schedule in
+            GroupSteps(name: schedule.name, rows: schedule.steps.map { step in
+                StepRow(group: schedule.name, index: step.index, name: step.name, level: step.level,
+                        unit: schedule.isOpen ? "req/s" : "users", start: step.start, holdStart: step.holdStart, end: step.end)
+            }, knee: nil)
+        }
+        var position: [String: Int] = [:]
+        for (i, g) in profile.groups.enumerated() { position[g.name] = i }
+        let single = profile.groups.count == 1
+        for s in samples {
+            guard let g = single ? 0 : position[s.groupName] else { continue }
+            let schedule = profile.groups[g]
+            let tStart = seconds(s.start, from: t0), tEnd = seconds(s.end, from: t0)
+            if let step = schedule.step(at: tStart), tStart >= step.holdStart { groups[g].rows[step.index - 1].stats.add(s) }
+            if let step = schedule.step(at: tEnd), tEnd >= step.holdStart {
+                groups[g].rows[step.index - 1].ended += 1
+                if s.success { groups[g].rows[step.index - 1].endedOK += 1 }
+            }
+        }
+        for i in groups.indices { markKnee(&groups[i], rule: rule) }
+        return StepSection(groups: groups, inferred: false, missingReason: nil)
+    }
+
+    /// Steps read off allThreads: a plateau is a run of whole seconds whose highest allThreads is one
+    /// level, at least `minimumPlateau(duration)` long; its first and last second are left out of
+    /// the hold because they straddle the change.
+    static func inferred(samples: [Sample], t0: Int64, duration: Double, rule: KneeRule) -> StepSection {
+        guard samples.contains(where: { $0.allThreads > 0 }) else {
+            return StepSection(groups: [], inferred: true, missingReason:
+                "No plan is known and the file has no allThreads values, so its steps cannot be told apart; see the per-label table.")
+        }
+        let seconds = max(1, Int(duration.rounded(.up)))
+        var level = [Int](repeating: 0, count: seconds)
+        for s in samples {
+            let i = min(seconds - 1, max(0, Int(Self.seconds(s.end, from: t0))))
+            level[i] = max(level[i], s.allThreads)
+        }
+        let minimum = minimumPlateau(duration)
+        var plateaus: [(level: Int, first: Int, last: Int)] = []
+        var runStart = 0
+        for i in 1...seconds where i == seconds || level[i] != level[runStart] {
+            if level[runStart] > 0, i - runStart >= minimum { plateaus.append((level[runStart], runStart, i - 1)) }
+            runStart = i
+        }
+        guard !plateaus.isEmpty else {
+            return StepSection(groups: [], inferred: true, missingReason:
+                "No plan is known and allThreads never held one level for \(minimum) s, so no steps could be inferred; see the per-label table.")
+        }
+        var rows: [StepRow] = []
+        var previousEnd = 0.0
+        for (n, p) in plateaus.enumerated() {
+            let holdStart = Double(p.first + 1), end = Double(p.last)
+            rows.append(StepRow(group: "all threads", index: n + 1, name: "step \(n + 1): \(p.level) users", level: Double(p.level),
+                                unit: "users", start: previousEnd, holdStart: holdStart, end: end))
+            previousEnd = Double(p.last + 1)
+        }
+        for s in samples {
+            let tStart = Self.seconds(s.start, from: t0), tEnd = Self.seconds(s.end, from: t0)
+            if let i = rows.firstIndex(where: { tStart >= $0.holdStart && tStart < $0.end }) { rows[i].stats.add(s) }
+            if let i = rows.firstIndex(where: { tEnd >= $0.holdStart && tEnd < $0.end }) {
+                rows[i].ended += 1
+                if s.success { rows[i].endedOK += 1 }
+            }
+        }
+        var group = GroupSteps(name: "all threads", rows: rows, knee: nil)
+        markKnee(&group, rule: rule)
+        return StepSection(groups: [group], inferred: true, missingReason: nil)
+    }
+
+    /// Plateaus shorter than this many seconds are ramps: 3 s, or 5% of the run when that is longer,
+    /// so a slow ramp's one-user-every-few-seconds does not count as many steps.
+    static func minimumPlateau(_ duration: Double) -> Int { max(3, Int((duration * 0.05).rounded(.up))) }
+
+    static func markKnee(_ group: inout GroupSteps, rule: KneeRule) {
+        guard group.rows.count > 1 else { return }
+        for i in 1..<group.rows.count where rule.isKnee(previous: group.rows[i - 1], step: group.rows[i]) {
+            group.rows[i].isKnee = true
+            group.knee = i
+            return
+        }
+    }
+
+    @inline(__always) static func seconds(_ micros: Int64, from t0: Int64) -> Double { Double(micros - t0) / 1_000_000 }
+}

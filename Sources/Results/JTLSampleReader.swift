@@ -1,0 +1,287 @@
+import Foundation
+
+/// Turns JTL rows back into `Sample`s: ttsload's own files (17 columns plus the TTS columns),
+/// JMeter's default 17, or any subset of JMeter's columns named in a header; headerless files
+/// (JMeter 2.x) with a given column list.
+///
+/// JTL keeps whole milliseconds, so times come back as multiples of 1,000 µs; it carries no
+/// content type, body size, audio format, chunk count or stall count, so those come back as
+/// `bin` -> `application/octet-stream` with the body taken as all received bytes, format
+/// `unknown`, 0 chunks, 0 stalls. Writing the samples again gives the same rows.
+public enum JTLSampleReader {
+    /// What reading a file gave: the samples, the columns they came from, and warnings.
+    public struct Result: Sendable {
+        public var samples: [Sample]
+        /// The column names used (the header, or the list given for a headerless file).
+        public var columns: [String]
+        /// True when the file had no header line.
+        public var headerless: Bool
+        public var warnings: [String]
+    }
+
+    /// The columns of JMeter 2.x's default headerless CSV (JTL.md, "Reading JMeter's own files").
+    public static let jmeter2Columns = [
+        "timeStamp", "elapsed", "label", "responseCode", "responseMessage", "threadName", "dataType", "success",
+        "bytes", "grpThreads", "allThreads", "Latency",
+    ]
+
+    /// Reads `path`. A file whose first field is a number has no header: `columns` names its
+    /// fields, or, when nil, JMeter's 17 default columns (17 fields) or 2.x's 12 (12 fields).
+    public static func read(path: String, columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
+        // The file's bytes are copied out of `Data` inside the closure, so only one copy outlives it.
+        let bytes: [UInt8]? = { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }()
+        guard let bytes else { throw .unreadable("\(path): cannot read") }
+        return try parse(bytes: bytes, name: path, columns: columns)
+    }
+
+    /// Reads JTL bytes; `name` only names the source in messages.
+    ///
+    /// Rows become samples as they are parsed (no table of strings in between), and repeated texts
+    /// (labels, URLs, messages, thread names) share one string: a million-row file stays within a
+    /// few hundred MB.
+    public static func parse(_ data: Data, name: String = "jtl", columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
+        try parse(bytes: [UInt8](data), name: name, columns: columns)
+    }
+
+    static func parse(bytes: [UInt8], name: String, columns: [String]?) throws(JTLReader.Failure) -> Result {
+        var parser = JTLRecordParser(bytes: bytes)
+        guard var header = try parser.next() else { throw .malformed(line: 1, "\(name) is empty") }
+        var pending: JTLRecordParser.Record?
+        var headerless = false
+        if let first = header.fields.first, Int64(first) != nil {
+            // No header: the first record is data.
+            headerless = true
+            let width = header.fields.count
+            guard let names = columns ?? defaultColumns(forWidth: width) else {
+                throw .malformed(line: 1, "\(name) has no header and \(width) fields per row; give its column list")
+            }
+            guard names.count == width else {
+                throw .malformed(line: 1, "\(name): \(names.count) column names given, the rows have \(width) fields")
+            }
+            pending = header
+            header = JTLRecordParser.Record(fields: names, line: 0, terminated: true)
+        }
+        let names = header.fields.map { field -> String in
+            field.count >= 2 && field.hasPrefix("\"") && field.hasSuffix("\"") ? String(field.dropFirst().dropLast()) : field
+        }
+        let map = try ColumnMap(header: names, name: name)
+        var samples: [Sample] = []
+        samples.reserveCapacity(bytes.count / 150)
+        var groups = GroupNumbers()
+        var warnings: [String] = []
+        while true {
+            let next: JTLRecordParser.Record?
+            if let waiting = pending { next = waiting } else { next = try parser.next() }
+            guard let record = next else { break }
+            pending = nil
+            if record.fields.count != names.count {
+                if !record.terminated {
+                    warnings.append("\(name): dropped a torn last line (\(record.fields.count) of \(names.count) fields)")
+                    break
+                }
+                throw .malformed(line: record.line, "\(record.fields.count) fields, the header has \(names.count)")
+            }
+            samples.append(try map.sample(record.fields, line: record.line, groups: &groups))
+        }
+        return Result(samples: samples, columns: names, headerless: headerless, warnings: warnings)
+    }
+
+    static func defaultColumns(forWidth width: Int) -> [String]? {
+        switch width {
+        case JTLFormat.defaultColumns.count: return JTLFormat.defaultColumns
+        case jmeter2Columns.count: return jmeter2Columns
+        default: return nil
+        }
+    }
+
+    /// The error class a JTL responseCode names; nil for an HTTP status.
+    ///
+    /// JMeter writes the Java exception (`Non HTTP response code: java.net.SocketTimeoutException`);
+    /// ttsload writes the short names in `ErrorClass.nonHTTPCode`. Both map back here.
+    public static func errorClass(responseCode code: String) -> ErrorClass? {
+        guard Int(code) == nil else { return nil }
+        let c = code.lowercased()
+        if c.contains("timeout") { return .timeout }
+        if c.contains("unknownhost") || c.contains("unresolved") { return .dns }
+        if c.contains("ssl") || c.contains("tls") || c.contains("certificate") { return .tls }
+        if c.contains("connectexception") || c.contains("refused") || c.contains("noroutetohost") { return .connectRefused }
+        if c.contains("closed") || c.contains("reset") || c.contains("nohttpresponse") || c.contains("socketexception")
+            || c.contains("truncated") { return .reset }
+        return .other
+    }
+}
+
+/// RFC 4180 records one at a time (JTLReader's rules: quoted fields may hold commas, doubled
+/// quotes, CR and LF; a bare quote inside an unquoted field is an error). Field texts seen before
+/// are returned as the same string, so a million samples do not hold a million copies of a URL.
+struct JTLRecordParser {
+    struct Record {
+        var fields: [String]
+        var line: Int
+        /// False for a last line without its newline.
+        var terminated: Bool
+    }
+
+    let bytes: [UInt8]
+    var i = 0
+    var line = 1
+    var interned: [[UInt8]: String] = [:]
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func next() throws(JTLReader.Failure) -> Record? {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 10, cr: UInt8 = 13
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var inQuotes = false, wasQuoted = false
+        var recordLine = line
+        while i < bytes.count {
+            let b = bytes[i]
+            i += 1
+            if inQuotes {
+                if b == quote {
+                    if i < bytes.count && bytes[i] == quote { field.append(quote); i += 1 } else { inQuotes = false }
+                } else {
+                    if b == lf { line += 1 }
+                    field.append(b)
+                }
+            } else if b == quote && field.isEmpty && !wasQuoted {
+                inQuotes = true
+                wasQuoted = true
+            } else if b == comma {
+                fields.append(intern(field))
+                field.removeAll(keepingCapacity: true)
+                wasQuoted = false
+            } else if b == lf || b == cr {
+                if b == cr && i < bytes.count && bytes[i] == lf { i += 1 }
+                line += 1
+                fields.append(intern(field))
+                if fields.count == 1 && fields[0].isEmpty {
+                    // A blank line: skip it.
+                    fields.removeAll(keepingCapacity: true)
+                    field.removeAll(keepingCapacity: true)
+                    wasQuoted = false
+                    recordLine = line
+                    continue
+                }
+                return Record(fields: fields, line: recordLine, terminated: true)
+            } else if b == quote {
+                throw .malformed(line: line, "a bare '\"' inside an unquoted field")
+            } else {
+                field.append(b)
+            }
+        }
+        guard !field.isEmpty || !fields.isEmpty || inQuotes else { return nil }
+        fields.append(intern(field))
+        return Record(fields: fields, line: recordLine, terminated: false)
+    }
+
+    /// Short texts repeat (labels, codes, thread names, URLs); numbers mostly do not, so only
+    /// fields that do not start with a digit are interned.
+    private mutating func intern(_ field: [UInt8]) -> String {
+        guard let first = field.first, !(first >= 48 && first <= 57), field.count <= 256 else {
+            return String(decoding: field, as: UTF8.self)
+        }
+        if let s = interned[field] { return s }
+        let s = String(decoding: field, as: UTF8.self)
+        if interned.count < 100_000 { interned[field] = s }
+        return s
+    }
+}
+
+/// Plan group names -> 0-based index for thread names that carry no `G-U` part.
+struct GroupNumbers {
+    var indices: [String: Int] = [:]
+    mutating func index(of name: String) -> Int {
+        if let i = indices[name] { return i }
+        let i = indices.count
+        indices[name] = i
+        return i
+    }
+}
+
+/// Where each known column sits in a row (nil: the file does not have it).
+struct ColumnMap {
+    let timeStamp: Int, elapsed: Int
+    let label: Int?, responseCode: Int?, responseMessage: Int?, threadName: Int?, dataType: Int?, success: Int?
+    let failureMessage: Int?, bytes: Int?, sentBytes: Int?, grpThreads: Int?, allThreads: Int?, url: Int?
+    let latency: Int?, connect: Int?
+    /// The TTS sample-variable columns (`JTLFormat.audioVariables`), in that order.
+    let audio: [Int?]
+
+    init(header: [String], name: String) throws(JTLReader.Failure) {
+        func at(_ column: String) -> Int? { header.firstIndex(of: column) }
+        guard let t = at("timeStamp"), let e = at("elapsed") else {
+            throw .malformed(line: 1, "\(name): the header needs at least timeStamp and elapsed (got \(header.prefix(4).joined(separator: ","))...)")
+        }
+        timeStamp = t
+        elapsed = e
+        label = at("label"); responseCode = at("responseCode"); responseMessage = at("responseMessage")
+        threadName = at("threadName"); dataType = at("dataType"); success = at("success")
+        failureMessage = at("failureMessage"); bytes = at("bytes"); sentBytes = at("sentBytes")
+        grpThreads = at("grpThreads"); allThreads = at("allThreads"); url = at("URL")
+        latency = at("Latency"); connect = at("Connect")
+        audio = JTLFormat.audioVariables.map { at($0) }
+    }
+
+    func sample(_ row: [String], line: Int, groups: inout GroupNumbers) throws(JTLReader.Failure) -> Sample {
+        func text(_ i: Int?) -> String { i.map { row[$0] } ?? "" }
+        func integer(_ i: Int?, _ column: String) throws(JTLReader.Failure) -> Int64 {
+            guard let i, !row[i].isEmpty else { return 0 }
+            guard let v = Int64(row[i]) else { throw .malformed(line: line, "\(column) '\(row[i])' is not a whole number") }
+            return v
+        }
+        let start = try integer(timeStamp, "timeStamp") * 1_000
+        let code = text(responseCode)
+        let status = Int(code) ?? 0
+        let success: Bool
+        if let s = self.success {
+            success = row[s].lowercased() == "true"
+        } else {
+            // No success column (a trimmed header): judge by the status as JMeter's HTTP sampler would.
+            success = (200..<400).contains(status)
+        }
+        var errorClass: ErrorClass?
+        if !success { errorClass = status > 0 ? .checkFailed : JTLSampleReader.errorClass(responseCode: code) ?? .other }
+        let (groupName, groupIndex, user) = Self.thread(text(threadName), groups: &groups)
+        let bytesReceived = try integer(bytes, "bytes")
+        let isBinary = text(dataType) == "bin"
+        return Sample(
+            start: start, elapsed: try integer(elapsed, "elapsed") * 1_000, latency: try integer(latency, "Latency") * 1_000,
+            connect: try integer(connect, "Connect") * 1_000, bytesReceived: bytesReceived,
+            bytesSent: try integer(sentBytes, "sentBytes"), bodyBytes: isBinary ? bytesReceived : 0, status: status,
+            responseMessage: text(responseMessage), contentType: isBinary ? "application/octet-stream" : "text/plain",
+            success: success, failureMessage: text(failureMessage), errorClass: errorClass, label: text(label),
+            groupIndex: groupIndex, groupName: groupName, userNumber: user,
+            groupThreads: Int(try integer(grpThreads, "grpThreads")), allThreads: Int(try integer(allThreads, "allThreads")),
+            url: text(url), audio: try audioFigures(row, line: line))
+    }
+
+    /// The TTS columns as `AudioFigures`, or nil when the row has none of them filled.
+    func audioFigures(_ row: [String], line: Int) throws(JTLReader.Failure) -> AudioFigures? {
+        let values = audio.map { $0.map { row[$0] } ?? "" }
+        guard values.contains(where: { !$0.isEmpty }) else { return nil }
+        func number(_ k: Int) throws(JTLReader.Failure) -> Double? {
+            guard !values[k].isEmpty else { return nil }
+            guard let v = Double(values[k]) else {
+                throw .malformed(line: line, "\(JTLFormat.audioVariables[k]) '\(values[k])' is not a number")
+            }
+            return v
+        }
+        func micros(_ k: Int) throws(JTLReader.Failure) -> Int64? { try number(k).map { Int64(($0 * 1_000).rounded()) } }
+        return AudioFigures(format: "unknown", audioSeconds: try number(0), ttfa: try micros(1), chunks: 0,
+                            maxGap: try micros(2) ?? 0, underrun: try micros(3) ?? 0, stalls: 0, rtf: try number(4),
+                            characters: try number(5).map { Int($0) }, truncated: false)
+    }
+
+    /// `Group Name 2-7` -> ("Group Name", 1, 7). A name without the `G-U` tail is a group of its own.
+    static func thread(_ name: String, groups: inout GroupNumbers) -> (String, Int, Int) {
+        if let space = name.lastIndex(of: " ") {
+            let tail = name[name.index(after: space)...].split(separator: "-")
+            if tail.count == 2, let g = Int(tail[0]), let u = Int(tail[1]), g >= 1 {
+                return (String(name[..<space]), g - 1, u)
+            }
+        }
+        return (name, groups.index(of: name), 1)
+    }
+}

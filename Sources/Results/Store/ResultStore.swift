@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+import Plan
+
+/// Many runs in one SQLite file (default `reports/ttsload.sqlite`; schema in docs/results.md).
+///
+/// WAL mode, so a report can read while a run writes; samples go in batched transactions. Opening
+/// the store marks runs left `running` by a process that is gone as `interrupted` (never complete).
+public final class ResultStore: Sendable {
+    /// What a run is when its row is written or last updated.
+    public enum Status: String, Sendable, CaseIterable {
+        case running, complete, interrupted, failed
+    }
+
+    /// The facts of a run known at its start.
+    public struct RunInfo: Sendable {
+        public var planName: String
+        public var planYAML: String
+        public var target: String
+        public var startedMicros: Int64
+        public var toolVersion: String
+        public var host: String
+        /// Where the samples came from (a run folder, an imported JTL).
+        public var source: String
+
+        public init(planName: String, planYAML: String = "", target: String = "", startedMicros: Int64,
+                    toolVersion: String = "", host: String = ProcessInfo.processInfo.hostName, source: String = "") {
+            self.planName = planName
+            self.planYAML = planYAML
+            self.target = target
+            self.startedMicros = startedMicros
+            self.toolVersion = toolVersion
+            self.host = host
+            self.source = source
+        }
+    }
+
+    /// Samples per transaction: large enough that commits do not dominate, small enough that a
+    /// reader never waits long.
+    public static let batchSize = 10_000
+
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the store at `path`, brings its schema up to date and marks
+    /// abandoned runs interrupted.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // WAL makes each commit an append; NORMAL sync is durable across process crashes.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)  // DatabasePool is always WAL
+        try StoreSchema.migrator.migrate(pool)
+        try markAbandonedRuns()
+    }
+
+    /// Inserts a run as `running` with this process's pid; returns its id.
+    public func beginRun(_ info: RunInfo, pid: Int32 = ProcessInfo.processInfo.processIdentifier) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (plan_name, plan_yaml, target, started_us, status, pid, tool_version, host, source)
+                VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)
+                """, arguments: [info.planName, info.planYAML, info.target, info.startedMicros, pid, info.toolVersion,
+                                 info.host, info.source])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Sets a run's final status and end time.
+    public func finishRun(_ id: Int64, status: Status, endedMicros: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, ended_us = ? WHERE id = ?", arguments: [status.rawValue, endedMicros, id])
+        }
+    }
+
+    /// Records a run's steps; `t0` is the wall-clock µs of schedule time 0.
+    public func addSteps(_ profile: LoadProfile, run id: Int64, t0: Int64) throws {
+        try pool.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO steps (run_id, group_name, step_index, level, unit, start_us, hold_start_us, end_us)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            func us(_ s: Double) -> Int64 { t0 + Int64((s * 1_000_000).rounded()) }
+            for group in profile.groups {
+                for step in group.steps {
+                    try statement.execute(arguments: [id, group.name, step.index, step.level, group.isOpen ? "req/s" : "users",
+                                                      us(step.start), us(step.holdStart), us(step.end)])
+                }
+            }
+        }
+    }
+
+    /// Inserts samples in transactions of `batchSize`, each with the per-second aggregates of its samples
+    /// (merged with rows earlier batches or calls wrote), so a run can add its samples as they come.
+    public func addSamples(_ samples: [Sample], run id: Int64) throws {
+        var start = 0
+        while start < samples.count {
+            let batch = samples[start..<min(samples.count, start + Self.batchSize)]
+            try pool.write { db in
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                var aggregates = SecondAggregates()
+                for s in batch {
+                    let a = s.audio
+                    let values: [(any DatabaseValueConvertible)?] = [
+                        id, s.start, s.elapsed, s.serviceElapsed, s.latency, s.connect, s.tls, s.bytesReceived,
+                        s.bytesSent, s.status, s.success, s.errorClass?.rawValue, s.label, s.groupName, s.userNumber,
+                        s.groupThreads, s.allThreads, s.responseMessage, s.failureMessage, a?.audioSeconds, a?.ttfa, a?.rtf,
+                        a?.maxGap, a?.underrun,
+                    ]
+                    statement.setUncheckedArguments(StatementArguments(values))
+                    try statement.execute()
+                    aggregates.add(s)
+                }
+                try aggregates.write(run: id, db: db)
+            }
+            start += Self.batchSize
+        }
+    }
+
+    /// Runs, newest first: (id, plan name, status, pid).
+    public func runs() throws -> [(id: Int64, planName: String, status: String, pid: Int32?)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, plan_name, status, pid FROM runs ORDER BY id DESC").map {
+                (id: $0["id"], planName: $0["plan_name"], status: $0["status"], pid: $0["pid"])
+            }
+        }
+    }
+
+    /// Runs a read-only SQL query; values as text (NULL as nil, blobs as `<N bytes>`), for tests and inspection.
+    public func query(_ sql: String) throws -> [[String: String?]] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: sql).map { row in
+                var out: [String: String?] = [:]
+                for (column, value) in row {
+                    switch value.storage {
+                    case .null: out[column] = .some(nil)
+                    case .int64(let v): out[column] = String(v)
+                    case .double(let v): out[column] = String(v)
+                    case .string(let v): out[column] = v
+                    case .blob(let v): out[column] = "<\(v.count) bytes>"
+                    }
+                }
+                return out
+            }
+        }
+    }
+
+    /// The per-second latency histograms of a run merged per label (the store's percentile source).
+    public func latencyByLabel(run id: Int64) throws -> [String: LatencyHistogram] {
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT label, latency_histogram FROM second_aggregates WHERE run_id = ?", arguments: [id])
+        }
+        var out: [String: LatencyHistogram] = [:]
+        for row in rows {
+            let bytes: Data = row["latency_histogram"]
+            out[row["label"] as String, default: LatencyHistogram()].add(try HistogramEncoding.decode([UInt8](bytes)))
+        }
+        return out
+    }
+
+    /// Marks `running` runs whose process is gone as `interrupted`.
+    func markAbandonedRuns() throws {
+        try pool.write { db in
+            let running = try Row.fetchAll(db, sql: "SELECT id, pid FROM runs WHERE status = 'running'")
+            for row in running {
+                let pid: Int32? = row["pid"]
+                guard let pid, !Self.processExists(pid) else { continue }
+                try db.execute(sql: "UPDATE runs SET status = 'interrupted' WHERE id = ?", arguments: [row["id"] as Int64])
+            }
+        }
+    }
+
+    /// Whether a process with `pid` exists (signal 0 checks without sending anything; EPERM means it exists).
+    static func processExists(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}

@@ -1,0 +1,109 @@
+import GRDB
+
+/// The store's schema as named migrations (docs/results.md). A migration, once released, is never
+/// edited: later changes (new run statuses, monitor columns) are new migrations appended here.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 runs, steps, samples") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY,
+                    plan_name TEXT NOT NULL,
+                    plan_yaml TEXT NOT NULL DEFAULT '',
+                    target TEXT NOT NULL DEFAULT '',
+                    started_us INTEGER NOT NULL,
+                    ended_us INTEGER,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed')),
+                    pid INTEGER,
+                    tool_version TEXT NOT NULL DEFAULT '',
+                    host TEXT NOT NULL DEFAULT '',
+                    source TEXT NOT NULL DEFAULT ''
+                );
+                CREATE TABLE steps (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    group_name TEXT NOT NULL,
+                    step_index INTEGER NOT NULL,
+                    level REAL NOT NULL,
+                    unit TEXT NOT NULL CHECK (unit IN ('users', 'req/s')),
+                    start_us INTEGER NOT NULL,
+                    hold_start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    UNIQUE (run_id, group_name, step_index)
+                );
+                CREATE TABLE samples (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    start_us INTEGER NOT NULL,
+                    elapsed_us INTEGER NOT NULL,
+                    service_elapsed_us INTEGER NOT NULL,
+                    latency_us INTEGER NOT NULL,
+                    connect_us INTEGER NOT NULL,
+                    tls_us INTEGER NOT NULL,
+                    bytes_received INTEGER NOT NULL,
+                    bytes_sent INTEGER NOT NULL,
+                    status INTEGER NOT NULL,
+                    success INTEGER NOT NULL,
+                    error_class TEXT,
+                    label TEXT NOT NULL,
+                    group_name TEXT NOT NULL,
+                    user_number INTEGER NOT NULL,
+                    group_threads INTEGER NOT NULL,
+                    all_threads INTEGER NOT NULL,
+                    response_message TEXT NOT NULL,
+                    failure_message TEXT NOT NULL,
+                    audio_seconds REAL,
+                    ttfa_us INTEGER,
+                    rtf REAL,
+                    max_gap_us INTEGER,
+                    underrun_us INTEGER
+                );
+                CREATE INDEX samples_by_run_time ON samples(run_id, start_us);
+                """)
+        }
+        migrator.registerMigration("v1 per-second aggregates, monitor series") { db in
+            try db.execute(sql: """
+                CREATE TABLE second_aggregates (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    second INTEGER NOT NULL,          -- whole seconds since the epoch, by sample end
+                    label TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    errors INTEGER NOT NULL,
+                    bytes_received INTEGER NOT NULL,
+                    latency_histogram BLOB NOT NULL,  -- HistogramEncoding v1, microseconds
+                    ttfa_histogram BLOB NOT NULL,     -- HistogramEncoding v1, microseconds
+                    rtf_milli_histogram BLOB NOT NULL,-- HistogramEncoding v1, RTF x 1000
+                    PRIMARY KEY (run_id, second, label)
+                ) WITHOUT ROWID;
+                CREATE TABLE monitor_series (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    t_us INTEGER NOT NULL,
+                    value REAL NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v1 views") { db in
+            try db.execute(sql: """
+                CREATE VIEW label_summary AS
+                    SELECT run_id, label, COUNT(*) AS samples, SUM(NOT success) AS errors,
+                           ROUND(100.0 * SUM(NOT success) / COUNT(*), 2) AS error_pct,
+                           ROUND(AVG(elapsed_us) / 1000.0, 1) AS avg_ms, MIN(elapsed_us) / 1000.0 AS min_ms,
+                           MAX(elapsed_us) / 1000.0 AS max_ms, ROUND(AVG(ttfa_us) / 1000.0, 1) AS avg_ttfa_ms,
+                           ROUND(SUM(audio_seconds), 3) AS audio_seconds
+                    FROM samples GROUP BY run_id, label;
+                CREATE VIEW step_summary AS
+                    SELECT st.run_id, st.group_name, st.step_index, st.level, st.unit,
+                           (st.end_us - st.hold_start_us) / 1e6 AS hold_seconds,
+                           COUNT(sa.start_us) AS samples, SUM(NOT sa.success) AS errors,
+                           ROUND(COUNT(sa.start_us) * 1e6 / (st.end_us - st.hold_start_us), 2) AS started_per_second,
+                           ROUND(AVG(sa.elapsed_us) / 1000.0, 1) AS avg_ms, MAX(sa.elapsed_us) / 1000.0 AS max_ms
+                    FROM steps st LEFT JOIN samples sa
+                      ON sa.run_id = st.run_id AND sa.group_name = st.group_name
+                     AND sa.start_us >= st.hold_start_us AND sa.start_us < st.end_us
+                    GROUP BY st.id;
+                """)
+        }
+        return migrator
+    }
+}

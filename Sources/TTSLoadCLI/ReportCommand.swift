@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import Plan
+import Report
+import Results
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write the HTML dashboard (index.html) of a run folder or a JTL file.",
+        discussion: """
+            A run folder gives results.jtl, plan.yaml (the steps) and summary.json (target, status); the page
+            goes into the folder. A JTL file (ttsload's or JMeter's) goes beside the file unless --out is given;
+            without --plan its steps are inferred from allThreads plateaus. One self-contained file: inline CSS
+            and SVG, nothing fetched when opened. Exit 2 when the input cannot be read. See docs/report.md.
+            """)
+
+    @Argument(help: "A run folder, or a JTL file.")
+    var input: String
+
+    @Option(help: "Folder to write index.html into (default: the run folder, or the JTL's folder).")
+    var out: String?
+
+    @Option(help: "Plan whose schedule gives the steps (default: plan.yaml of the run folder).")
+    var plan: String?
+
+    @Option(help: ArgumentHelp("Column names of a headerless JTL, comma-separated (default: JMeter's 17, or 2.x's 12).",
+                               valueName: "a,b,..."))
+    var columns: String?
+
+    @Option(help: "Knee rule: a step is the knee when its req/s is under this many times the previous step's ...")
+    var kneeThroughput = 1.1
+
+    @Option(help: "... while its p95 grew at least this many times.")
+    var kneeLatency = 1.5
+
+    func validate() throws {
+        guard kneeThroughput > 0, kneeLatency > 0 else { throw ValidationError("--knee-throughput and --knee-latency must be > 0") }
+    }
+
+    func run() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+            throw CommandFailure(.usage, "\(input): no such run folder or JTL file")
+        }
+        let folder = isDirectory.boolValue ? input : nil
+        let jtl = folder.map { ($0 as NSString).appendingPathComponent("results.jtl") } ?? input
+        let outDirectory = out ?? folder ?? ((input as NSString).deletingLastPathComponent.isEmpty ? "." : (input as NSString).deletingLastPathComponent)
+
+        let read: JTLSampleReader.Result
+        do {
+            read = try JTLSampleReader.read(path: jtl, columns: columns.map { $0.split(separator: ",").map(String.init) })
+        } catch {
+            throw CommandFailure(.usage, "\(jtl): \(error)")
+        }
+        var notes = read.warnings
+        var profile: LoadProfile?
+        var title = ((jtl as NSString).lastPathComponent as NSString).deletingPathExtension
+        var thresholds: [String] = []
+        var target: String?
+        var status: String?
+        var summaryTarget: String?
+        var planDirectory: String?
+        if let folder, let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent("summary.json")),
+           let summary = try? JSONDecoder().decode(SummaryFacts.self, from: data) {
+            status = summary.status
+            summaryTarget = summary.target
+            planDirectory = summary.planDirectory
+        }
+        let planPath = plan ?? folder.map { ($0 as NSString).appendingPathComponent("plan.yaml") }
+        if let planPath, FileManager.default.fileExists(atPath: planPath) {
+            switch loadPlan(planPath, directory: planDirectory) {
+            case .success(let loaded):
+                profile = LoadProfile(plan: loaded.plan)
+                title = loaded.plan.name
+                thresholds = loaded.plan.thresholds.map(\.expression)
+                if case .url(let url) = loaded.plan.target.location { target = url } else { target = "embedded ttsload server" }
+            case .failure(let error):
+                if plan != nil { throw CommandFailure(.usage, "\(planPath): \(error)") }
+                // The samples are still worth a page; it says why the steps are inferred instead.
+                notes.append("\(planPath) could not be read as a plan (\(error)); steps are inferred from allThreads.")
+            }
+        } else if plan != nil {
+            throw CommandFailure(.usage, "\(plan ?? ""): cannot read the plan file")
+        }
+        if let summaryTarget { target = summaryTarget }
+        let dashboardInput = DashboardInput(
+            samples: read.samples, profile: profile, title: title, source: jtl, target: target, status: status,
+            thresholds: thresholds, knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
+        let path: String
+        do {
+            path = try Dashboard.write(dashboardInput, to: outDirectory)
+        } catch {
+            throw CommandFailure(.runtime, "cannot write the report into \(outDirectory): \(error.localizedDescription)")
+        }
+        for note in notes { printError("warning: \(note)") }
+        print("\(read.samples.count) samples -> \(path)")
+    }
+}
+
+extension ReportCommand {
+    /// Loads a plan for its schedule, name, target and thresholds.
+    ///
+    /// A run folder's plan.yaml names its data files relative to the ORIGINAL plan's folder, which
+    /// the run folder does not record (unless summary.json carries `plan_directory`), and the plan
+    /// loader checks that they exist. So the plan is tried against that directory, its own folder,
+    /// then the current folder and `plans/` (where `ttsload run plans/x.yaml` is run from); the
+    /// first that validates wins.
+    func loadPlan(_ path: String, directory: String?) -> Result<LoadedPlan, PlanLoadFailure> {
+        guard let data = FileManager.default.contents(atPath: path) else { return .failure(PlanLoadFailure("cannot read it")) }
+        let own = (path as NSString).deletingLastPathComponent
+        var firstError: PlanErrors?
+        for base in [directory, own.isEmpty ? "." : own, ".", "plans"].compactMap({ $0 }) {
+            do {
+                return .success(try PlanLoader.parse(data: data, file: path, defaultName: "plan", baseDirectory: base))
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        let message = firstError?.errors.first.map { "\($0)" } ?? "invalid"
+        return .failure(PlanLoadFailure(message))
+    }
+}
+
+/// Why the plan beside the samples could not be used.
+struct PlanLoadFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The few summary.json fields the page header shows.
+private struct SummaryFacts: Decodable {
+    var target: String?
+    var status: String?
+    /// The original plan's folder, absolute (not written by `ttsload run` yet; see docs/report.md).
+    var planDirectory: String?
+
+    enum CodingKeys: String, CodingKey {
+        case target, status
+        case planDirectory = "plan_directory"
+    }
+}

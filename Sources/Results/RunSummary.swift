@@ -67,6 +67,9 @@ public struct RunSummary: Codable, Sendable {
     public var dataExhausted: Int
     /// Audio that could not be read, one message per label.
     public var audioWarnings: [String: String] = [:]
+    /// Absolute path of the plan's folder: data paths in the run's plan.yaml are relative to it,
+    /// so `ttsload report` can load the plan again from anywhere.
+    public var planDirectory: String?
 
     public init(plan: Plan, target: String, statistics: RunStatistics, durationSeconds: Double, interruptedRun: Bool,
                 dropped: Int, late: Int, interrupted: Int, dataExhausted: Int) {

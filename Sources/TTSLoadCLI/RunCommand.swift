@@ -119,10 +119,19 @@ struct RunCommand: AsyncParsableCommand {
                                  interruptedRun: interrupted.isSet, dropped: counters.dropped, late: counters.late,
                                  interrupted: counters.interrupted, dataExhausted: counters.dataExhausted)
         summary.audioWarnings = warnings
+        summary.planDirectory = URL(fileURLWithPath: plan.baseDirectory).standardizedFileURL.path
         try summary.write(to: folder + "/summary.json")
+        var reportPath: String?
+        do {
+            reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: baseURL, status: summary.status,
+                                                      startMicros: engine.startWall)
+        } catch {
+            printError("report not written: \(error)")
+        }
         print("\nsamples: \(statistics.total.count), errors: \(statistics.total.errors) (\(RunText.percent(statistics.total.errorRate)))")
         print("results: \(folder)/results.jtl")
         print("summary: \(folder)/summary.json")
+        if let reportPath { print("report: \(reportPath)") }
         print("run folder: \(folder)")
         if interrupted.isSet { throw CommandFailure(.interrupted) }
     }

@@ -58,6 +58,10 @@ import TestSupport
         let plan = try String(contentsOfFile: out + "/plan.yaml", encoding: .utf8)
         #expect(plan.contains("duration: 3s"))
         #expect(FileManager.default.fileExists(atPath: out + "/server.log"))
+        // The dashboard is written at the end of every run, one self-contained file.
+        #expect(result.stdout.contains("report: \(out)/index.html"))
+        let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(html.contains("<svg") && !html.contains("src=\"http") && !html.contains("href=\"http"))
     }
 
     @Test func embeddedStreamingGivesAudioBeforeTheEnd() throws {

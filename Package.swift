@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
-        .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan"]),
+        .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `ttsload report` through the real binary, on a real (short) run against the embedded server.
 @Suite(.serialized) struct ReportCommandTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TTS
 
 extension AudioAnalysisTests {
@@ -13,33 +14,14 @@ extension AudioAnalysisTests {
             return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
         }
 
+        /// stream_server.py through the shared fixture launcher; it prints its port.
         final class Server {
-            let process = Process()
-            let stdin = Pipe()
+            private let fixture: ListeningProcess
             let port: UInt16
 
             init() throws {
-                let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                    .appendingPathComponent("Fixtures/audio/stream_server.py").path
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = ["python3", script]
-                let out = Pipe()
-                process.standardOutput = out
-                process.standardInput = stdin
-                try process.run()
-                var line = Data()
-                while true {
-                    let byte = out.fileHandleForReading.readData(ofLength: 1)
-                    if byte.isEmpty || byte == Data([10]) { break }
-                    line.append(byte)
-                }
-                let text = String(decoding: line, as: UTF8.self)
-                port = try #require(UInt16(text.replacingOccurrences(of: "listening on ", with: "")))
-            }
-
-            deinit {
-                try? stdin.fileHandleForWriting.close()
-                process.waitUntilExit()
+                fixture = try ListeningProcess(fixture: "audio/stream_server.py")
+                port = try #require(UInt16(fixture.address))
             }
         }
 

@@ -36,7 +36,7 @@ thread_groups:
     load: { steps: [$USERS], ramp_up: 10s, hold: 10s }
 PLAN
 
-/usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$TTSLOAD_BIN" run "$WORK/plan.yaml" --out "$WORK/run" --quiet > "$WORK/run.out" 2>&1
+/usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$TTSLOAD_BIN" run "$WORK/plan.yaml" --out "$WORK/run" --quiet --no-report > "$WORK/run.out" 2>&1
 read -r wall user sys rss < "$WORK/time"
 stats=$(curl -s "$URL/stats")
 target_cpu=$(ps -o cputime= -p "$TARGET_PID" | awk -F: '{print $1*3600+$2*60+$3}')

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ttsload's engine against wrk and hey on the same static target (nginx, 1 worker), in one run:
 # requests/s and client CPU-ms per 1000 requests, with ratios to wrk; medians of RUNS runs.
-# ttsload runs as in a real test: JTL written, per-second statistics on.
+# ttsload runs as in a real test: JTL written, per-second statistics on; the HTML report, which a
+# run builds after the load, is left out (--no-report) so only the load generation is measured.
 # Usage: [THREADS=2] bench/engine-vs-wrk.sh [RUNS=3] [SECONDS=5] [CONNECTIONS=50]  (THREADS: ttsload engine threads)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,7 +70,7 @@ for run in $(seq "$RUNS"); do
     case $tool in
       wrk) read -r n c m < <(measure wrk wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" "$URL") ;;
       hey) read -r n c m < <(measure hey hey -c "$CONNS" -z "${SECONDS_PER_RUN}s" "$URL") ;;
-      ttsload) rm -rf "$WORK/run"; read -r n c m < <(measure ttsload "$TTSLOAD_BIN" run "$WORK/plan.yaml" --out "$WORK/run" --quiet --threads "${THREADS:-2}") ;;
+      ttsload) rm -rf "$WORK/run"; read -r n c m < <(measure ttsload "$TTSLOAD_BIN" run "$WORK/plan.yaml" --out "$WORK/run" --quiet --no-report --threads "${THREADS:-2}") ;;
     esac
     RPS[$tool]+="$(python3 -c "print($n/$SECONDS_PER_RUN)") "
     CPU[$tool]+="$(python3 -c "print(1000*$c/max($n,1)*1000)") "

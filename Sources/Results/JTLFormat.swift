@@ -53,7 +53,7 @@ public enum JTLFormat {
     /// for numbers and no field array (it runs once per sample).
     public static func append(_ s: Sample, variables: [String] = [], to out: inout [UInt8]) {
         let comma = UInt8(ascii: ",")
-        func number(_ n: Int64) { out.append(contentsOf: String(n).utf8) }
+        func number(_ n: Int64) { appendDecimal(n, to: &out) }
         func text(_ t: String) { appendQuoted(t, to: &out) }
         number(s.start / 1_000); out.append(comma)
         number(ms(s.elapsed)); out.append(comma)
@@ -81,6 +81,30 @@ public enum JTLFormat {
         for value in variables {
             out.append(comma)
             text(value)
+        }
+    }
+
+    /// Decimal digits of `n` appended without making a String (ten numbers per row, every row).
+    static func appendDecimal(_ n: Int64, to out: inout [UInt8]) {
+        if n < 0 {
+            out.append(UInt8(ascii: "-"))
+            if n == Int64.min { out.append(contentsOf: "9223372036854775808".utf8); return }
+            appendDecimal(-n, to: &out)
+            return
+        }
+        if n < 10 { out.append(UInt8(ascii: "0") + UInt8(n)); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var v = n
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while v > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
         }
     }
 

@@ -34,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("jtl-plain"), help: "Write only JMeter's 17 default JTL columns (no TTS columns).")
     var jtlPlain = false
 
+    @Flag(name: .customLong("no-report"), help: "Do not write index.html at the end (build it later with `ttsload report`).")
+    var noReport = false
+
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
     }
@@ -122,12 +125,12 @@ struct RunCommand: AsyncParsableCommand {
         summary.planDirectory = URL(fileURLWithPath: plan.baseDirectory).standardizedFileURL.path
         try summary.write(to: folder + "/summary.json")
         var reportPath: String?
-        do {
+        if !noReport { do {
             reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: baseURL, status: summary.status,
                                                       startMicros: engine.startWall)
         } catch {
             printError("report not written: \(error)")
-        }
+        } }
         print("\nsamples: \(statistics.total.count), errors: \(statistics.total.errors) (\(RunText.percent(statistics.total.errorRate)))")
         print("results: \(folder)/results.jtl")
         print("summary: \(folder)/summary.json")

@@ -35,6 +35,14 @@ import Testing
         #expect(fields[6] == "text" && fields[7] == "false")
     }
 
+    @Test func decimalsMatchSwiftsOwn() {
+        for n: Int64 in [0, 7, 9, 10, 99, 100, 1_700_000_000_123, -1, -45, Int64.max, Int64.min] {
+            var out: [UInt8] = []
+            JTLFormat.appendDecimal(n, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(n))
+        }
+    }
+
     @Test func writtenFileReadsBackWithTheSameRows() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("jtl-\(UUID().uuidString).jtl").path
         defer { try? FileManager.default.removeItem(atPath: path) }

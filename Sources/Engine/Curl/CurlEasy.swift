@@ -23,7 +23,7 @@ final class ResponseCapture {
     var analyzer: AudioStreamAnalyzer?
 
     func reset(keepBody: Bool) {
-        reasonPhrase = ""
+        // reasonPhrase is kept: the next status line usually repeats it (see curlHeader).
         bodyBytes = 0
         firstBodyAt = 0
         lastChunkAt = 0
@@ -152,11 +152,18 @@ final class CurlEasy {
 
     var status: Int { Int(longInfo(CURLINFO_RESPONSE_CODE)) }
 
+    /// The response's Content-Type. A user's responses nearly always repeat the same one, so the
+    /// last String is reused when the bytes are equal (no allocation per sample on the hot path).
     var contentType: String {
         var pointer: UnsafeMutablePointer<CChar>?
         guard ccurl_easy_getinfo_string(handle, CURLINFO_CONTENT_TYPE, &pointer) == CURLE_OK, let pointer else { return "" }
-        return String(cString: pointer)
+        if strcmp(pointer, lastContentTypeC) == 0 { return lastContentType }
+        lastContentType = String(cString: pointer)
+        lastContentTypeC = Array(lastContentType.utf8CString)
+        return lastContentType
     }
+    private var lastContentType = ""
+    private var lastContentTypeC: [CChar] = [0]
 
     var timings: CurlTimings {
         let connect = offInfo(CURLINFO_CONNECT_TIME_T), tls = offInfo(CURLINFO_APPCONNECT_TIME_T)
@@ -239,7 +246,11 @@ private func curlHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ cou
             if spaces == 2 { start = i + 1 }
         }
     }
-    let phrase = start < end ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) : ""
-    Unmanaged<CurlEasy>.fromOpaque(user).takeUnretainedValue().capture.reasonPhrase = phrase
+    let capture = Unmanaged<CurlEasy>.fromOpaque(user).takeUnretainedValue().capture
+    let phraseBytes = start < end ? UnsafeRawBufferPointer(rebasing: bytes[start..<end]) : UnsafeRawBufferPointer(start: nil, count: 0)
+    // Same phrase as last time ("OK", nearly always): keep the String instead of making a new one.
+    if !capture.reasonPhrase.utf8.elementsEqual(phraseBytes) {
+        capture.reasonPhrase = String(decoding: phraseBytes, as: UTF8.self)
+    }
     return length
 }

@@ -30,6 +30,8 @@ final class RequestPlan: @unchecked Sendable {
     let timeouts: Timeouts
     let http2: Bool
     let insecure: Bool
+    /// The headers already rendered when none has a variable.
+    let constantHeaders: [(String, String)]?
     /// The preset's text field, rendered per request.
     let textTemplate: Template?
 
@@ -57,6 +59,8 @@ final class RequestPlan: @unchecked Sendable {
         if !hasContentType, case .json = body { merged.append(("Content-Type", Template("application/json"))) }
         if !hasContentType, case .preset = body { merged.append(("Content-Type", Template("application/json"))) }
         headers = merged
+        // Headers without variables are rendered once, not per request.
+        constantHeaders = merged.allSatisfy { $0.1.isConstant } ? merged.map { ($0.0, $0.1.render { _ in nil }) } : nil
     }
 
     func render(_ lookup: (String) -> String?) -> RenderedRequest {
@@ -86,7 +90,8 @@ final class RequestPlan: @unchecked Sendable {
             out.append(UInt8(ascii: "}"))
             bytes = out
         }
-        return RenderedRequest(method: method, url: url.render(lookup), headers: headers.map { ($0.0, $0.1.render(lookup)) },
+        let renderedHeaders = constantHeaders ?? headers.map { ($0.0, $0.1.render(lookup)) }
+        return RenderedRequest(method: method, url: url.render(lookup), headers: renderedHeaders,
                                body: bytes, label: label.render(lookup), text: textTemplate?.render(lookup))
     }
 }

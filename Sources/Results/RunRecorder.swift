@@ -24,12 +24,16 @@ public final class RunRecorder: @unchecked Sendable {
         statistics = RunStatistics(profile: profile, groupIndices: groupIndices, startWall: startWall)
     }
 
+    /// Called with every drained batch (after the JTL rows are buffered): the SQLite store's feed.
+    public var onBatch: (([Sample]) -> Void)?
+
     /// Moves pending samples into the JTL buffer and the statistics; flushes the file once a second.
     public func drain(forceFlush: Bool = false) {
         lock.lock()
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         lock.unlock()
+        defer { if !batch.isEmpty { onBatch?(batch) } }
         for sample in batch {
             writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : [])
             statistics.add(sample)

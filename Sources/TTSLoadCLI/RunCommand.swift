@@ -37,6 +37,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-report"), help: "Do not write index.html at the end (build it later with `ttsload report`).")
     var noReport = false
 
+    @Option(help: "SQLite file that keeps every run (runs, steps, samples, per-second aggregates; docs/results.md).")
+    var store = "reports/ttsload.sqlite"
+
+    @Flag(name: .customLong("no-store"), help: "Do not record the run in the SQLite store.")
+    var noStore = false
+
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
     }
@@ -84,6 +90,11 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure(.runtime, "cannot start the run: \(error)")
         }
 
+        // The SQLite store records the run as it goes; a store problem is reported, never fatal:
+        // the JTL in the run folder stays the record of truth.
+        let runStore = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL)
+        if let runStore { recorder.onBatch = { runStore.add($0) } }
+
         let interrupted = InterruptFlag()
         let signals = installInterruptHandler { count in
             interrupted.set()
@@ -123,6 +134,7 @@ struct RunCommand: AsyncParsableCommand {
                                  interrupted: counters.interrupted, dataExhausted: counters.dataExhausted)
         summary.audioWarnings = warnings
         summary.planDirectory = URL(fileURLWithPath: plan.baseDirectory).standardizedFileURL.path
+        runStore?.finish(profile: profile, startWall: engine.startWall, interrupted: interrupted.isSet)
         try summary.write(to: folder + "/summary.json")
         var reportPath: String?
         if !noReport { do {
@@ -135,6 +147,7 @@ struct RunCommand: AsyncParsableCommand {
         print("results: \(folder)/results.jtl")
         print("summary: \(folder)/summary.json")
         if let reportPath { print("report: \(reportPath)") }
+        if let runStore, let id = runStore.runID, runStore.failure == nil { print("store: \(store) (run \(id))") }
         print("run folder: \(folder)")
         if interrupted.isSet { throw CommandFailure(.interrupted) }
     }

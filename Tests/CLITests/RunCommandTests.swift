@@ -35,7 +35,8 @@ import TestSupport
 
     @Test func smokeRunWritesJTLSummaryAndPlan() throws {
         let out = folder()
-        let result = try runTTSLoad(["run", "plans/smoke.yaml", "--out", out, "--set", "thread_groups[0].load.duration=3s"])
+        let result = try runTTSLoad(["run", "plans/smoke.yaml", "--out", out, "--store", out + "/store.sqlite",
+                                     "--set", "thread_groups[0].load.duration=3s"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("probe: "))
         #expect(result.stdout.hasSuffix("run folder: \(out)\n"))
@@ -53,6 +54,13 @@ import TestSupport
         let total = summary?["total"] as? [String: Any]
         #expect(total?["samples"] as? Int == counts[23])
         #expect((total?["audio_seconds_per_second"] as? Double ?? 0) > 0)
+        // The SQLite store has the run, complete, with every sample of the JTL.
+        let store = try ResultStore(path: out + "/store.sqlite")
+        let runs = try store.runs()
+        #expect(runs.count == 1 && runs.first?.status == "complete" && runs.first?.planName == "smoke")
+        let stored = try store.query("SELECT count(*) AS n FROM samples WHERE run_id = \(runs.first?.id ?? -1)")
+        #expect(stored.first?["n"] ?? nil == String(counts[23] ?? -1))
+        #expect(result.stdout.contains("store: \(out)/store.sqlite (run "))
         let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
         #expect(readme.contains("sample_variables=audio_seconds,ttfa_ms,max_gap_ms,underrun_ms,rtf,chars"))
         let plan = try String(contentsOfFile: out + "/plan.yaml", encoding: .utf8)

@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
     ]

@@ -1,6 +1,7 @@
 import Foundation
 import Server
 import Testing
+import Plan
 
 extension ServerIntegration {
     @Suite struct Fuzz {
@@ -10,7 +11,7 @@ extension ServerIntegration {
         @Test func randomAndMutatedBodiesNeverBreakTheServer() async throws {
             let server = try await ServerProcess.start(["--cache-mb", "0", "--queue", "256"])
             defer { Task { await server.kill() } }
-            var rng = SplitMix64(seed: 0x7715_10AD)
+            var rng = SeededRandom(seed: 0x7715_10AD)
 
             for i in 0..<200 {
                 let r = try await server.post("/v1/tts", json: #"{"text": "Warm-up request number \#(i)."}"#)
@@ -61,7 +62,7 @@ enum FuzzBody {
     ]
     static let keys = ["text", "input", "emotion", "emotion_intensity", "voice", "speed", "format", "response_format", "stream", "model", "instructions"]
 
-    static func make(_ rng: inout SplitMix64) -> [UInt8] {
+    static func make(_ rng: inout SeededRandom) -> [UInt8] {
         switch rng.next() % 6 {
         case 0: return randomBytes(&rng)
         case 1, 2: return mutate(Array(seeds[Int(rng.next() % UInt64(seeds.count))].utf8), &rng)
@@ -71,11 +72,11 @@ enum FuzzBody {
         }
     }
 
-    static func randomBytes(_ rng: inout SplitMix64) -> [UInt8] {
+    static func randomBytes(_ rng: inout SeededRandom) -> [UInt8] {
         (0..<Int(rng.next() % 300)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
     }
 
-    static func mutate(_ seed: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ seed: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
         var bytes = seed
         for _ in 0..<(1 + Int(rng.next() % 6)) where !bytes.isEmpty {
             let i = Int(rng.next() % UInt64(bytes.count))
@@ -89,11 +90,11 @@ enum FuzzBody {
         return bytes
     }
 
-    static func truncate(_ seed: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+    static func truncate(_ seed: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
         Array(seed.prefix(Int(rng.next() % UInt64(seed.count))))
     }
 
-    static func value(_ rng: inout SplitMix64) -> String {
+    static func value(_ rng: inout SeededRandom) -> String {
         switch rng.next() % 10 {
         case 0: return "null"
         case 1: return rng.next() % 2 == 0 ? "true" : "false"
@@ -108,28 +109,15 @@ enum FuzzBody {
         }
     }
 
-    static func wrongShape(_ rng: inout SplitMix64) -> String {
+    static func wrongShape(_ rng: inout SeededRandom) -> String {
         let fields = (0..<Int(rng.next() % 6)).map { _ in
             #""\#(keys[Int(rng.next() % UInt64(keys.count))])": \#(value(&rng))"#
         }
         return "{" + fields.joined(separator: ", ") + "}"
     }
 
-    static func nested(_ rng: inout SplitMix64) -> String {
+    static func nested(_ rng: inout SeededRandom) -> String {
         let depth = Int(rng.next() % 200)
         return String(repeating: #"{"text":["#, count: depth) + String(repeating: "]}", count: depth)
-    }
-}
-
-/// A small deterministic generator so a failing fuzz case can be replayed.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

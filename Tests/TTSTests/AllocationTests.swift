@@ -53,7 +53,7 @@ extension AudioAnalysisTests {
             let a = AudioStreamAnalyzer(expectation: .sniff, measureContent: true)
             for (path, expectation) in cases {
                 let bytes = try c.bytes(path)
-                var rng = SplitMix64(seed: 11)
+                var rng = SeededRandom(seed: 11)
                 let sizes = randomChunks(bytes.count, &rng)
                 _ = analyse(bytes, chunks: sizes, expectation: expectation, analyzer: a)
                 a.reset(expectation: expectation, measureContent: true)

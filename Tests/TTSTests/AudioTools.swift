@@ -1,4 +1,5 @@
 import Foundation
+import Plan
 import Testing
 @testable import TTS
 
@@ -106,21 +107,8 @@ final class Corpus: Sendable {
     func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
 }
 
-/// A small seeded generator, so a failing chunking can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Chunk sizes from 1 byte to 64 KiB, log-uniform so that both tiny and large chunks occur.
-func randomChunks(_ total: Int, _ rng: inout SplitMix64) -> [Int] {
+func randomChunks(_ total: Int, _ rng: inout SeededRandom) -> [Int] {
     var sizes: [Int] = []
     var left = total
     while left > 0 {

@@ -21,7 +21,7 @@ extension AudioAnalysisTests {
             #expect(!whole.truncated, "\(path)")
             let seconds = try #require(whole.audioSeconds, "\(path)")
             #expect(abs(seconds - reference) <= tolerance, "\(path): \(seconds) s vs reference \(reference) s")
-            var rng = SplitMix64(seed: UInt64(bytes.count))
+            var rng = SeededRandom(seed: UInt64(bytes.count))
             for _ in 0..<20 {
                 let chunks = randomChunks(bytes.count, &rng)
                 let m = analyse(bytes, chunks: chunks, expectation: expectation)

@@ -18,7 +18,7 @@ extension AudioAnalysisTests {
                 AudioExpectation(forced: AudioFormat(format: .wav, sampleRate: 0, channels: 0, sampleWidth: 0), requestedFormat: nil),
                 AudioExpectation(forced: AudioFormat(format: .pcm, sampleRate: 22_050, channels: 1, sampleWidth: 3), requestedFormat: nil),
             ]
-            var rng = SplitMix64(seed: 0x5EED)
+            var rng = SeededRandom(seed: 0x5EED)
             let analyzer = AudioStreamAnalyzer(expectation: .sniff, measureContent: true)
             var kinds: [AudioKind: Int] = [:]
             for round in 0..<4_000 {

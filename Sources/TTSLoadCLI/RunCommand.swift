@@ -25,8 +25,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run folder (default: reports/<plan-name>-<timestamp>).")
     var out: String?
 
-    @Option(help: "Engine threads, each one libcurl multi loop (default: the number of cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Engine threads, each one libcurl multi loop (default: the number of cores; with --agents, the fewest cores of any agent).")
+    var threads: Int?
 
     @Flag(help: "Print only the end-of-run tables, no per-second line.")
     var quiet = false
@@ -43,8 +43,21 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-store"), help: "Do not record the run in the SQLite store.")
     var noStore = false
 
+    @Option(help: ArgumentHelp("Run the load on these agents (`ttsload agent`) instead of in this process: name=host:port,... (docs/distributed.md).",
+                               valueName: "agents"))
+    var agents: String?
+
+    @Option(name: .customLong("token-file"), help: "With --agents: the file holding the agents' shared bearer token.")
+    var tokenFile: String?
+
+    @Option(name: .customLong("controller-timeout"), help: "With --agents: seconds without word from this controller after which agents stop their load.")
+    var controllerTimeout: Double = 10
+
     func validate() throws {
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256") }
+        if agents != nil && tokenFile == nil { throw ValidationError("--agents needs --token-file (the agents' shared token)") }
+        if agents == nil && tokenFile != nil { throw ValidationError("--token-file is for --agents") }
+        guard controllerTimeout >= 2 else { throw ValidationError("--controller-timeout must be at least 2 seconds") }
     }
 
     func run() async throws {
@@ -52,6 +65,11 @@ struct RunCommand: AsyncParsableCommand {
         let plan = loaded.plan
         let folder = try makeRunFolder(plan: plan)
         try loaded.resolvedYAML.write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
+        if let agents {
+            try runDistributed(loaded, agents: agents, folder: folder)
+            return
+        }
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
 
         var server: EmbeddedServer?
         let baseURL: String
@@ -178,7 +196,7 @@ struct RunCommand: AsyncParsableCommand {
         if !startFixed { recorder.setStart(engine.startWall) }
     }
 
-    private func makeRunFolder(plan: Plan) throws -> String {
+    func makeRunFolder(plan: Plan) throws -> String {
         let folder: String
         if let out { folder = out } else {
             let formatter = DateFormatter()
@@ -196,7 +214,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The run folder's README: what each file is, and how JMeter reads the TTS columns.
-    private func runFolderReadme(plan: Plan) -> String {
+    func runFolderReadme(plan: Plan) -> String {
         var text = "# Run of \(plan.name)\n\n"
         text += "- `results.jtl`: every sample, JMeter CSV (JTL) with JMeter 5.x's default 17 columns"
         if jtlPlain {
@@ -214,7 +232,7 @@ struct RunCommand: AsyncParsableCommand {
         return text
     }
 
-    private func say(_ text: String) {
+    func say(_ text: String) {
         if !quiet { print(text) }
     }
 }

@@ -89,6 +89,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Engine", "Results", "Plan", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
     ]
 )

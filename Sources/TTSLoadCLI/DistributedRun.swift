@@ -141,8 +141,8 @@ extension RunCommand {
             let t = max(0, Double(wallMicros() - startAt) / 1_000_000)
             let step = profile.groups.compactMap { $0.step(at: t)?.name }.first ?? (t < 0 ? "starting" : "finishing")
             let seconds = Double(min(through, wallMicros() / 1_000_000) - from + 1)
-            print(RunText.liveLine(elapsed: t, total: profile.duration, step: step, users: controller.merge.activeUsers,
-                                   interval: interval, seconds: max(seconds, 1), errorsTotal: errorsTotal, progressBar: tty))
+            printLine(RunText.liveLine(elapsed: t, total: profile.duration, step: step, users: controller.merge.activeUsers,
+                                       interval: interval, seconds: max(seconds, 1), errorsTotal: errorsTotal, progressBar: tty))
         }
     }
 

@@ -189,9 +189,9 @@ struct RunCommand: AsyncParsableCommand {
             if quiet { continue }
             let t = engine.elapsed
             let step = profile.groups.compactMap { $0.step(at: t)?.name }.first ?? "finishing"
-            print(RunText.liveLine(elapsed: t, total: profile.duration, step: step, users: engine.activeUsers.reduce(0, +),
-                                   interval: interval, seconds: seconds, errorsTotal: recorder.statistics.total.errors,
-                                   progressBar: tty))
+            printLine(RunText.liveLine(elapsed: t, total: profile.duration, step: step, users: engine.activeUsers.reduce(0, +),
+                                       interval: interval, seconds: seconds, errorsTotal: recorder.statistics.total.errors,
+                                       progressBar: tty))
         }
         if !startFixed { recorder.setStart(engine.startWall) }
     }
@@ -233,8 +233,15 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func say(_ text: String) {
-        if !quiet { print(text) }
+        if !quiet { printLine(text) }
     }
+}
+
+/// Prints a line and flushes it: on a pipe (CI logs, a wrapper reading the output) stdio would
+/// otherwise hold lines back until a block fills or the process exits.
+func printLine(_ text: String) {
+    print(text)
+    fflush(nil)
 }
 
 /// Set once by the SIGINT handler.

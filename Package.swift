@@ -81,5 +81,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
+        // Multi-host tests: NetworkLab (network namespaces, or 127.0.0.x without root) and libfaketime.
+        .testTarget(name: "ClusterTests", dependencies: ["Results", "TestSupport"]),
     ]
 )

@@ -6,18 +6,27 @@ import Results
 /// libfaketime through `NetworkLab.fakeTimeArguments`: the shift is what the program sees, inside a
 /// lab namespace, and a Swift program (ttsload itself) keeps working timers under it.
 @Suite struct FakeTimeTests {
-    /// The clock fixture's wall clock minus ours, from the exchange with the shortest round trip
-    /// (NTP-style: the reply was read at most half a round trip from the midpoint).
-    func measuredOffset(_ clock: LabProcess) throws -> (offset: Double, roundTrip: Double) {
-        var best = (offset: 0.0, roundTrip: Double.infinity)
+    /// The clock fixture's wall and monotonic clocks minus ours, from the exchange with the
+    /// shortest round trip (NTP-style: the reply was read at most half a round trip from the midpoint).
+    func measuredOffset(_ clock: LabProcess) throws -> (offset: Double, monotonic: Double, roundTrip: Double) {
+        var best = (offset: 0.0, monotonic: 0.0, roundTrip: Double.infinity)
         for index in 1...10 {
-            let sent = Date().timeIntervalSince1970
+            let sent = Date().timeIntervalSince1970, sentMonotonic = monotonicNow()
             try clock.send("t")
-            let theirs = try #require(Double(try clock.line(index, timeout: 10)))
-            let received = Date().timeIntervalSince1970
-            if received - sent < best.roundTrip { best = (theirs - (sent + received) / 2, received - sent) }
+            let reply = try clock.line(index, timeout: 10).split(separator: " ").compactMap { Double($0) }
+            let received = Date().timeIntervalSince1970, receivedMonotonic = monotonicNow()
+            try #require(reply.count == 2)
+            if received - sent < best.roundTrip {
+                best = (reply[0] - (sent + received) / 2, reply[1] - (sentMonotonic + receivedMonotonic) / 2, received - sent)
+            }
         }
         return best
+    }
+
+    func monotonicNow() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     @Test func shiftIsSeenWithin50Milliseconds() throws {
@@ -35,6 +44,10 @@ import Results
         #expect(abs(withShift.offset - 2.5) < 0.05)
         #expect(abs(without.offset) < 0.05)
         #expect(withShift.roundTrip < 0.05)
+        // CLOCK_MONOTONIC untouched (FAKETIME_DONT_FAKE_MONOTONIC): Dispatch timers and Task.sleep
+        // rely on it; faked, it jumps to the shifted wall time and they never fire.
+        #expect(abs(withShift.monotonic) < 0.05, "monotonic clock moved by \(withShift.monotonic) s")
+        #expect(abs(without.monotonic) < 0.05)
 
         let negative = try lab.spawn(host: "agent2", arguments: try NetworkLab.fakeTimeArguments(shift: -1.25) + ["python3", fixture])
         try negative.waitForLine(startingWith: "listening on stdin ")
@@ -63,9 +76,8 @@ import Results
         #expect(output.count == 1 && !output.joined().contains("USAGE"), "\(output)")
     }
 
-    /// ttsload (Swift, Dispatch, libcurl) under the prefix in a lab namespace: the run ends on time
-    /// (its timers fire: they would not with a faked CLOCK_MONOTONIC) and every JTL timeStamp is
-    /// 2.5 s ahead of our clock.
+    /// ttsload (Swift, libcurl) under the prefix in a lab namespace: a 1 s run ends normally and
+    /// every JTL timeStamp is 2.5 s ahead of our clock.
     @Test func ttsloadRunUnderFakeTimeStampsShiftedSamples() throws {
         try #require(FileManager.default.isExecutableFile(atPath: ttsloadBinary), "build the binary first: \(ttsloadBinary)")
         let lab = try NetworkLab(hosts: ["agent1"])

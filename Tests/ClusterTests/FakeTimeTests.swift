@@ -94,6 +94,10 @@ import Results
           - { name: g, request: { method: GET, path: /delay/5 }, load: { users: 2, duration: 1s } }
         """)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-faketime-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: (plan as NSString).deletingLastPathComponent)
+        }
         let started = Date().timeIntervalSince1970
         let run = try lab.spawn(host: "agent1", arguments: try NetworkLab.fakeTimeArguments(shift: 2.5)
             + [ttsloadBinary, "run", plan, "--out", out, "--quiet", "--no-store", "--no-report"])

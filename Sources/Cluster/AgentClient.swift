@@ -54,7 +54,10 @@ public struct AgentClient: Sendable {
         self.token = token
     }
 
-    var headers: [(String, String)] { [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")] }
+    /// The token, and the mark that makes a request count as the controller's heartbeat.
+    var headers: [(String, String)] {
+        [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), (AgentProtocol.controllerHeader, "1")]
+    }
 
     /// One call; non-2xx answers become a `Failure` naming the agent and quoting its error.
     func call(_ method: String, _ path: String, body: [UInt8]? = nil, timeoutMs: Int = 10_000) throws(Failure) -> [UInt8] {

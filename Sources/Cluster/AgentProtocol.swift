@@ -7,6 +7,10 @@ public enum AgentProtocol {
     /// Path prefix of every endpoint.
     public static let prefix = "/v1"
 
+    /// Marks a request as the controller's: only those reset the agent's controller-silence timer,
+    /// so an operator's or a monitor's status checks never keep an orphaned load alive.
+    public static let controllerHeader = "X-TTSLoad-Controller"
+
     /// `GET /v1/info`: who the agent is, checked by the controller before anything else.
     public struct Info: Codable, Sendable, Equatable {
         public var name: String

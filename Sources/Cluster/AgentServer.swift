@@ -179,7 +179,7 @@ struct BearerAuthentication: RouterMiddleware {
         guard Self.constantTimeEqual(given, expected) else {
             return AgentServer.json(401, AgentProtocol.ErrorBody(error: "missing or wrong bearer token"))
         }
-        service.touch()
+        if let name = HTTPFields.Element.Name(AgentProtocol.controllerHeader), request.headers[name] != nil { service.touch() }
         return try await next(request, context)
     }
 

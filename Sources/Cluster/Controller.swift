@@ -25,7 +25,7 @@ public final class Controller: @unchecked Sendable {
     private let lock = NSLock()
     private var states: [AgentState]
     /// How long an agent may fail its heartbeats before it is reported lost.
-    public var heartbeatTimeout: Double = 3
+    public var heartbeatTimeout: Double = 5
 
     public init(agents: [AgentClient.Address], token: String, runID: String) {
         self.runID = runID

@@ -62,7 +62,7 @@ for r in $(seq "$RUNS"); do
   /usr/bin/time -f '%U %S %M' -o "$WORK/ctl.time" "$TTSLOAD_BIN" run "$WORK/plan.yaml" --agents "$LIST" \
     --token-file "$WORK/token" --out "$WORK/run$r" --no-report --no-store --quiet > "$WORK/ctl$r.log" 2>&1 \
     || { tail -20 "$WORK/ctl$r.log" >&2; exit 1; }
-  samples=$(python3 -c "import json; print(json.load(open('$WORK/run$r/summary.json'))['total']['count'])")
+  samples=$(python3 -c "import json; print(json.load(open('$WORK/run$r/summary.json'))['total']['samples'])")
   read -r user sys rss < "$WORK/ctl.time"
   line=$(python3 - "$samples" "$user" "$sys" "$rss" "$SECONDS_PER_RUN" "$AGENTS" <<'PY'
 import sys

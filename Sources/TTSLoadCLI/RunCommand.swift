@@ -56,7 +56,6 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256") }
         if agents != nil && tokenFile == nil { throw ValidationError("--agents needs --token-file (the agents' shared token)") }
-        if agents == nil && tokenFile != nil { throw ValidationError("--token-file is for --agents") }
         guard controllerTimeout >= 2 else { throw ValidationError("--controller-timeout must be at least 2 seconds") }
     }
 
@@ -65,10 +64,15 @@ struct RunCommand: AsyncParsableCommand {
         let plan = loaded.plan
         let folder = try makeRunFolder(plan: plan)
         try loaded.resolvedYAML.write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
-        if let agents {
-            try runDistributed(loaded, agents: agents, folder: folder)
+        // Agents from --agents, else from the plan's `agents:` (named agent1, agent2, ... in order).
+        if let list = agents ?? (plan.agents.isEmpty ? nil : plan.agents.map(\.description).joined(separator: ",")) {
+            guard tokenFile != nil else {
+                throw CommandFailure(.usage, "the plan lists agents: give their shared token with --token-file (or run without agents: --set agents=[])")
+            }
+            try runDistributed(loaded, agents: list, folder: folder)
             return
         }
+        if tokenFile != nil { throw CommandFailure(.usage, "--token-file is for runs on agents (--agents or the plan's agents:)") }
         let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
 
         var server: EmbeddedServer?

@@ -84,4 +84,30 @@ struct AgentAuthenticationTests {
         let message = try AgentProtocol.decode(AgentProtocol.ErrorBody.self, from: refused.body).error
         #expect(message.hasPrefix("files: ../../etc/x:"), "\(message)")
     }
+
+    @Test func aControllerWithTheWrongTokenIsRefusedBeforeAnyLoad() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let spool = NSTemporaryDirectory() + "ttsload-auth-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let agent = try startAgent(spool: spool)
+        let hostPort = agent.address.replacingOccurrences(of: "http://", with: "")
+        let plan = try temporaryFile("""
+            name: refused
+            target: { url: "\(target.address)", api: raw }
+            agents: ["\(hostPort)"]
+            thread_groups:
+              - { name: g, request: { method: GET, path: /delay/1 }, load: { users: 2, duration: 2s } }
+            """)
+        let wrong = try temporaryFile("another-token-another-token-000", name: "wrong-token")
+        let out = NSTemporaryDirectory() + "ttsload-refused-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try runTTSLoad(["run", plan, "--token-file", wrong, "--out", out, "--no-store"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("agent agent1 (\(agent.address)) refused the token"), "\(result.stderr)")
+        #expect(try targetRequests(target) == 0)
+        // Without a token file at all: a usage error naming the flag.
+        let missing = try runTTSLoad(["run", plan, "--out", out, "--no-store"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("--token-file"), "\(missing.stderr)")
+    }
 }

@@ -48,10 +48,20 @@ public struct AgentClient: Sendable {
 
     public let address: Address
     let token: String
+    /// CA of agents serving HTTPS with their own certificates.
+    let caFile: String?
 
-    public init(address: Address, token: String) {
+    public init(address: Address, token: String, caFile: String? = nil) {
         self.address = address
         self.token = token
+        self.caFile = caFile
+    }
+
+    /// Options every call starts from.
+    var baseOptions: HTTPCall.Options {
+        var options = HTTPCall.Options()
+        options.caFile = caFile
+        return options
     }
 
     /// The token, and the mark that makes a request count as the controller's heartbeat.
@@ -61,7 +71,7 @@ public struct AgentClient: Sendable {
 
     /// One call; non-2xx answers become a `Failure` naming the agent and quoting its error.
     func call(_ method: String, _ path: String, body: [UInt8]? = nil, timeoutMs: Int = 10_000) throws(Failure) -> [UInt8] {
-        var options = HTTPCall.Options()
+        var options = baseOptions
         options.timeoutMs = timeoutMs
         let reply: HTTPCall.Reply
         do {
@@ -125,7 +135,7 @@ public struct AgentClient: Sendable {
     /// to hang up). Returns normally when the agent ended the stream; throws when it broke off
     /// (reset, or nothing for `stallSeconds`: the agent ticks every second).
     public func stream(runID: String, from: Int, stallSeconds: Int = 4, onRecord: @escaping (StreamRecord) -> Bool) throws(Failure) {
-        var options = HTTPCall.Options()
+        var options = baseOptions
         options.timeoutMs = 0
         options.stallSeconds = stallSeconds
         var pending: [UInt8] = []
@@ -149,7 +159,7 @@ public struct AgentClient: Sendable {
 
     /// The agent's spool (its JTL) for a run, gzip on the wire, inflated by libcurl.
     public func spool(runID: String) throws(Failure) -> [UInt8] {
-        var options = HTTPCall.Options()
+        var options = baseOptions
         options.timeoutMs = 600_000
         options.acceptGzip = true
         let reply: HTTPCall.Reply

@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 
 /// `ttsload agent`: the control API (docs/distributed.md) on Hummingbird, in front of `AgentService`.
 public struct AgentServer: Sendable {
@@ -9,12 +12,23 @@ public struct AgentServer: Sendable {
     public let token: String
     public let host: String
     public let port: Int
+    /// PEM certificate chain and key: serve HTTPS (the controller then needs `--ca`).
+    public let tls: (certificate: String, key: String)?
 
-    public init(service: AgentService, token: String, host: String, port: Int) {
+    public init(service: AgentService, token: String, host: String, port: Int, tls: (certificate: String, key: String)? = nil) {
         self.service = service
         self.token = token
         self.host = host
         self.port = port
+        self.tls = tls
+    }
+
+    /// The HTTP/1.1 server, wrapped in TLS when a certificate was given.
+    func serverBuilder() throws -> HTTPServerBuilder {
+        guard let tls else { return .http1() }
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+        return try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
     }
 
     /// Serves until cancelled (SIGINT/SIGTERM end the process through the caller).
@@ -25,11 +39,13 @@ public struct AgentServer: Sendable {
         var logger = Logger(label: "ttsload.agent")
         logger.logLevel = .warning
         let host = self.host
+        let scheme = tls == nil ? "http" : "https"
         let app = Application(
             router: router,
+            server: try serverBuilder(),
             configuration: .init(address: .hostname(host, port: port), serverName: "ttsload-agent"),
             onServerRunning: { channel in
-                await onListening("http://\(host):\(channel.localAddress?.port ?? 0)")
+                await onListening("\(scheme)://\(host):\(channel.localAddress?.port ?? 0)")
             },
             logger: logger)
         let service = self.service

@@ -27,9 +27,9 @@ public final class Controller: @unchecked Sendable {
     /// How long an agent may fail its heartbeats before it is reported lost.
     public var heartbeatTimeout: Double = 5
 
-    public init(agents: [AgentClient.Address], token: String, runID: String) {
+    public init(agents: [AgentClient.Address], token: String, runID: String, caFile: String? = nil) {
         self.runID = runID
-        clients = agents.map { AgentClient(address: $0, token: token) }
+        clients = agents.map { AgentClient(address: $0, token: token, caFile: caFile) }
         states = agents.map { AgentState(address: $0) }
         merge = LiveMerge(agents: agents.map(\.name))
     }

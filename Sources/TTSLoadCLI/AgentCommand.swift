@@ -27,6 +27,16 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("spool-dir"), help: "Where runs' samples are kept until the controller collects them.")
     var spoolDir = "spool"
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) to serve the control API over HTTPS; needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+    }
+
     func run() async throws {
         let token = try readToken(tokenFile)
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
@@ -43,7 +53,14 @@ struct AgentCommand: AsyncParsableCommand {
         let service = AgentService(configuration: .init(
             name: name ?? ProcessInfo.processInfo.hostName, version: TTSLoadVersion.current,
             spoolDirectory: URL(fileURLWithPath: spoolDir).standardizedFileURL.path))
-        let server = AgentServer(service: service, token: token, host: host, port: port)
+        var tls: (certificate: String, key: String)?
+        if let tlsCert, let tlsKey {
+            for path in [tlsCert, tlsKey] where !FileManager.default.isReadableFile(atPath: path) {
+                throw CommandFailure(.usage, "\(path == tlsCert ? "--tls-cert" : "--tls-key") \(path): cannot read it")
+            }
+            tls = (tlsCert, tlsKey)
+        }
+        let server = AgentServer(service: service, token: token, host: host, port: port, tls: tls)
         let signals = installTerminationHandler(service)
         defer { signals.forEach { $0.cancel() } }
         do {

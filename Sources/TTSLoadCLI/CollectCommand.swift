@@ -33,7 +33,8 @@ struct CollectCommand: ParsableCommand {
         }
         let token = try readToken(tokenFile ?? (object["token_file"] as? String ?? ""))
         let addresses = list.compactMap { item in item["name"].flatMap { n in item["url"].map { AgentClient.Address(name: n, url: $0) } } }
-        let controller = Controller(agents: addresses, token: token, runID: runID)
+        let ca = (object["ca"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        let controller = Controller(agents: addresses, token: token, runID: runID, caFile: ca)
         let collected = controller.collect(into: folder + "/agents")
         for c in collected {
             print("\(c.agent): " + (c.problem.map { c.path == nil ? "nothing: \($0)" : "kept the earlier spool (\($0))" } ?? "fetched"))

@@ -17,7 +17,8 @@ extension RunCommand {
         let token = try readToken(tokenFile ?? "")
         let runID = (folder as NSString).lastPathComponent.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
             + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        let controller = Controller(agents: addresses, token: token, runID: runID)
+        if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw CommandFailure(.usage, "--ca \(ca): cannot read it") }
+        let controller = Controller(agents: addresses, token: token, runID: runID, caFile: ca)
 
         do { try controller.check(version: TTSLoadVersion.current) } catch { throw CommandFailure(.runtime, error.message) }
         for agent in controller.agents {
@@ -169,6 +170,7 @@ extension RunCommand {
             "run_id": runID, "target": target,
             "agents": agents.map { ["name": $0.name, "url": $0.url] },
             "token_file": URL(fileURLWithPath: tokenFile ?? "").standardizedFileURL.path,
+            "ca": ca.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "",
         ]
         try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: folder + "/cluster.json"))

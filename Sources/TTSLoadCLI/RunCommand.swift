@@ -50,6 +50,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "With --agents: the file holding the agents' shared bearer token.")
     var tokenFile: String?
 
+    @Option(help: "With agents serving HTTPS (`ttsload agent --tls-cert`): the PEM file of the CA that signed their certificates.")
+    var ca: String?
+
     @Option(name: .customLong("controller-timeout"), help: "With --agents: seconds without word from this controller after which agents stop their load.")
     var controllerTimeout: Double = 10
 

@@ -1,4 +1,5 @@
 import Foundation
+import Results
 import Testing
 import TestSupport
 @testable import Cluster
@@ -109,5 +110,37 @@ struct AgentAuthenticationTests {
         let missing = try runTTSLoad(["run", plan, "--out", out, "--no-store"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("--token-file"), "\(missing.stderr)")
+    }
+
+    @Test func agentsServeTLSAndTheControllerTrustsOnlyTheGivenCA() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let folder = NSTemporaryDirectory() + "ttsload-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let made = try runCommand(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=ttsload-agent",
+                                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem"])
+        #expect(made.succeeded, "\(made.stderr)")
+        let tokenFile = try temporaryFile(token, name: "token")
+        let agent = try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
+                                          "--spool-dir", folder + "/spool", "--tls-cert", folder + "/cert.pem", "--tls-key", folder + "/key.pem"])
+        #expect(agent.address.hasPrefix("https://127.0.0.1:"))
+        let plan = try temporaryFile("""
+            name: tls
+            target: { url: "\(target.address)", api: raw }
+            thread_groups:
+              - { name: g, request: { method: GET, path: /delay/1 }, load: { users: 2, duration: 2s } }
+            """)
+        // Without the CA: refused before any load, libcurl's reason in the message.
+        let refused = try runTTSLoad(["run", plan, "--agents", agent.address, "--token-file", tokenFile, "--out", folder + "/r1", "--no-store"])
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("certificate"), "\(refused.stderr)")
+        #expect(try targetRequests(target) == 0)
+        // With it: the run goes through over HTTPS.
+        let run = try runTTSLoad(["run", plan, "--agents", agent.address, "--token-file", tokenFile, "--ca", folder + "/cert.pem",
+                                  "--out", folder + "/r2", "--no-store", "--no-report"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = try JTLSampleReader.read(path: folder + "/r2/results.jtl").samples.count
+        #expect(rows > 10)
+        #expect(try targetRequests(target) == rows + 1)  // plus the agent's probe
     }
 }

@@ -29,6 +29,8 @@ public enum HTTPCall {
         /// Abort when fewer than one byte arrived for this many seconds (0: off): a live stream
         /// whose agent went silent ends instead of hanging.
         public var stallSeconds = 0
+        /// PEM file of the CA that signed the peer's certificate (instead of the system's store).
+        public var caFile: String?
         public init() {}
     }
 
@@ -53,6 +55,7 @@ public enum HTTPCall {
             ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
             ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.stallSeconds)
         }
+        if let caFile = options.caFile { ccurl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile) }
         if options.acceptGzip { ccurl_easy_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "gzip") }
         ccurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
         ccurl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, bodyWrite)

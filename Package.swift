@@ -81,5 +81,6 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
     ]
 )

@@ -13,6 +13,15 @@ public struct RunSide: Sendable {
         /// `users` or `req/s`.
         public var unit: String
         public var holdStart: Double, end: Double
+
+        public init(group: String, index: Int, level: Double, unit: String, holdStart: Double, end: Double) {
+            self.group = group
+            self.index = index
+            self.level = level
+            self.unit = unit
+            self.holdStart = holdStart
+            self.end = end
+        }
     }
 
     /// What the user named (a run id, a folder, a file) and where it came from.

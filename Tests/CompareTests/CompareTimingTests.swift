@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Real runs against the embedded server's simulated accelerator (plans/model-latency.yaml:
+/// sleep-dominated latency, so the shared machine's noise matters little), compared for real.
+/// `make test` runs this suite alone and serialized; about 2.5 minutes.
+@Suite(.serialized) struct CompareTimingTests {
+    static let plan = "plans/model-latency.yaml"
+    static let batching = #"target.server_args=["--cache-mb","0","--workers","2","--queue","256","--model-latency","base=15ms,per-item=5ms","--max-batch","8"]"#
+
+    /// The store run id `ttsload run` printed.
+    func runID(_ stdout: String) -> String? {
+        guard let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("store: ") }),
+              let open = line.lastIndex(of: "(") else { return nil }
+        return String(line[open...].dropFirst(5).dropLast())
+    }
+
+    /// `ttsload compare --format json` entries.
+    func entries(_ base: String, _ candidate: String, store: String) throws -> (Int32, [[String: Any]]) {
+        let r = try runTTSLoad(["compare", base, candidate, "--format", "json", "--store", store])
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return (r.status, object?["entries"] as? [[String: Any]] ?? [])
+    }
+
+    @Test func aaPairsAreNotChangesAndBatchingIsAnImprovementAtTheHighSteps() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-compare-\(UUID().uuidString)").path
+        let store = dir + "/ttsload.sqlite"
+        var ids: [String] = []
+        for i in 1...6 {
+            let r = try runTTSLoad(["run", Self.plan, "--out", "\(dir)/aa\(i)", "--store", store, "--no-report", "--quiet"])
+            try #require(r.status == 0, "\(r.stderr)")
+            ids.append(try #require(runID(r.stdout)))
+        }
+        // Three A/A pairs, the first two from run folders, the third from the store by run id.
+        let pairs = [("\(dir)/aa1", "\(dir)/aa2"), ("\(dir)/aa3", "\(dir)/aa4"), (ids[4], ids[5])]
+        var decided = 0
+        for (k, (a, b)) in pairs.enumerated() {
+            let (status, list) = try entries(a, b, store: store)
+            #expect(list.count > 30)
+            for e in list where ["rps", "p50", "p95"].contains(e["metric"] as? String ?? "") {
+                let verdict = e["verdict"] as? String ?? "?"
+                let line = "A/A pair \(k + 1): \(e["scope"] ?? "?") \(e["metric"] ?? "?") \(e["relative"].map { "\($0)" } ?? "-") \(verdict)"
+                print(line)
+                #expect(verdict != "regression" && verdict != "improvement", "\(line)")
+                if verdict == "unchanged" { decided += 1 }
+            }
+            #expect(status == 0)
+        }
+        // The A/A verdicts were decided, not waved through as inconclusive: 3 pairs x 4 scopes x 3 metrics.
+        #expect(decided >= 30, "\(decided) of 36 unchanged")
+
+        // Batching on (max-batch 8) against the first run as a named baseline, in one `run --compare-to`.
+        let set = try runTTSLoad(["baseline", "set", ids[0], "--name", "serial", "--store", store])
+        #expect(set.status == 0, "\(set.stderr)")
+        let out = "\(dir)/batched"
+        let r = try runTTSLoad(["run", Self.plan, "--out", out, "--store", store, "--no-report", "--quiet", "--set", Self.batching,
+                                "--compare-to", "serial"])
+        #expect(r.status == 0, "no regression: \(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("compared with baseline serial:"))
+        #expect(r.stdout.contains("verdict: IMPROVEMENT"))
+        #expect(FileManager.default.fileExists(atPath: out + "/compare.html"))
+        let (_, list) = try entries("serial", out, store: store)
+        for step in ["tts step 2 (4 users)", "tts step 3 (8 users)"] {
+            for metric in ["rps", "p50", "p95"] {
+                let e = list.first { $0["scope"] as? String == step && $0["metric"] as? String == metric }
+                #expect(e?["verdict"] as? String == "improvement", "\(step) \(metric): \(String(describing: e))")
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ import TestSupport
 /// `make test` runs this suite alone and serialized; about 2.5 minutes.
 @Suite(.serialized) struct CompareTimingTests {
     static let plan = "plans/model-latency.yaml"
-    static let batching = #"target.server_args=["--cache-mb","0","--workers","2","--queue","256","--model-latency","base=15ms,per-item=5ms","--max-batch","8"]"#
+    static let batching = #"target.server_args=["--cache-mb","0","--workers","2","--queue","256","--model-latency","base=18ms,per-item=2ms","--max-batch","8"]"#
 
     /// The store run id `ttsload run` printed.
     func runID(_ stdout: String) -> String? {

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The A/A spread behind `ttsload compare`'s default tolerances (docs/compare.md): PAIRS pairs of
-# runs of plans/model-latency.yaml (sleep-dominated latency), each pair compared with every
+# runs of PLAN (default plans/model-latency.yaml: sleep-dominated latency), each pair compared with every
 # tolerance at 0, printing the relative change of req/s and p50/p90/p95/p99 per step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-5}
+PLAN=${PLAN:-plans/model-latency.yaml}
 BIN=${BIN:-.build/debug/ttsload}
 [ -x "$BIN" ] || swift build
 dir=$(mktemp -d /tmp/ttsload-aa-XXXXXX)
 for i in $(seq 1 $((PAIRS * 2))); do
-  "$BIN" run plans/model-latency.yaml --out "$dir/run$i" --no-store --no-report --quiet >/dev/null
+  "$BIN" run "$PLAN" --out "$dir/run$i" --no-store --no-report --quiet >/dev/null
 done
 for p in $(seq 1 "$PAIRS"); do
   a=$((2 * p - 1)); b=$((2 * p))

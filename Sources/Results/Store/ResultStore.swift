@@ -10,6 +10,8 @@ public final class ResultStore: Sendable {
     /// What a run is when its row is written or last updated.
     public enum Status: String, Sendable, CaseIterable {
         case running, complete, interrupted, failed
+        /// A distributed run that lost an agent on the way (the others' samples are complete).
+        case degraded
     }
 
     /// The facts of a run known at its start.
@@ -101,7 +103,11 @@ public final class ResultStore: Sendable {
             let batch = samples[start..<min(samples.count, start + Self.batchSize)]
             try pool.write { db in
                 let statement = try db.makeStatement(sql: """
-                    INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO samples (run_id, start_us, elapsed_us, service_elapsed_us, latency_us, connect_us, tls_us,
+                        bytes_received, bytes_sent, status, success, error_class, label, group_name, user_number,
+                        group_threads, all_threads, response_message, failure_message, audio_seconds, ttfa_us, rtf,
+                        max_gap_us, underrun_us, agent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 var aggregates = SecondAggregates()
                 for s in batch {
@@ -110,7 +116,7 @@ public final class ResultStore: Sendable {
                         id, s.start, s.elapsed, s.serviceElapsed, s.latency, s.connect, s.tls, s.bytesReceived,
                         s.bytesSent, s.status, s.success, s.errorClass?.rawValue, s.label, s.groupName, s.userNumber,
                         s.groupThreads, s.allThreads, s.responseMessage, s.failureMessage, a?.audioSeconds, a?.ttfa, a?.rtf,
-                        a?.maxGap, a?.underrun,
+                        a?.maxGap, a?.underrun, s.agent,
                     ]
                     statement.setUncheckedArguments(StatementArguments(values))
                     try statement.execute()

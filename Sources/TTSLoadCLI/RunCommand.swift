@@ -43,6 +43,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-store"), help: "Do not record the run in the SQLite store.")
     var noStore = false
 
+    @Option(name: .customLong("compare-to"),
+            help: "After the run, compare it with this base (run folder, JTL, run id or baseline name); exit as `ttsload compare` does.")
+    var compareTo: String?
+
+    @OptionGroup(title: "Comparison (with --compare-to)") var compareOptions: CompareOptions
+
     @Option(help: ArgumentHelp("Run the load on these agents (`ttsload agent`) instead of in this process: name=host:port,... (docs/distributed.md).",
                                valueName: "agents"))
     var agents: String?
@@ -65,6 +71,11 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try loadPlanOrFail(plan, overrides: try overrideOptions.overrides)
         let plan = loaded.plan
+        // The base is read before the load, so a wrong name fails in a second, not after the run.
+        var compareBase: RunSide?
+        if let compareTo {
+            do { compareBase = try SideLoader(storePath: store).load(compareTo) } catch { throw CommandFailure(.usage, "--compare-to: \(error)") }
+        }
         let folder = try makeRunFolder(plan: plan)
         try loaded.resolvedYAML.write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
         // Agents from --agents, else from the plan's `agents:` (named agent1, agent2, ... in order).
@@ -73,6 +84,9 @@ struct RunCommand: AsyncParsableCommand {
                 throw CommandFailure(.usage, "the plan lists agents: give their shared token with --token-file (or run without agents: --set agents=[])")
             }
             try runDistributed(loaded, agents: list, folder: folder)
+            if let compareBase {
+                try compare(with: compareBase, folder: folder, plan: plan, profile: LoadProfile(plan: plan), startWall: nil)
+            }
             return
         }
         if tokenFile != nil { throw CommandFailure(.usage, "--token-file is for runs on agents (--agents or the plan's agents:)") }
@@ -175,6 +189,19 @@ struct RunCommand: AsyncParsableCommand {
         if let runStore, let id = runStore.runID, runStore.failure == nil { print("store: \(store) (run \(id))") }
         print("run folder: \(folder)")
         if interrupted.isSet { throw CommandFailure(.interrupted) }
+        if let compareBase { try compare(with: compareBase, folder: folder, plan: plan, profile: profile, startWall: engine.startWall) }
+    }
+
+    /// `--compare-to`: this run (its JTL, placed exactly by the engine's start when known) against the base.
+    private func compare(with base: RunSide, folder: String, plan: Plan, profile: LoadProfile, startWall: Int64?) throws {
+        let jtl = folder + "/results.jtl"
+        let read: JTLSampleReader.Result
+        do { read = try JTLSampleReader.read(path: jtl) } catch { throw CommandFailure(.runtime, "\(jtl): \(error)") }
+        let candidate = RunSide(name: folder, source: jtl, title: plan.name, samples: read.samples, profile: profile,
+                                startMicros: startWall, notes: read.warnings)
+        let comparison = Comparator.compare(base: base, candidate: candidate, tolerances: try compareOptions.tolerances)
+        print("\ncompared with \(base.name):")
+        try finishComparison(comparison, options: compareOptions, format: .text, html: folder + "/compare.html")
     }
 
     /// Drains samples four times a second and prints one line per second until the engine ends.

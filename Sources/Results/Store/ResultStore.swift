@@ -41,7 +41,7 @@ public final class ResultStore: Sendable {
     /// reader never waits long.
     public static let batchSize = 10_000
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the store at `path`, brings its schema up to date and marks
     /// abandoned runs interrupted.

@@ -131,6 +131,17 @@ enum StoreSchema {
                 """)
             for view in views { try db.execute(sql: view["sql"] as String) }
         }
+        // Named baselines for `ttsload compare --baseline NAME` (issue 8). A baseline follows its run:
+        // deleting the run deletes the baseline.
+        migrator.registerMigration("v3 baselines") { db in
+            try db.execute(sql: """
+                CREATE TABLE baselines (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    set_us INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

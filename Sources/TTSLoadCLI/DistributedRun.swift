@@ -102,18 +102,8 @@ extension RunCommand {
             let rows = a.rowsCollected.map(String.init) ?? "-"
             print("  \(a.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(a.status.padding(toLength: 8, withPad: " ", startingAt: 0)) streamed \(a.samplesStreamed), collected \(rows), clock \(String(format: "%+.1f", a.clockOffsetMs)) ms" + (a.problem.map { "  (\($0))" } ?? ""))
         }
-        var reportPath: String?
-        if !noReport { do {
-            reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: target, status: status.rawValue, startMicros: startAt)
-        } catch {
-            printError("report not written: \(error)")
-        } }
-        print("\nsamples: \(statistics.total.count), errors: \(statistics.total.errors) (\(RunText.percent(statistics.total.errorRate)))")
-        print("results: \(folder)/results.jtl")
-        print("summary: \(folder)/summary.json")
-        if let reportPath { print("report: \(reportPath)") }
-        if let storeFeed, let id = storeFeed.runID, storeFeed.failure == nil { print("store: \(store) (run \(id))") }
-        print("run folder: \(folder)")
+        writeReportAndPaths(folder: folder, plan: plan, target: target, status: status.rawValue, startMicros: startAt,
+                            total: statistics.total, storeFeed: storeFeed)
         if interrupted.isSet { throw CommandFailure(.interrupted) }
         if !lost.isEmpty {
             let names = lost.map { "\($0.address.name) (last answer \(isoTime($0.lostAt!)))" }.joined(separator: ", ")

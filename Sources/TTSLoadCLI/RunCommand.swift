@@ -175,19 +175,8 @@ struct RunCommand: AsyncParsableCommand {
         summary.planDirectory = URL(fileURLWithPath: plan.baseDirectory).standardizedFileURL.path
         runStore?.finish(profile: profile, startWall: engine.startWall, interrupted: interrupted.isSet)
         try summary.write(to: folder + "/summary.json")
-        var reportPath: String?
-        if !noReport { do {
-            reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: baseURL, status: summary.status,
-                                                      startMicros: engine.startWall)
-        } catch {
-            printError("report not written: \(error)")
-        } }
-        print("\nsamples: \(statistics.total.count), errors: \(statistics.total.errors) (\(RunText.percent(statistics.total.errorRate)))")
-        print("results: \(folder)/results.jtl")
-        print("summary: \(folder)/summary.json")
-        if let reportPath { print("report: \(reportPath)") }
-        if let runStore, let id = runStore.runID, runStore.failure == nil { print("store: \(store) (run \(id))") }
-        print("run folder: \(folder)")
+        writeReportAndPaths(folder: folder, plan: plan, target: baseURL, status: summary.status, startMicros: engine.startWall,
+                            total: statistics.total, storeFeed: runStore)
         if interrupted.isSet { throw CommandFailure(.interrupted) }
         if let compareBase { try compare(with: compareBase, folder: folder, plan: plan, profile: profile, startWall: engine.startWall) }
     }
@@ -202,6 +191,26 @@ struct RunCommand: AsyncParsableCommand {
         let comparison = Comparator.compare(base: base, candidate: candidate, tolerances: try compareOptions.tolerances)
         print("\ncompared with \(base.name):")
         try finishComparison(comparison, options: compareOptions, format: .text, html: folder + "/compare.html")
+    }
+
+    /// The end of every run, in-process or on agents: the dashboard (unless --no-report), then the
+    /// outputs' paths; the last line is always `run folder: DIR`.
+    func writeReportAndPaths(folder: String, plan: Plan, target: String, status: String, startMicros: Int64, total: SampleStats,
+                             storeFeed: StoreFeed?) {
+        var reportPath: String?
+        if !noReport {
+            do {
+                reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: target, status: status, startMicros: startMicros)
+            } catch {
+                printError("report not written: \(error)")
+            }
+        }
+        print("\nsamples: \(total.count), errors: \(total.errors) (\(RunText.percent(total.errorRate)))")
+        print("results: \(folder)/results.jtl")
+        print("summary: \(folder)/summary.json")
+        if let reportPath { print("report: \(reportPath)") }
+        if let storeFeed, let id = storeFeed.runID, storeFeed.failure == nil { print("store: \(store) (run \(id))") }
+        print("run folder: \(folder)")
     }
 
     /// Drains samples four times a second and prints one line per second until the engine ends.

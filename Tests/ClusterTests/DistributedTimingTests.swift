@@ -134,6 +134,15 @@ import TestSupport
         }
     }
 
+    /// The common start instant the controller announced ("... starting at 2026-...Z"), seconds since the epoch.
+    static func startInstant(_ controller: LabProcess) throws -> Double {
+        let line = try controller.waitForLine(startingWith: "running cluster on 3 agent(s)", timeout: 60)
+        let iso = try #require(line.components(separatedBy: "starting at ").last)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return try #require(formatter.date(from: iso)).timeIntervalSince1970
+    }
+
     static func summary(_ folder: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/summary.json"))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -150,11 +159,7 @@ import TestSupport
         let out = cluster.work + "/run"
         let served0 = try cluster.servedRequests()
         let controller = try cluster.controller(out: out)
-        let startLine = try controller.waitForLine(startingWith: "running cluster on 3 agent(s)", timeout: 60)
-        let startISO = try #require(startLine.components(separatedBy: "starting at ").last)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let startAt = try #require(formatter.date(from: startISO)).timeIntervalSince1970
+        let startAt = try Self.startInstant(controller)
 
         // At mid-hold of each step, the server holds the step's users: the plan's profile once, not three copies.
         var seen: [Int] = []
@@ -224,11 +229,7 @@ import TestSupport
         let cluster = try Cluster(fakeShift: 0)
         let out = cluster.work + "/run"
         let controller = try cluster.controller(out: out)
-        let startLine = try controller.waitForLine(startingWith: "running cluster on 3 agent(s)", timeout: 60)
-        let startISO = try #require(startLine.components(separatedBy: "starting at ").last)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let startAt = try #require(formatter.date(from: startISO)).timeIntervalSince1970
+        let startAt = try Self.startInstant(controller)
         // kill -9 agent2 in the middle of the second step's hold.
         let killAt = startAt + (Self.rampSeconds + Self.holdSeconds) + Self.rampSeconds + Self.holdSeconds / 2
         let wait = killAt - Date().timeIntervalSince1970
@@ -264,11 +265,7 @@ import TestSupport
         let cluster = try Cluster(fakeShift: 0)
         let out = cluster.work + "/run"
         let controller = try cluster.controller(out: out, extra: ["--controller-timeout", "2"])
-        let startLine = try controller.waitForLine(startingWith: "running cluster on 3 agent(s)", timeout: 60)
-        let startISO = try #require(startLine.components(separatedBy: "starting at ").last)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let startAt = try #require(formatter.date(from: startISO)).timeIntervalSince1970
+        let startAt = try Self.startInstant(controller)
         let wait = startAt + 3 - Date().timeIntervalSince1970
         if wait > 0 { Thread.sleep(forTimeInterval: wait) }  // a point of the schedule, not a result
         try controller.kill()

@@ -83,19 +83,14 @@ enum StepBuilder {
             return StepSection(groups: [], inferred: true, missingReason:
                 "No plan is known and the file has no allThreads values, so its steps cannot be told apart; see the per-label table.")
         }
-        let seconds = max(1, Int(duration.rounded(.up)))
+        let seconds = StepPlateaus.secondCount(duration: duration)
         var level = [Int](repeating: 0, count: seconds)
         for s in samples {
-            let i = min(seconds - 1, max(0, Int(Self.seconds(s.end, from: t0))))
+            let i = StepPlateaus.second(Self.seconds(s.end, from: t0), count: seconds)
             level[i] = max(level[i], s.allThreads)
         }
         let minimum = minimumPlateau(duration)
-        var plateaus: [(level: Int, first: Int, last: Int)] = []
-        var runStart = 0
-        for i in 1...seconds where i == seconds || level[i] != level[runStart] {
-            if level[runStart] > 0, i - runStart >= minimum { plateaus.append((level[runStart], runStart, i - 1)) }
-            runStart = i
-        }
+        let plateaus = StepPlateaus.find(levels: level, duration: duration)
         guard !plateaus.isEmpty else {
             return StepSection(groups: [], inferred: true, missingReason:
                 "No plan is known and allThreads never held one level for \(minimum) s, so no steps could be inferred; see the per-label table.")
@@ -103,7 +98,7 @@ enum StepBuilder {
         var rows: [StepRow] = []
         var previousEnd = 0.0
         for (n, p) in plateaus.enumerated() {
-            let holdStart = Double(p.first + 1), end = Double(p.last)
+            let holdStart = p.holdStart, end = p.end
             rows.append(StepRow(group: "all threads", index: n + 1, name: "step \(n + 1): \(p.level) users", level: Double(p.level),
                                 unit: "users", start: previousEnd, holdStart: holdStart, end: end))
             previousEnd = Double(p.last + 1)
@@ -123,7 +118,7 @@ enum StepBuilder {
 
     /// Plateaus shorter than this many seconds are ramps: 3 s, or 5% of the run when that is longer,
     /// so a slow ramp's one-user-every-few-seconds does not count as many steps.
-    static func minimumPlateau(_ duration: Double) -> Int { max(3, Int((duration * 0.05).rounded(.up))) }
+    static func minimumPlateau(_ duration: Double) -> Int { StepPlateaus.minimumLength(duration: duration) }
 
     static func markKnee(_ group: inout GroupSteps, rule: KneeRule) {
         guard group.rows.count > 1 else { return }

@@ -25,13 +25,48 @@ public enum JTLSampleReader {
         "bytes", "grpThreads", "allThreads", "Latency",
     ]
 
-    /// Reads `path`. A file whose first field is a number has no header: `columns` names its
-    /// fields, or, when nil, JMeter's 17 default columns (17 fields) or 2.x's 12 (12 fields).
+    /// Reads `path` into an array of samples. A file whose first field is a number has no header:
+    /// `columns` names its fields, or, when nil, JMeter's 17 default columns (17 fields) or 2.x's 12
+    /// (12 fields). `stream` reads the same files without keeping the samples.
     public static func read(path: String, columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
-        // The file's bytes are copied out of `Data` inside the closure, so only one copy outlives it.
-        let bytes: [UInt8]? = { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }()
-        guard let bytes else { throw .unreadable("\(path): cannot read") }
-        return try parse(bytes: bytes, name: path, columns: columns)
+        var samples: [Sample] = []
+        let info = try stream(path: path, columns: columns) { samples.append($0) }
+        return Result(samples: samples, columns: info.columns, headerless: info.headerless, warnings: info.warnings)
+    }
+
+    /// What a streamed read found besides the samples.
+    public struct StreamInfo: Sendable {
+        /// The column names used (the header, or the list given for a headerless file).
+        public var columns: [String]
+        public var headerless: Bool
+        public var warnings: [String]
+        /// Samples handed to the body.
+        public var count: Int
+    }
+
+    /// Reads `path` a chunk at a time and hands each sample to `body` as its row is parsed, so
+    /// memory does not grow with the file. Same rules as `read`.
+    @discardableResult
+    public static func stream(path: String, columns: [String]? = nil,
+                              _ body: (Sample) -> Void) throws(JTLReader.Failure) -> StreamInfo {
+        do {
+            return try streamThrowing(path: path, columns: columns, body)
+        } catch let failure as JTLReader.Failure {
+            throw failure
+        } catch {
+            throw .unreadable("\(path): \(error)")  // not reached: body does not throw
+        }
+    }
+
+    /// `stream` with a body that may throw (the store's writes); its errors pass through unchanged,
+    /// the reader's are `JTLReader.Failure`.
+    @discardableResult
+    public static func streamThrowing(path: String, columns: [String]? = nil,
+                                      _ body: (Sample) throws -> Void) throws -> StreamInfo {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw JTLReader.Failure.unreadable("\(path): cannot read") }
+        defer { try? handle.close() }
+        var parser = JTLRecordParser(file: handle)
+        return try scan(&parser, name: path, columns: columns, body)
     }
 
     /// Reads JTL bytes; `name` only names the source in messages.
@@ -40,12 +75,21 @@ public enum JTLSampleReader {
     /// (labels, URLs, messages, thread names) share one string: a million-row file stays within a
     /// few hundred MB.
     public static func parse(_ data: Data, name: String = "jtl", columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
-        try parse(bytes: [UInt8](data), name: name, columns: columns)
+        var parser = JTLRecordParser(bytes: [UInt8](data))
+        var samples: [Sample] = []
+        do {
+            let info = try scan(&parser, name: name, columns: columns) { samples.append($0) }
+            return Result(samples: samples, columns: info.columns, headerless: info.headerless, warnings: info.warnings)
+        } catch let failure as JTLReader.Failure {
+            throw failure
+        } catch {
+            throw .unreadable("\(name): \(error)")
+        }
     }
 
-    static func parse(bytes: [UInt8], name: String, columns: [String]?) throws(JTLReader.Failure) -> Result {
-        var parser = JTLRecordParser(bytes: bytes)
-        guard var header = try parser.next() else { throw .malformed(line: 1, "\(name) is empty") }
+    static func scan(_ parser: inout JTLRecordParser, name: String, columns: [String]?,
+                     _ body: (Sample) throws -> Void) throws -> StreamInfo {
+        guard var header = try parser.next() else { throw JTLReader.Failure.malformed(line: 1, "\(name) is empty") }
         var pending: JTLRecordParser.Record?
         var headerless = false
         if let first = header.fields.first, Int64(first) != nil {
@@ -53,10 +97,10 @@ public enum JTLSampleReader {
             headerless = true
             let width = header.fields.count
             guard let names = columns ?? defaultColumns(forWidth: width) else {
-                throw .malformed(line: 1, "\(name) has no header and \(width) fields per row; give its column list")
+                throw JTLReader.Failure.malformed(line: 1, "\(name) has no header and \(width) fields per row; give its column list")
             }
             guard names.count == width else {
-                throw .malformed(line: 1, "\(name): \(names.count) column names given, the rows have \(width) fields")
+                throw JTLReader.Failure.malformed(line: 1, "\(name): \(names.count) column names given, the rows have \(width) fields")
             }
             pending = header
             header = JTLRecordParser.Record(fields: names, line: 0, terminated: true)
@@ -65,10 +109,9 @@ public enum JTLSampleReader {
             field.count >= 2 && field.hasPrefix("\"") && field.hasSuffix("\"") ? String(field.dropFirst().dropLast()) : field
         }
         let map = try ColumnMap(header: names, name: name)
-        var samples: [Sample] = []
-        samples.reserveCapacity(bytes.count / 150)
         var groups = GroupNumbers()
         var warnings: [String] = []
+        var count = 0
         while true {
             let next: JTLRecordParser.Record?
             if let waiting = pending { next = waiting } else { next = try parser.next() }
@@ -79,11 +122,12 @@ public enum JTLSampleReader {
                     warnings.append("\(name): dropped a torn last line (\(record.fields.count) of \(names.count) fields)")
                     break
                 }
-                throw .malformed(line: record.line, "\(record.fields.count) fields, the header has \(names.count)")
+                throw JTLReader.Failure.malformed(line: record.line, "\(record.fields.count) fields, the header has \(names.count)")
             }
-            samples.append(try map.sample(record.fields, line: record.line, groups: &groups))
+            try body(try map.sample(record.fields, line: record.line, groups: &groups))
+            count += 1
         }
-        return Result(samples: samples, columns: names, headerless: headerless, warnings: warnings)
+        return StreamInfo(columns: names, headerless: headerless, warnings: warnings, count: count)
     }
 
     static func defaultColumns(forWidth width: Int) -> [String]? {
@@ -114,6 +158,9 @@ public enum JTLSampleReader {
 /// RFC 4180 records one at a time (JTLReader's rules: quoted fields may hold commas, doubled
 /// quotes, CR and LF; a bare quote inside an unquoted field is an error). Field texts seen before
 /// are returned as the same string, so a million samples do not hold a million copies of a URL.
+///
+/// Reads from a byte array, or from a file in chunks (`init(file:)`): then only one chunk and the
+/// record being read are in memory, whatever the file's size.
 struct JTLRecordParser {
     struct Record {
         var fields: [String]
@@ -122,12 +169,41 @@ struct JTLRecordParser {
         var terminated: Bool
     }
 
-    let bytes: [UInt8]
+    /// The current chunk; `i` is the next byte to read in it.
+    var bytes: [UInt8]
     var i = 0
     var line = 1
     var interned: [[UInt8]: String] = [:]
+    /// The file still to read (nil: `bytes` is all there is).
+    private var file: FileHandle?
+
+    /// Bytes read from a file at a time.
+    static let chunkSize = 1 << 20
 
     init(bytes: [UInt8]) { self.bytes = bytes }
+
+    init(file: FileHandle) {
+        self.bytes = []
+        self.file = file
+    }
+
+    /// True when a byte is left to read, fetching the next chunk when this one is used up.
+    @inline(__always) private mutating func hasByte() -> Bool {
+        if i < bytes.count { return true }
+        return refill()
+    }
+
+    private mutating func refill() -> Bool {
+        guard let file else { return false }
+        let chunk = (try? file.read(upToCount: Self.chunkSize)) ?? nil
+        guard let chunk, !chunk.isEmpty else {
+            self.file = nil
+            return false
+        }
+        bytes = [UInt8](chunk)
+        i = 0
+        return true
+    }
 
     mutating func next() throws(JTLReader.Failure) -> Record? {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 10, cr: UInt8 = 13
@@ -135,12 +211,12 @@ struct JTLRecordParser {
         var field: [UInt8] = []
         var inQuotes = false, wasQuoted = false
         var recordLine = line
-        while i < bytes.count {
+        while hasByte() {
             let b = bytes[i]
             i += 1
             if inQuotes {
                 if b == quote {
-                    if i < bytes.count && bytes[i] == quote { field.append(quote); i += 1 } else { inQuotes = false }
+                    if hasByte() && bytes[i] == quote { field.append(quote); i += 1 } else { inQuotes = false }
                 } else {
                     if b == lf { line += 1 }
                     field.append(b)
@@ -153,7 +229,7 @@ struct JTLRecordParser {
                 field.removeAll(keepingCapacity: true)
                 wasQuoted = false
             } else if b == lf || b == cr {
-                if b == cr && i < bytes.count && bytes[i] == lf { i += 1 }
+                if b == cr && hasByte() && bytes[i] == lf { i += 1 }
                 line += 1
                 fields.append(intern(field))
                 if fields.count == 1 && fields[0].isEmpty {

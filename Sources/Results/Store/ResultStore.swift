@@ -99,27 +99,50 @@ public final class ResultStore: Sendable {
         var start = 0
         while start < samples.count {
             let batch = samples[start..<min(samples.count, start + Self.batchSize)]
-            try pool.write { db in
-                let statement = try db.makeStatement(sql: """
-                    INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                var aggregates = SecondAggregates()
-                for s in batch {
-                    let a = s.audio
-                    let values: [(any DatabaseValueConvertible)?] = [
-                        id, s.start, s.elapsed, s.serviceElapsed, s.latency, s.connect, s.tls, s.bytesReceived,
-                        s.bytesSent, s.status, s.success, s.errorClass?.rawValue, s.label, s.groupName, s.userNumber,
-                        s.groupThreads, s.allThreads, s.responseMessage, s.failureMessage, a?.audioSeconds, a?.ttfa, a?.rtf,
-                        a?.maxGap, a?.underrun,
-                    ]
-                    statement.setUncheckedArguments(StatementArguments(values))
-                    try statement.execute()
-                    aggregates.add(s)
-                }
-                try aggregates.write(run: id, db: db)
-            }
+            try pool.write { db in try Self.insert(batch, run: id, db: db) }
             start += Self.batchSize
         }
+    }
+
+    /// Writes a whole run in ONE transaction: the run row, what `body` adds through the writer, and
+    /// the final status. When `body` throws, the transaction is rolled back and the store holds no
+    /// trace of the run (`ttsload import`: a bad line leaves nothing half-imported).
+    public func writeRun(_ info: RunInfo, body: (RunWriter) throws -> Void) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (plan_name, plan_yaml, target, started_us, status, pid, tool_version, host, source)
+                VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)
+                """, arguments: [info.planName, info.planYAML, info.target, info.startedMicros,
+                                 ProcessInfo.processInfo.processIdentifier, info.toolVersion, info.host, info.source])
+            let writer = RunWriter(runID: db.lastInsertedRowID, db: db)
+            try body(writer)
+            try writer.flush()
+            try db.execute(sql: "UPDATE runs SET status = ?, started_us = ?, ended_us = ? WHERE id = ?",
+                           arguments: [writer.status.rawValue, writer.startedMicros ?? info.startedMicros,
+                                       writer.endedMicros ?? info.startedMicros, writer.runID])
+            return writer.runID
+        }
+    }
+
+    /// One batch of samples and its per-second aggregates, inside the caller's transaction.
+    static func insert(_ batch: some Collection<Sample>, run id: Int64, db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var aggregates = SecondAggregates()
+        for s in batch {
+            let a = s.audio
+            let values: [(any DatabaseValueConvertible)?] = [
+                id, s.start, s.elapsed, s.serviceElapsed, s.latency, s.connect, s.tls, s.bytesReceived,
+                s.bytesSent, s.status, s.success, s.errorClass?.rawValue, s.label, s.groupName, s.userNumber,
+                s.groupThreads, s.allThreads, s.responseMessage, s.failureMessage, a?.audioSeconds, a?.ttfa, a?.rtf,
+                a?.maxGap, a?.underrun,
+            ]
+            statement.setUncheckedArguments(StatementArguments(values))
+            try statement.execute()
+            aggregates.add(s)
+        }
+        try aggregates.write(run: id, db: db)
     }
 
     /// Runs, newest first: (id, plan name, status, pid).

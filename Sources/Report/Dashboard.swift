@@ -16,10 +16,7 @@ public enum Dashboard {
     /// Writes the page to `directory/index.html` (creating the folder) and returns the file's path.
     @discardableResult
     public static func write(_ input: DashboardInput, to directory: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = (directory as NSString).appendingPathComponent("index.html")
-        try Data(html(input).utf8).write(to: URL(fileURLWithPath: path))
-        return path
+        try write(DashboardModel(input), to: directory)
     }
 }
 
@@ -42,7 +39,7 @@ struct DashboardPage {
         errorSection()
         out += "<footer>Written by ttsload. Table percentiles come from HdrHistograms of every sample (microseconds, "
         out += "3 significant digits), merged, never averaged and never windowed; step rows cover each step's hold only. "
-        out += "Chart points are exact percentiles of each \(HTMLText.number(model.timeline.width)) s slice.</footer>\n"
+        out += "Chart points are percentiles of each \(HTMLText.number(model.timeline.width)) s slice, from its HdrHistogram.</footer>\n"
         out += "</body></html>\n"
         return out
     }
@@ -54,7 +51,7 @@ struct DashboardPage {
         out += "<h1>\(HTMLText.escape(input.title))</h1><div class=\"sub\">"
         var facts: [String] = ["from \(HTMLText.escape(input.source))"]
         if let target = input.target { facts.append("target \(HTMLText.escape(target))") }
-        if !input.samples.isEmpty {
+        if model.total.count > 0 {
             let date = Date(timeIntervalSince1970: Double(model.t0) / 1_000_000)
             facts.append("started \(HTMLText.escape(ISO8601DateFormatter().string(from: date)))")
         }
@@ -177,7 +174,7 @@ struct DashboardPage {
     mutating func chartSection() {
         out += "<h2 id=\"charts\">Over time</h2>\n"
         let points = model.timeline.points
-        guard !model.input.samples.isEmpty else {
+        guard model.total.count > 0 else {
             out += "<p class=\"muted\">No samples.</p>\n"
             return
         }

@@ -3,8 +3,8 @@ import Plan
 import Results
 
 extension Dashboard {
-    /// Writes `folder/index.html` from the run folder's results.jtl: the call `ttsload run` makes
-    /// at its end. Returns the page's path.
+    /// Writes `folder/index.html` from the run folder's results.jtl (streamed): the call `ttsload run`
+    /// makes at its end. Returns the page's path.
     ///
     /// - Parameters:
     ///   - startMicros: the engine's start (schedule time 0), which places samples in steps exactly.
@@ -12,11 +12,9 @@ extension Dashboard {
     public static func writeRunFolder(_ folder: String, plan: Plan, target: String?, status: String?,
                                       startMicros: Int64? = nil) throws -> String {
         let jtl = (folder as NSString).appendingPathComponent("results.jtl")
-        let read = try JTLSampleReader.read(path: jtl)
-        var input = DashboardInput(samples: read.samples, profile: LoadProfile(plan: plan), title: plan.name, source: jtl,
-                                   target: target, status: status, thresholds: plan.thresholds.map(\.expression),
-                                   notes: read.warnings)
+        var input = DashboardInput(samples: [], profile: LoadProfile(plan: plan), title: plan.name, source: jtl,
+                                   target: target, status: status, thresholds: plan.thresholds.map(\.expression))
         input.startMicros = startMicros
-        return try write(input, to: folder)
+        return try write(model(jtl: jtl, input: input).model, to: folder)
     }
 }

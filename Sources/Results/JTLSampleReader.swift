@@ -89,25 +89,8 @@ public enum JTLSampleReader {
 
     static func scan(_ parser: inout JTLRecordParser, name: String, columns: [String]?,
                      _ body: (Sample) throws -> Void) throws -> StreamInfo {
-        guard var header = try parser.next() else { throw JTLReader.Failure.malformed(line: 1, "\(name) is empty") }
-        var pending: JTLRecordParser.Record?
-        var headerless = false
-        if let first = header.fields.first, Int64(first) != nil {
-            // No header: the first record is data.
-            headerless = true
-            let width = header.fields.count
-            guard let names = columns ?? defaultColumns(forWidth: width) else {
-                throw JTLReader.Failure.malformed(line: 1, "\(name) has no header and \(width) fields per row; give its column list")
-            }
-            guard names.count == width else {
-                throw JTLReader.Failure.malformed(line: 1, "\(name): \(names.count) column names given, the rows have \(width) fields")
-            }
-            pending = header
-            header = JTLRecordParser.Record(fields: names, line: 0, terminated: true)
-        }
-        let names = header.fields.map { field -> String in
-            field.count >= 2 && field.hasPrefix("\"") && field.hasSuffix("\"") ? String(field.dropFirst().dropLast()) : field
-        }
+        let (names, first, headerless) = try header(&parser, name: name, columns: columns)
+        var pending = first
         let map = try ColumnMap(header: names, name: name)
         var groups = GroupNumbers()
         var warnings: [String] = []
@@ -128,6 +111,44 @@ public enum JTLSampleReader {
             count += 1
         }
         return StreamInfo(columns: names, headerless: headerless, warnings: warnings, count: count)
+    }
+
+    /// The column names: the header line's, or for a headerless file (its first field is a
+    /// number) `columns` or the default for its width; then the first data record when it was read.
+    static func header(_ parser: inout JTLRecordParser, name: String, columns: [String]?)
+        throws(JTLReader.Failure) -> (names: [String], pending: JTLRecordParser.Record?, headerless: Bool) {
+        guard let header = try parser.next() else { throw .malformed(line: 1, "\(name) is empty") }
+        if let first = header.fields.first, Int64(first) != nil {
+            let width = header.fields.count
+            guard let names = columns ?? defaultColumns(forWidth: width) else {
+                throw .malformed(line: 1, "\(name) has no header and \(width) fields per row; give its column list")
+            }
+            guard names.count == width else {
+                throw .malformed(line: 1, "\(name): \(names.count) column names given, the rows have \(width) fields")
+            }
+            return (names, header, true)
+        }
+        let names = header.fields.map { field -> String in
+            field.count >= 2 && field.hasPrefix("\"") && field.hasSuffix("\"") ? String(field.dropFirst().dropLast()) : field
+        }
+        return (names, nil, false)
+    }
+
+    /// The earliest timeStamp of the file in µs (nil: no rows), found by a quick pass that makes no
+    /// strings: a report needs time 0 before it can place samples in seconds and steps, and JMeter
+    /// writes rows when samples END, so the first row is not always the earliest start. Rows that
+    /// are not well formed are skipped here; `stream` reports them.
+    public static func earliestStart(path: String, columns: [String]? = nil) throws(JTLReader.Failure) -> Int64? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .unreadable("\(path): cannot read") }
+        defer { try? handle.close() }
+        var parser = JTLRecordParser(file: handle)
+        let (names, pending, _) = try header(&parser, name: path, columns: columns)
+        guard let at = names.firstIndex(of: "timeStamp") else { return nil }
+        var earliest = pending.flatMap { at < $0.fields.count ? Int64($0.fields[at]) : nil }
+        while let value = parser.skim(numberAt: at) {
+            if let v = value { earliest = min(earliest ?? v, v) }
+        }
+        return earliest.map { $0 * 1_000 }
     }
 
     static func defaultColumns(forWidth width: Int) -> [String]? {
@@ -178,13 +199,18 @@ struct JTLRecordParser {
     private var file: FileHandle?
 
     /// Bytes read from a file at a time.
-    static let chunkSize = 1 << 20
+    let chunkSize: Int
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        chunkSize = 0
+    }
 
-    init(file: FileHandle) {
+    /// Reads `file` `chunkSize` bytes at a time (1 MiB; tests use tiny chunks to cross every boundary).
+    init(file: FileHandle, chunkSize: Int = 1 << 20) {
         self.bytes = []
         self.file = file
+        self.chunkSize = chunkSize
     }
 
     /// True when a byte is left to read, fetching the next chunk when this one is used up.
@@ -195,7 +221,7 @@ struct JTLRecordParser {
 
     private mutating func refill() -> Bool {
         guard let file else { return false }
-        let chunk = (try? file.read(upToCount: Self.chunkSize)) ?? nil
+        let chunk = (try? file.read(upToCount: chunkSize)) ?? nil
         guard let chunk, !chunk.isEmpty else {
             self.file = nil
             return false
@@ -250,6 +276,49 @@ struct JTLRecordParser {
         guard !field.isEmpty || !fields.isEmpty || inQuotes else { return nil }
         fields.append(intern(field))
         return Record(fields: fields, line: recordLine, terminated: false)
+    }
+
+    /// Reads one record without making strings and returns field `k` as a whole number: `.some(nil)`
+    /// when that field is missing or not a number, nil at the end of the input. For quick passes.
+    mutating func skim(numberAt k: Int) -> Int64?? {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 10, cr: UInt8 = 13
+        var field = 0, inQuotes = false, any = false
+        var value: Int64 = 0, digits = 0, valid = true
+        while hasByte() {
+            let b = bytes[i]
+            i += 1
+            if inQuotes {
+                if b == quote {
+                    if hasByte() && bytes[i] == quote { i += 1 } else { inQuotes = false }
+                } else if b == lf { line += 1 }
+                if field == k { valid = false }
+                continue
+            }
+            if b == quote {
+                inQuotes = true
+                any = true
+            } else if b == comma {
+                field += 1
+                any = true
+            } else if b == lf || b == cr {
+                if b == cr && hasByte() && bytes[i] == lf { i += 1 }
+                line += 1
+                if !any { continue }  // a blank line
+                return .some(valid && digits > 0 && field >= k ? value : nil)
+            } else {
+                any = true
+                if field == k {
+                    if b >= 48 && b <= 57 && digits < 18 {
+                        value = value * 10 + Int64(b - 48)
+                        digits += 1
+                    } else {
+                        valid = false
+                    }
+                }
+            }
+        }
+        guard any else { return nil }
+        return .some(valid && digits > 0 && field >= k ? value : nil)
     }
 
     /// Short texts repeat (labels, codes, thread names, URLs); numbers mostly do not, so only

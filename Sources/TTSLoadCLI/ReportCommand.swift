@@ -47,13 +47,8 @@ struct ReportCommand: ParsableCommand {
         let jtl = folder.map { ($0 as NSString).appendingPathComponent("results.jtl") } ?? input
         let outDirectory = out ?? folder ?? ((input as NSString).deletingLastPathComponent.isEmpty ? "." : (input as NSString).deletingLastPathComponent)
 
-        let read: JTLSampleReader.Result
-        do {
-            read = try JTLSampleReader.read(path: jtl, columns: columns.map { $0.split(separator: ",").map(String.init) })
-        } catch {
-            throw CommandFailure(.usage, "\(jtl): \(error)")
-        }
-        var notes = read.warnings
+        guard FileManager.default.isReadableFile(atPath: jtl) else { throw CommandFailure(.usage, "\(jtl): cannot read") }
+        var notes: [String] = []
         var profile: LoadProfile?
         var title = ((jtl as NSString).lastPathComponent as NSString).deletingPathExtension
         var thresholds: [String] = []
@@ -85,16 +80,24 @@ struct ReportCommand: ParsableCommand {
         }
         if let summaryTarget { target = summaryTarget }
         let dashboardInput = DashboardInput(
-            samples: read.samples, profile: profile, title: title, source: jtl, target: target, status: status,
+            samples: [], profile: profile, title: title, source: jtl, target: target, status: status,
             thresholds: thresholds, knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
+        // One streaming pass over the file (after a quick one for time 0): no sample is kept.
+        let built: (model: DashboardModel, samples: Int)
+        do {
+            built = try Dashboard.model(jtl: jtl, columns: columns.map { $0.split(separator: ",").map(String.init) },
+                                        input: dashboardInput)
+        } catch {
+            throw CommandFailure(.usage, "\(jtl): \(error)")
+        }
         let path: String
         do {
-            path = try Dashboard.write(dashboardInput, to: outDirectory)
+            path = try Dashboard.write(built.model, to: outDirectory)
         } catch {
             throw CommandFailure(.runtime, "cannot write the report into \(outDirectory): \(error.localizedDescription)")
         }
-        for note in notes { printError("warning: \(note)") }
-        print("\(read.samples.count) samples -> \(path)")
+        for note in built.model.input.notes { printError("warning: \(note)") }
+        print("\(built.samples) samples -> \(path)")
     }
 }
 

@@ -30,8 +30,15 @@ public enum JTLSampleReader {
     /// (12 fields). `stream` reads the same files without keeping the samples.
     public static func read(path: String, columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
         var samples: [Sample] = []
-        let info = try stream(path: path, columns: columns) { samples.append($0) }
-        return Result(samples: samples, columns: info.columns, headerless: info.headerless, warnings: info.warnings)
+        do {
+            // Interned: the samples are kept, and repeated texts should be one string each.
+            let info = try streamThrowing(path: path, columns: columns, interning: true) { samples.append($0) }
+            return Result(samples: samples, columns: info.columns, headerless: info.headerless, warnings: info.warnings)
+        } catch let failure as JTLReader.Failure {
+            throw failure
+        } catch {
+            throw .unreadable("\(path): \(error)")
+        }
     }
 
     /// What a streamed read found besides the samples.
@@ -63,9 +70,15 @@ public enum JTLSampleReader {
     @discardableResult
     public static func streamThrowing(path: String, columns: [String]? = nil,
                                       _ body: (Sample) throws -> Void) throws -> StreamInfo {
+        try streamThrowing(path: path, columns: columns, interning: false, body)
+    }
+
+    static func streamThrowing(path: String, columns: [String]?, interning: Bool,
+                               _ body: (Sample) throws -> Void) throws -> StreamInfo {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw JTLReader.Failure.unreadable("\(path): cannot read") }
         defer { try? handle.close() }
         var parser = JTLRecordParser(file: handle)
+        parser.interning = interning
         return try scan(&parser, name: path, columns: columns, body)
     }
 
@@ -195,6 +208,9 @@ struct JTLRecordParser {
     var i = 0
     var line = 1
     var interned: [[UInt8]: String] = [:]
+    /// Whether repeated texts are returned as one shared string. Worth it when the samples are
+    /// kept; when they are streamed and dropped, hashing every field costs more than it saves.
+    var interning = true
     /// The file still to read (nil: `bytes` is all there is).
     private var file: FileHandle?
 
@@ -324,7 +340,7 @@ struct JTLRecordParser {
     /// Short texts repeat (labels, codes, thread names, URLs); numbers mostly do not, so only
     /// fields that do not start with a digit are interned.
     private mutating func intern(_ field: [UInt8]) -> String {
-        guard let first = field.first, !(first >= 48 && first <= 57), field.count <= 256 else {
+        guard interning, let first = field.first, !(first >= 48 && first <= 57), field.count <= 256 else {
             return String(decoding: field, as: UTF8.self)
         }
         if let s = interned[field] { return s }

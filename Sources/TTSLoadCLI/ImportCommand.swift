@@ -37,7 +37,7 @@ struct ImportCommand: ParsableCommand {
         let summary: JTLImport.Summary
         do {
             summary = try JTLImport.run(path: file, columns: columns.map { $0.split(separator: ",").map(String.init) },
-                                        name: name, store: resultStore, toolVersion: TTSLoadVersion.current)
+                                        name: name, store: resultStore, toolVersion: TTSLoadVersion.described)
         } catch let failure as JTLImport.Failure {
             throw CommandFailure(.usage, "\(failure)\nnothing imported")
         } catch {

@@ -17,7 +17,7 @@ final class StoreFeed {
             let store = try ResultStore(path: path)
             runID = try store.beginRun(ResultStore.RunInfo(
                 planName: plan.name, planYAML: yaml, target: target,
-                startedMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), toolVersion: TTSLoadVersion.current))
+                startedMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), toolVersion: TTSLoadVersion.described))
             self.store = store
         } catch {
             fail(error)

@@ -176,6 +176,9 @@ import TestSupport
         try checkRun(id, store: store, rows: rows, columns: JTLFormat.defaultColumns)
         let db = try ResultStore(path: store)
         #expect(try db.query("SELECT plan_name FROM runs WHERE id = \(id)").first?["plan_name"] == "five")
+        // The tool's version with git describe of its source tree (the tests run from a checkout).
+        let version = try #require(try db.query("SELECT tool_version FROM runs WHERE id = \(id)").first?["tool_version"] ?? nil)
+        #expect(version.hasPrefix("0.1.0 (") && version.hasSuffix(")"), "\(version)")
         #expect(try db.query("SELECT level FROM steps WHERE run_id = \(id) ORDER BY step_index").map { $0["level"] } == ["2.0", "4.0", "8.0"])
         // The multi-line failure message survives; the step view counts samples of every group.
         #expect(try db.query("SELECT COUNT(*) AS n FROM samples WHERE failure_message LIKE '%/200/' || char(10) || 'but was 503'").first?["n"]

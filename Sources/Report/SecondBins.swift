@@ -1,38 +1,4 @@
-import Histogram
 import Results
-
-/// Values kept as HdrHistogram bucket -> count, only for buckets that occur: a second of a run
-/// holds a few hundred buckets, where a full `LatencyHistogram` takes ~190 KB. Merging into a
-/// `LatencyHistogram` records each bucket's lowest equivalent value, which lands in the same
-/// bucket, and the top bucket's count at the true maximum (HdrHistogram caps percentiles at the
-/// highest value recorded), so percentiles are the same as if every value had been recorded there.
-struct SparseHistogram {
-    var counts: [UInt64: UInt64] = [:]
-    /// The highest value recorded (clamped as `LatencyHistogram` clamps).
-    var maxValue: UInt64 = 0
-
-    /// The bucket layout of `LatencyHistogram` (3 significant digits, 1 µs to 1 hour), for its
-    /// bucket arithmetic only.
-    nonisolated(unsafe) static let layout = LatencyHistogram().histogram
-
-    mutating func record(_ value: Int64) {
-        let clamped = UInt64(Swift.max(1, Swift.min(value, 3_600_000_000)))  // as LatencyHistogram.record
-        counts[Self.layout.lowestEquivalentForValue(clamped), default: 0] += 1
-        maxValue = Swift.max(maxValue, clamped)
-    }
-
-    var isEmpty: Bool { counts.isEmpty }
-
-    func add(to histogram: inout LatencyHistogram) {
-        let top = Self.layout.lowestEquivalentForValue(maxValue)
-        for (value, count) in counts { histogram.record(Int64(value == top ? maxValue : value), count: count) }
-    }
-
-    mutating func add(_ other: SparseHistogram) {
-        for (value, count) in other.counts { counts[value, default: 0] += count }
-        maxValue = Swift.max(maxValue, other.maxValue)
-    }
-}
 
 /// What the page needs of the samples of one whole second of the run (from time 0): those that
 /// started in it (latency, errors and TTS figures, for percentiles over time and for the holds of

@@ -126,20 +126,10 @@ public final class ResultStore: Sendable {
 
     /// One batch of samples and its per-second aggregates, inside the caller's transaction.
     static func insert(_ batch: some Collection<Sample>, run id: Int64, db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let binder = try SampleRowBinder(db: db)
         var aggregates = SecondAggregates()
         for s in batch {
-            let a = s.audio
-            let values: [(any DatabaseValueConvertible)?] = [
-                id, s.start, s.elapsed, s.serviceElapsed, s.latency, s.connect, s.tls, s.bytesReceived,
-                s.bytesSent, s.status, s.success, s.errorClass?.rawValue, s.label, s.groupName, s.userNumber,
-                s.groupThreads, s.allThreads, s.responseMessage, s.failureMessage, a?.audioSeconds, a?.ttfa, a?.rtf,
-                a?.maxGap, a?.underrun,
-            ]
-            statement.setUncheckedArguments(StatementArguments(values))
-            try statement.execute()
+            try binder.insert(s, run: id)
             aggregates.add(s)
         }
         try aggregates.write(run: id, db: db)

@@ -36,6 +36,7 @@ struct DashboardPage {
         stepSection()
         labelSection()
         chartSection()
+        monitorSection()
         errorSection()
         out += "<footer>Written by ttsload. Table percentiles come from HdrHistograms of every sample (microseconds, "
         out += "3 significant digits), merged, never averaged and never windowed; step rows cover each step's hold only. "
@@ -240,6 +241,35 @@ struct DashboardPage {
     func chartBands() -> [SVGChart.Band] {
         guard let group = model.steps.groups.first(where: { !$0.rows.isEmpty }) else { return [] }
         return group.rows.map { SVGChart.Band(start: $0.holdStart, end: $0.end, label: "step \($0.index)", highlighted: $0.isKnee) }
+    }
+
+    // MARK: monitors
+
+    /// One chart per monitor series of the run (from the store), on the same time axis and
+    /// step shading as the other charts. Nothing when the run has none.
+    mutating func monitorSection() {
+        let series = model.input.monitors.filter { !$0.points.isEmpty }
+        guard !series.isEmpty else { return }
+        out += "<h2 id=\"monitors\">Monitors</h2>\n"
+        let bands = chartBands()
+        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+        for (i, s) in series.enumerated() {
+            let points = s.points.map { (Double($0.micros - model.t0) / 1_000_000, Optional($0.value)) }
+            let xMax = max(model.duration, points.map(\.0).max() ?? 0)
+            out += SVGChart(title: s.name, unit: Self.monitorUnit(s.name), series: [
+                SVGChart.Series(name: s.name, color: colors[i % colors.count], points: points),
+            ], bands: bands, xMax: xMax).render() + "\n"
+        }
+    }
+
+    /// A unit read off the series name's usual suffixes (`cpu_percent`, `rss_bytes`, `..._seconds`).
+    static func monitorUnit(_ name: String) -> String {
+        let n = name.lowercased()
+        if n.hasSuffix("percent") || n.hasSuffix("_pct") || n.hasSuffix("%") { return "%" }
+        if n.hasSuffix("bytes") { return "bytes" }
+        if n.hasSuffix("seconds") { return "s" }
+        if n.hasSuffix("_mb") { return "MB" }
+        return "value"
     }
 
     // MARK: errors

@@ -8,13 +8,15 @@ extension Dashboard {
     ///
     /// - Parameters:
     ///   - startMicros: the engine's start (schedule time 0), which places samples in steps exactly.
+    ///   - monitors: the run's monitor series from the store, charted when there are any.
     @discardableResult
     public static func writeRunFolder(_ folder: String, plan: Plan, target: String?, status: String?,
-                                      startMicros: Int64? = nil) throws -> String {
+                                      startMicros: Int64? = nil, monitors: [MonitorSeries] = []) throws -> String {
         let jtl = (folder as NSString).appendingPathComponent("results.jtl")
         var input = DashboardInput(samples: [], profile: LoadProfile(plan: plan), title: plan.name, source: jtl,
                                    target: target, status: status, thresholds: plan.thresholds.map(\.expression))
         input.startMicros = startMicros
+        input.monitors = monitors
         return try write(model(jtl: jtl, input: input).model, to: folder)
     }
 }

@@ -28,6 +28,9 @@ struct ReportCommand: ParsableCommand {
                                valueName: "a,b,..."))
     var columns: String?
 
+    @Option(help: "SQLite store to take the run's monitor series from, when it holds the run (read only if it exists).")
+    var store = "reports/ttsload.sqlite"
+
     @Option(help: "Knee rule: a step is the knee when its req/s is under this many times the previous step's ...")
     var kneeThroughput = 1.1
 
@@ -79,9 +82,10 @@ struct ReportCommand: ParsableCommand {
             throw CommandFailure(.usage, "\(plan ?? ""): cannot read the plan file")
         }
         if let summaryTarget { target = summaryTarget }
-        let dashboardInput = DashboardInput(
+        var dashboardInput = DashboardInput(
             samples: [], profile: profile, title: title, source: jtl, target: target, status: status,
             thresholds: thresholds, knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
+        dashboardInput.monitors = monitorSeries(folder: folder, jtl: jtl)
         // One streaming pass over the file (after a quick one for time 0): no sample is kept.
         let built: (model: DashboardModel, samples: Int)
         do {
@@ -102,6 +106,16 @@ struct ReportCommand: ParsableCommand {
 }
 
 extension ReportCommand {
+    /// The monitor series of this run in the store: the newest run recorded from this run folder
+    /// (`ttsload run`) or imported from this JTL (`ttsload import`). None when the store does not
+    /// exist (it is not created here) or does not hold the run.
+    func monitorSeries(folder: String?, jtl: String) -> [MonitorSeries] {
+        guard FileManager.default.fileExists(atPath: store), let resultStore = try? ResultStore(path: store) else { return [] }
+        let source = folder.map(StoreFeed.absolute) ?? "import " + StoreFeed.absolute(jtl)
+        guard let id = try? resultStore.latestRun(source: source) else { return [] }
+        return (try? resultStore.monitorSeries(run: id)) ?? []
+    }
+
     /// Loads a plan for its schedule, name, target and thresholds.
     ///
     /// A run folder's plan.yaml names its data files relative to the ORIGINAL plan's folder, which

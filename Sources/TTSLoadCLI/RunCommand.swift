@@ -92,7 +92,8 @@ struct RunCommand: AsyncParsableCommand {
 
         // The SQLite store records the run as it goes; a store problem is reported, never fatal:
         // the JTL in the run folder stays the record of truth.
-        let runStore = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL)
+        let runStore = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL,
+                                                       folder: folder)
         if let runStore { recorder.onBatch = { runStore.add($0) } }
 
         let interrupted = InterruptFlag()
@@ -139,7 +140,7 @@ struct RunCommand: AsyncParsableCommand {
         var reportPath: String?
         if !noReport { do {
             reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: baseURL, status: summary.status,
-                                                      startMicros: engine.startWall)
+                                                      startMicros: engine.startWall, monitors: runStore?.monitors() ?? [])
         } catch {
             printError("report not written: \(error)")
         } }

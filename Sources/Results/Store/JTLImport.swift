@@ -33,8 +33,9 @@ public enum JTLImport {
                            toolVersion: String = "") throws -> Summary {
         let file = (path as NSString).lastPathComponent
         let planName = name ?? (file as NSString).deletingPathExtension
-        let source = "import " + ((path as NSString).isAbsolutePath
-            ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path))
+        // Absolute and standardized, as `ttsload report FILE.jtl` looks the run up.
+        let source = "import " + URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL.path
         var info: JTLSampleReader.StreamInfo?
         var labels = Set<String>()
         var stepCount = 0

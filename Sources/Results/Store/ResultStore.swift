@@ -176,6 +176,37 @@ public final class ResultStore: Sendable {
         return out
     }
 
+    /// Adds points to a monitor series of a run (what a monitoring issue will record: host CPU,
+    /// the target's /metrics...). `points` are (wall-clock µs, value).
+    public func addMonitorPoints(run id: Int64, name: String, points: [(micros: Int64, value: Double)]) throws {
+        try pool.write { db in
+            let statement = try db.makeStatement(sql: "INSERT INTO monitor_series (run_id, name, t_us, value) VALUES (?, ?, ?, ?)")
+            for p in points { try statement.execute(arguments: [id, name, p.micros, p.value]) }
+        }
+    }
+
+    /// The monitor series of a run, by name, each in time order (empty when none were recorded).
+    public func monitorSeries(run id: Int64) throws -> [MonitorSeries] {
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, t_us, value FROM monitor_series WHERE run_id = ? ORDER BY name, t_us",
+                             arguments: [id])
+        }
+        var series: [MonitorSeries] = []
+        for row in rows {
+            let name: String = row["name"]
+            if series.last?.name != name { series.append(MonitorSeries(name: name, points: [])) }
+            series[series.count - 1].points.append((row["t_us"], row["value"]))
+        }
+        return series
+    }
+
+    /// The newest run whose `source` is `source` (a run folder's absolute path, or `import PATH`).
+    public func latestRun(source: String) throws -> Int64? {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM runs WHERE source = ? ORDER BY id DESC LIMIT 1", arguments: [source])
+        }
+    }
+
     /// Marks `running` runs whose process is gone as `interrupted`.
     func markAbandonedRuns() throws {
         try pool.write { db in

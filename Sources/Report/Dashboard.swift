@@ -254,9 +254,19 @@ struct DashboardPage {
         let bands = chartBands()
         let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
         for (i, s) in series.enumerated() {
-            let points = s.points.map { (Double($0.micros - model.t0) / 1_000_000, Optional($0.value)) }
+            // Large values (bytes) would not fit the axis labels: shown in MiB, or in millions.
+            var unit = Self.monitorUnit(s.name), scale = 1.0
+            let top = s.points.map { abs($0.value) }.max() ?? 0
+            if unit == "bytes" && top >= 1_048_576 {
+                unit = "MiB"
+                scale = 1.0 / 1_048_576
+            } else if top >= 1_000_000 {
+                unit = "millions"
+                scale = 1e-6
+            }
+            let points = s.points.map { (Double($0.micros - model.t0) / 1_000_000, Optional($0.value * scale)) }
             let xMax = max(model.duration, points.map(\.0).max() ?? 0)
-            out += SVGChart(title: s.name, unit: Self.monitorUnit(s.name), series: [
+            out += SVGChart(title: s.name, unit: unit, series: [
                 SVGChart.Series(name: s.name, color: colors[i % colors.count], points: points),
             ], bands: bands, xMax: xMax).render() + "\n"
         }

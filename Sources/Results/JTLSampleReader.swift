@@ -247,51 +247,106 @@ struct JTLRecordParser {
         return true
     }
 
+    /// Fields of the last record, to size the next one's array.
+    private var lastFieldCount = 0
+
+    /// The next record. A field is taken as one slice of the chunk when it can be (the usual
+    /// case); only a field with a doubled quote, text after its closing quote, or one that
+    /// crosses a chunk boundary is copied byte by byte.
     mutating func next() throws(JTLReader.Failure) -> Record? {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 10, cr: UInt8 = 13
         var fields: [String] = []
-        var field: [UInt8] = []
-        var inQuotes = false, wasQuoted = false
-        var recordLine = line
-        while hasByte() {
+        fields.reserveCapacity(lastFieldCount)
+        // The current field: bytes[fieldStart..<contentEnd] while it is one slice, else `carry`.
+        var fieldStart = i, contentEnd = i
+        var carry: [UInt8] = []
+        var copying = false
+        var inQuotes = false, wasQuoted = false, empty = true
+        let recordLine = line
+        var skippedLines = 0
+
+        func append(_ b: UInt8, at index: Int) {
+            if copying {
+                carry.append(b)
+            } else if index == contentEnd {
+                contentEnd += 1
+            } else {
+                carry.append(contentsOf: bytes[fieldStart..<contentEnd])
+                carry.append(b)
+                copying = true
+            }
+        }
+        /// True when a byte is left; before the chunk is replaced, the field so far is copied out.
+        func available() -> Bool {
+            if i < bytes.count { return true }
+            if !copying {
+                carry.append(contentsOf: bytes[fieldStart..<contentEnd])
+                copying = true
+            }
+            return refill()
+        }
+        func endField() {
+            if copying {
+                fields.append(intern(carry[...]))
+                carry.removeAll(keepingCapacity: true)
+                copying = false
+            } else {
+                fields.append(intern(bytes[fieldStart..<contentEnd]))
+            }
+            fieldStart = i
+            contentEnd = i
+            wasQuoted = false
+        }
+
+        while available() {
             let b = bytes[i]
             i += 1
             if inQuotes {
                 if b == quote {
-                    if hasByte() && bytes[i] == quote { field.append(quote); i += 1 } else { inQuotes = false }
+                    if available() && bytes[i] == quote {
+                        i += 1
+                        append(quote, at: i - 1)
+                    } else {
+                        inQuotes = false
+                    }
                 } else {
                     if b == lf { line += 1 }
-                    field.append(b)
+                    append(b, at: i - 1)
                 }
-            } else if b == quote && field.isEmpty && !wasQuoted {
+            } else if b == quote && !wasQuoted && (copying ? carry.isEmpty : contentEnd == fieldStart) {
                 inQuotes = true
                 wasQuoted = true
+                empty = false
+                fieldStart = i
+                contentEnd = i
             } else if b == comma {
-                fields.append(intern(field))
-                field.removeAll(keepingCapacity: true)
-                wasQuoted = false
+                empty = false
+                endField()
             } else if b == lf || b == cr {
-                if b == cr && hasByte() && bytes[i] == lf { i += 1 }
+                if b == cr && available() && bytes[i] == lf { i += 1 }
                 line += 1
-                fields.append(intern(field))
-                if fields.count == 1 && fields[0].isEmpty {
+                if empty && fields.isEmpty && (copying ? carry.isEmpty : contentEnd == fieldStart) {
                     // A blank line: skip it.
-                    fields.removeAll(keepingCapacity: true)
-                    field.removeAll(keepingCapacity: true)
-                    wasQuoted = false
-                    recordLine = line
+                    skippedLines += 1
+                    carry.removeAll(keepingCapacity: true)
+                    copying = false
+                    fieldStart = i
+                    contentEnd = i
                     continue
                 }
-                return Record(fields: fields, line: recordLine, terminated: true)
+                endField()
+                lastFieldCount = fields.count
+                return Record(fields: fields, line: recordLine + skippedLines, terminated: true)
             } else if b == quote {
                 throw .malformed(line: line, "a bare '\"' inside an unquoted field")
             } else {
-                field.append(b)
+                empty = false
+                append(b, at: i - 1)
             }
         }
-        guard !field.isEmpty || !fields.isEmpty || inQuotes else { return nil }
-        fields.append(intern(field))
-        return Record(fields: fields, line: recordLine, terminated: false)
+        guard !empty || !fields.isEmpty || inQuotes || (copying && !carry.isEmpty) else { return nil }
+        endField()
+        return Record(fields: fields, line: recordLine + skippedLines, terminated: false)
     }
 
     /// Reads one record without making strings and returns field `k` as a whole number: `.some(nil)`
@@ -339,13 +394,14 @@ struct JTLRecordParser {
 
     /// Short texts repeat (labels, codes, thread names, URLs); numbers mostly do not, so only
     /// fields that do not start with a digit are interned.
-    private mutating func intern(_ field: [UInt8]) -> String {
+    private mutating func intern(_ field: ArraySlice<UInt8>) -> String {
         guard interning, let first = field.first, !(first >= 48 && first <= 57), field.count <= 256 else {
             return String(decoding: field, as: UTF8.self)
         }
-        if let s = interned[field] { return s }
+        let key = Array(field)
+        if let s = interned[key] { return s }
         let s = String(decoding: field, as: UTF8.self)
-        if interned.count < 100_000 { interned[field] = s }
+        if interned.count < 100_000 { interned[key] = s }
         return s
     }
 }

@@ -76,11 +76,4 @@ public struct Timeline: Sendable {
                          rtfP95: rtf.map { Double($0) / 1_000 })
         }
     }
-
-    /// The nearest-rank percentile of sorted values (HdrHistogram's definition, without its bucketing).
-    static func nearestRank<T>(_ sorted: [T], _ p: Double) -> T? {
-        guard !sorted.isEmpty else { return nil }
-        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-        return sorted[min(sorted.count - 1, max(0, rank - 1))]
-    }
 }

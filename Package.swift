@@ -20,12 +20,15 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries: module maps + headers (and, for libcurl, typed setopt helpers).
         // libcurl (Debian: libcurl4-openssl-dev): a C target because curl_easy_setopt is variadic and
         // Swift needs one typed helper per argument type (Sources/CCurl/shim.c).
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // zlib (Debian: zlib1g-dev): gzip for agents' spools; a C target because deflateInit2 is a macro.
+        .target(name: "CZlib", path: "Sources/CZlib", linkerSettings: [.linkedLibrary("z")]),
         .systemLibrary(
             name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
             providers: [.apt(["libespeak-ng-dev"])]),
@@ -53,7 +56,17 @@ let package = Package(
         // HTML dashboard, comparison page, terminal tables (reads Results).
         .target(name: "Report", dependencies: ["Results", "Plan"]),
         // Controller/agent protocol, clock offset, load split.
-        .target(name: "Cluster", dependencies: ["Engine", "Results", "Plan"]),
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Engine", "Results", "Plan", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         // The embedded TTS server (espeak-ng workers, batching, cache, metrics).
         .target(
             name: "Server",
@@ -82,6 +95,9 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Engine", "Results", "Plan", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
+        // Multi-host tests: NetworkLab (network namespaces, or 127.0.0.x without root) and libfaketime.
     ]
 )

@@ -90,6 +90,13 @@ struct ProfileSteps {
 }
 
 enum StepBuilder {
+    /// `inferred(bins:...)` for samples in memory (the comparison's sides keep theirs).
+    static func inferred(samples: [Sample], t0: Int64, duration: Double, rule: KneeRule) -> StepSection {
+        var bins = SecondBins()
+        for s in samples { bins.add(s, t0: t0) }
+        return inferred(bins: bins, duration: duration, rule: rule)
+    }
+
     /// Steps read off allThreads (`StepPlateaus`): a plateau is a run of whole seconds whose highest
     /// allThreads is one level, at least `minimumPlateau(duration)` long; its first and last second
     /// are left out of the hold because they straddle the change. Hold bounds are whole seconds, so

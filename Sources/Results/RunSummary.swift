@@ -70,6 +70,8 @@ public struct RunSummary: Codable, Sendable {
     /// Absolute path of the plan's folder: data paths in the run's plan.yaml are relative to it,
     /// so `ttsload report` can load the plan again from anywhere.
     public var planDirectory: String?
+    /// Agents, clock offsets and the streamed figures of a distributed run (nil on one host).
+    public var distributed: DistributedSummary?
 
     public init(plan: Plan, target: String, statistics: RunStatistics, durationSeconds: Double, interruptedRun: Bool,
                 dropped: Int, late: Int, interrupted: Int, dataExhausted: Int) {

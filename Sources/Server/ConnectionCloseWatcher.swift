@@ -17,7 +17,13 @@ final class ConnectionCloseWatcher: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundIn = NIOAny
 
     private let signal = ConnectionSignal()
+    private let metrics: ServerMetrics
     private var outstandingWrites = 0
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
+
     private var quiesceHeld = false
     private var heldClose: (mode: CloseMode, promise: EventLoopPromise<Void>?)?
 
@@ -50,10 +56,12 @@ final class ConnectionCloseWatcher: ChannelDuplexHandler, RemovableChannelHandle
 
     func handlerAdded(context: ChannelHandlerContext) {
         ConnectionSignal.register(signal, for: context.channel)
+        metrics.openConnections.add(1, ordering: .relaxed)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         ConnectionSignal.unregister(context.channel)
+        metrics.openConnections.subtract(1, ordering: .relaxed)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

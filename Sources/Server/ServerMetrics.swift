@@ -19,6 +19,9 @@ public final class ServerMetrics: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Open client connections (kept by each connection's pipeline handler): with keep-alive, a
+    /// closed-model load client holds one per virtual user, so this gauge counts users.
+    let openConnections = Atomic<Int>(0)
 
     public init() {}
 
@@ -65,6 +68,8 @@ public final class ServerMetrics: Sendable {
         }
         family("tts_queue_depth", "gauge", "Jobs waiting for a worker.")
         out += "tts_queue_depth \(external.scheduler.queueDepth)\n"
+        family("tts_open_connections", "gauge", "Open client connections (this scrape's own included).")
+        out += "tts_open_connections \(openConnections.load(ordering: .relaxed))\n"
         family("tts_inflight", "gauge", "Jobs held by worker processes.")
         out += "tts_inflight \(external.scheduler.inFlight)\n"
         family("tts_workers", "gauge", "Live synthesis worker processes.")

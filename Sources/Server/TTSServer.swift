@@ -38,7 +38,7 @@ public struct TTSServer: Sendable {
         let host = configuration.host
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCloseWatcher()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCloseWatcher(metrics: metrics)])),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "ttsload"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

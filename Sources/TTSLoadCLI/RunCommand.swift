@@ -25,8 +25,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run folder (default: reports/<plan-name>-<timestamp>).")
     var out: String?
 
-    @Option(help: "Engine threads, each one libcurl multi loop (default: the number of cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Engine threads, each one libcurl multi loop (default: the number of cores; with --agents, the fewest cores of any agent).")
+    var threads: Int?
 
     @Flag(help: "Print only the end-of-run tables, no per-second line.")
     var quiet = false
@@ -43,15 +43,54 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-store"), help: "Do not record the run in the SQLite store.")
     var noStore = false
 
+    @Option(name: .customLong("compare-to"),
+            help: "After the run, compare it with this base (run folder, JTL, run id or baseline name); exit as `ttsload compare` does.")
+    var compareTo: String?
+
+    @OptionGroup(title: "Comparison (with --compare-to)") var compareOptions: CompareOptions
+
+    @Option(help: ArgumentHelp("Run the load on these agents (`ttsload agent`) instead of in this process: name=host:port,... (docs/distributed.md).",
+                               valueName: "agents"))
+    var agents: String?
+
+    @Option(name: .customLong("token-file"), help: "With --agents: the file holding the agents' shared bearer token.")
+    var tokenFile: String?
+
+    @Option(help: "With agents serving HTTPS (`ttsload agent --tls-cert`): the PEM file of the CA that signed their certificates.")
+    var ca: String?
+
+    @Option(name: .customLong("controller-timeout"), help: "With --agents: seconds without word from this controller after which agents stop their load.")
+    var controllerTimeout: Double = 10
+
     func validate() throws {
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256") }
+        if agents != nil && tokenFile == nil { throw ValidationError("--agents needs --token-file (the agents' shared token)") }
+        guard controllerTimeout >= 2 else { throw ValidationError("--controller-timeout must be at least 2 seconds") }
     }
 
     func run() async throws {
         let loaded = try loadPlanOrFail(plan, overrides: try overrideOptions.overrides)
         let plan = loaded.plan
+        // The base is read before the load, so a wrong name fails in a second, not after the run.
+        var compareBase: RunSide?
+        if let compareTo {
+            do { compareBase = try SideLoader(storePath: store).load(compareTo) } catch { throw CommandFailure(.usage, "--compare-to: \(error)") }
+        }
         let folder = try makeRunFolder(plan: plan)
         try loaded.resolvedYAML.write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
+        // Agents from --agents, else from the plan's `agents:` (named agent1, agent2, ... in order).
+        if let list = agents ?? (plan.agents.isEmpty ? nil : plan.agents.map(\.description).joined(separator: ",")) {
+            guard tokenFile != nil else {
+                throw CommandFailure(.usage, "the plan lists agents: give their shared token with --token-file (or run without agents: --set agents=[])")
+            }
+            try runDistributed(loaded, agents: list, folder: folder)
+            if let compareBase {
+                try compare(with: compareBase, folder: folder, plan: plan, profile: LoadProfile(plan: plan), startWall: nil)
+            }
+            return
+        }
+        if tokenFile != nil { throw CommandFailure(.usage, "--token-file is for runs on agents (--agents or the plan's agents:)") }
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
 
         var server: EmbeddedServer?
         let baseURL: String
@@ -151,6 +190,19 @@ struct RunCommand: AsyncParsableCommand {
         if let runStore, let id = runStore.runID, runStore.failure == nil { print("store: \(store) (run \(id))") }
         print("run folder: \(folder)")
         if interrupted.isSet { throw CommandFailure(.interrupted) }
+        if let compareBase { try compare(with: compareBase, folder: folder, plan: plan, profile: profile, startWall: engine.startWall) }
+    }
+
+    /// `--compare-to`: this run (its JTL, placed exactly by the engine's start when known) against the base.
+    private func compare(with base: RunSide, folder: String, plan: Plan, profile: LoadProfile, startWall: Int64?) throws {
+        let jtl = folder + "/results.jtl"
+        let read: JTLSampleReader.Result
+        do { read = try JTLSampleReader.read(path: jtl) } catch { throw CommandFailure(.runtime, "\(jtl): \(error)") }
+        let candidate = RunSide(name: folder, source: jtl, title: plan.name, samples: read.samples, profile: profile,
+                                startMicros: startWall, notes: read.warnings)
+        let comparison = Comparator.compare(base: base, candidate: candidate, tolerances: try compareOptions.tolerances)
+        print("\ncompared with \(base.name):")
+        try finishComparison(comparison, options: compareOptions, format: .text, html: folder + "/compare.html")
     }
 
     /// Drains samples four times a second and prints one line per second until the engine ends.
@@ -172,14 +224,14 @@ struct RunCommand: AsyncParsableCommand {
             if quiet { continue }
             let t = engine.elapsed
             let step = profile.groups.compactMap { $0.step(at: t)?.name }.first ?? "finishing"
-            print(RunText.liveLine(elapsed: t, total: profile.duration, step: step, users: engine.activeUsers.reduce(0, +),
-                                   interval: interval, seconds: seconds, errorsTotal: recorder.statistics.total.errors,
-                                   progressBar: tty))
+            printLine(RunText.liveLine(elapsed: t, total: profile.duration, step: step, users: engine.activeUsers.reduce(0, +),
+                                       interval: interval, seconds: seconds, errorsTotal: recorder.statistics.total.errors,
+                                       progressBar: tty))
         }
         if !startFixed { recorder.setStart(engine.startWall) }
     }
 
-    private func makeRunFolder(plan: Plan) throws -> String {
+    func makeRunFolder(plan: Plan) throws -> String {
         let folder: String
         if let out { folder = out } else {
             let formatter = DateFormatter()
@@ -197,7 +249,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The run folder's README: what each file is, and how JMeter reads the TTS columns.
-    private func runFolderReadme(plan: Plan) -> String {
+    func runFolderReadme(plan: Plan) -> String {
         var text = "# Run of \(plan.name)\n\n"
         text += "- `results.jtl`: every sample, JMeter CSV (JTL) with JMeter 5.x's default 17 columns"
         if jtlPlain {
@@ -215,9 +267,16 @@ struct RunCommand: AsyncParsableCommand {
         return text
     }
 
-    private func say(_ text: String) {
-        if !quiet { print(text) }
+    func say(_ text: String) {
+        if !quiet { printLine(text) }
     }
+}
+
+/// Prints a line and flushes it: on a pipe (CI logs, a wrapper reading the output) stdio would
+/// otherwise hold lines back until a block fills or the process exits.
+func printLine(_ text: String) {
+    print(text)
+    fflush(nil)
 }
 
 /// Set once by the SIGINT handler.

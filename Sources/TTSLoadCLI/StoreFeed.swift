@@ -33,10 +33,14 @@ final class StoreFeed {
     }
 
     func finish(profile: LoadProfile, startWall: Int64, interrupted: Bool) {
+        finish(profile: profile, startWall: startWall, status: interrupted ? .interrupted : .complete)
+    }
+
+    func finish(profile: LoadProfile, startWall: Int64, status: ResultStore.Status) {
         guard let store, let runID else { return }
         do {
             try store.addSteps(profile, run: runID, t0: startWall)
-            try store.finishRun(runID, status: interrupted ? .interrupted : .complete,
+            try store.finishRun(runID, status: status,
                                 endedMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         } catch {
             fail(error)

@@ -4,6 +4,9 @@ import Plan
 /// Hands out data-set rows to every virtual user of a run, in the plan's order.
 ///
 /// Shared by all engine threads; one lock per draw is far below a TTS request's cost.
+/// In a distributed test each agent reads its own stripe of the rows (agent s of S: rows s, s+S,
+/// ...), so a `unique` set gives each row once in the whole test, not once per agent; `sequential`
+/// sets are striped too when they have at least one row per agent.
 final class DataFeeder: @unchecked Sendable {
     let spec: DataSetSpec
     let table: DataTable
@@ -11,9 +14,14 @@ final class DataFeeder: @unchecked Sendable {
     private var cursor = 0
     private var generator: SystemRandomNumberGenerator
 
-    init(spec: DataSetSpec, table: DataTable) {
+    init(spec: DataSetSpec, table: DataTable, slot: EngineSlot = .whole) {
         self.spec = spec
-        self.table = table
+        var mine = table
+        let stripe = slot.count > 1 && (spec.order == .unique || (spec.order == .sequential && table.rows.count >= slot.count))
+        if stripe {
+            mine.rows = stride(from: slot.index, to: table.rows.count, by: slot.count).map { table.rows[$0] }
+        }
+        self.table = mine
         generator = SystemRandomNumberGenerator()
     }
 

@@ -19,6 +19,7 @@ public final class LoadEngine: @unchecked Sendable {
     let shared: EngineShared
     let runtimes: [GroupRuntime]
     let seed: UInt64
+    let slot: EngineSlot
     private let lock = NSLock()
     private var loops: [EngineLoop] = []
     /// Wall clock (µs since the epoch) and monotonic clock at the start of the load (0 before).
@@ -28,8 +29,9 @@ public final class LoadEngine: @unchecked Sendable {
     ///   - baseURL: the target's address, `http://127.0.0.1:PORT` for the embedded server.
     ///   - threads: engine threads (libcurl multi loops); default the number of cores.
     public init(plan: Plan, baseURL: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                sink: SampleSink, seed: UInt64 = UInt64.random(in: 1...UInt64.max)) throws {
+                sink: SampleSink, seed: UInt64 = UInt64.random(in: 1...UInt64.max), slot: EngineSlot = .whole) throws {
         self.plan = plan
+        self.slot = slot
         self.profile = LoadProfile(plan: plan)
         self.threads = max(1, threads)
         self.sink = sink
@@ -37,7 +39,7 @@ public final class LoadEngine: @unchecked Sendable {
         var feeders: [String: DataFeeder] = [:]
         for spec in plan.data {
             switch DataSetFile.read(spec, baseDirectory: plan.baseDirectory) {
-            case .success(let table): feeders[spec.name] = DataFeeder(spec: spec, table: table)
+            case .success(let table): feeders[spec.name] = DataFeeder(spec: spec, table: table, slot: slot)
             case .failure(let failure): throw SetupError.dataSet(failure.message)
             }
         }
@@ -56,15 +58,25 @@ public final class LoadEngine: @unchecked Sendable {
     }
 
     /// Runs the whole schedule on `threads` threads and returns when every one has finished.
-    public func run() {
+    ///
+    /// - Parameter start: in a distributed test, the common start instant: the engine waits until
+    ///   this host's clock reads `localWall`, and stamps samples on the controller's clock, whose
+    ///   reading at that instant is `reportedWall` (the two differ by the measured clock offset).
+    ///   nil: start now, on this host's clock.
+    public func run(start: (localWall: Int64, reportedWall: Int64)? = nil) {
         Curl.globalInit()
+        if let start { Self.sleep(untilWall: start.localWall) { self.shared.stop.at != nil } }
         let startMono = monotonicMicros()
-        let startWall = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let nowWall = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        // A late wake-up (the machine was busy) moves the start, never the clock it is stamped on.
+        let startWall = start.map { $0.reportedWall + max(0, nowWall - $0.localWall) } ?? nowWall
         lock.lock()
         clocks = (startWall, startMono)
         lock.unlock()
         let made = (0..<threads).map { k in
-            EngineLoop(index: k, threads: threads, groups: runtimes, shared: shared, sink: sink, wall0: startWall,
+            // Slot s of S agents, T threads each: this engine's thread k is global thread s + S*k of S*T,
+            // so users and arrivals are dealt out across all agents' threads as on one host.
+            EngineLoop(index: slot.index + slot.count * k, threads: slot.count * threads, groups: runtimes, shared: shared, sink: sink, wall0: startWall,
                        mono0: startMono, gracefulStop: plan.defaults.gracefulStop, seed: seed)
         }
         lock.lock()
@@ -82,6 +94,16 @@ public final class LoadEngine: @unchecked Sendable {
             thread.start()
         }
         group.wait()
+    }
+
+    /// Sleeps until the wall clock reads `wall` (µs since the epoch): coarse sleeps, then short ones.
+    /// `cancelled` is asked between sleeps (a stop before the start ends the wait).
+    static func sleep(untilWall wall: Int64, cancelled: () -> Bool) {
+        while !cancelled() {
+            let left = wall - Int64(Date().timeIntervalSince1970 * 1_000_000)
+            if left <= 0 { return }
+            usleep(useconds_t(min(left > 5_000 ? left - 2_000 : left, 500_000)))
+        }
     }
 
     /// Stops the load: no new requests; in-flight ones may finish within `defaults.graceful_stop`
@@ -116,4 +138,27 @@ public final class LoadEngine: @unchecked Sendable {
 
     /// Active virtual users per thread group (plan order) right now.
     public var activeUsers: [Int] { shared.activeByGroup }
+}
+
+/// Which part of a test's load one engine runs. A test spread over `count` agents gives each a
+/// slot; with the same thread count everywhere, every agent's threads interleave into one global
+/// set, so user counts split exactly (10 users on 3 agents: 4+3+3, at every instant of a ramp)
+/// and user numbers stay unique across agents.
+public struct EngineSlot: Sendable, Equatable, Codable {
+    public var index: Int
+    public var count: Int
+    public init(index: Int, count: Int) {
+        precondition(count > 0 && (0..<count).contains(index), "slot \(index) of \(count)")
+        self.index = index
+        self.count = count
+    }
+    /// The whole load on one host.
+    public static let whole = EngineSlot(index: 0, count: 1)
+
+    /// How many of `total` users this slot runs when every agent has `threadsPerAgent` threads:
+    /// global thread j of G owns users j+1, j+1+G, ...; this slot's threads are index + count*k.
+    public func users(of total: Int, threadsPerAgent: Int) -> Int {
+        let g = count * threadsPerAgent
+        return (0..<threadsPerAgent).reduce(0) { sum, k in sum + total / g + (index + count * k < total % g ? 1 : 0) }
+    }
 }

@@ -10,6 +10,8 @@ public final class ResultStore: Sendable {
     /// What a run is when its row is written or last updated.
     public enum Status: String, Sendable, CaseIterable {
         case running, complete, interrupted, failed
+        /// A distributed run that lost an agent on the way (the others' samples are complete).
+        case degraded
     }
 
     /// The facts of a run known at its start.
@@ -39,7 +41,7 @@ public final class ResultStore: Sendable {
     /// reader never waits long.
     public static let batchSize = 10_000
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the store at `path`, brings its schema up to date and marks
     /// abandoned runs interrupted.

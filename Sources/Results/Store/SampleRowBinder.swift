@@ -13,11 +13,15 @@ struct SampleRowBinder {
     init(db: Database) throws {
         self.db = db
         statement = try db.makeStatement(sql: """
-            INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO samples (run_id, start_us, elapsed_us, service_elapsed_us, latency_us, connect_us, tls_us,
+                bytes_received, bytes_sent, status, success, error_class, label, group_name, user_number,
+                group_threads, all_threads, response_message, failure_message, audio_seconds, ttfa_us, rtf,
+                max_gap_us, underrun_us, agent)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
 
-    /// Binds and inserts one sample of run `id`, in the samples table's column order (docs/results.md).
+    /// Binds and inserts one sample of run `id` (columns named in the statement above; docs/results.md).
     func insert(_ s: Sample, run id: Int64) throws {
         let stmt = statement.sqliteStatement
         sqlite3_reset(stmt)
@@ -32,7 +36,7 @@ struct SampleRowBinder {
         int(17, Int64(s.allThreads)); text(18, s.responseMessage); text(19, s.failureMessage)
         let a = s.audio
         optionalDouble(20, a?.audioSeconds); optionalInt(21, a?.ttfa); optionalDouble(22, a?.rtf)
-        optionalInt(23, a?.maxGap); optionalInt(24, a?.underrun)
+        optionalInt(23, a?.maxGap); optionalInt(24, a?.underrun); text(25, s.agent)
         let code = sqlite3_step(stmt)
         guard code == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))

@@ -107,9 +107,47 @@ enum StoreSchema {
                     GROUP BY st.id;
                 """)
         }
+        migrator.registerMigration("v2 distributed runs: degraded status, sample agent") { db in
+            // SQLite cannot change a CHECK in place: rebuild `runs` (the migrator turns foreign keys
+            // off while it runs, so dropping the old table cascades nothing). Views name `runs`, and a
+            // rename refuses to leave a view broken, so they are set aside and made again.
+            let views = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'view'")
+            for view in views { try db.execute(sql: "DROP VIEW \(view["name"] as String)") }
+            try db.execute(sql: """
+                CREATE TABLE runs_v2 (
+                    id INTEGER PRIMARY KEY,
+                    plan_name TEXT NOT NULL,
+                    plan_yaml TEXT NOT NULL DEFAULT '',
+                    target TEXT NOT NULL DEFAULT '',
+                    started_us INTEGER NOT NULL,
+                    ended_us INTEGER,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed', 'degraded')),
+                    pid INTEGER,
+                    tool_version TEXT NOT NULL DEFAULT '',
+                    host TEXT NOT NULL DEFAULT '',
+                    source TEXT NOT NULL DEFAULT ''
+                );
+                INSERT INTO runs_v2 SELECT * FROM runs;
+                DROP TABLE runs;
+                ALTER TABLE runs_v2 RENAME TO runs;
+                ALTER TABLE samples ADD COLUMN agent TEXT NOT NULL DEFAULT '';
+                """)
+            for view in views { try db.execute(sql: view["sql"] as String) }
+        }
+        // Named baselines for `ttsload compare --baseline NAME` (issue 8). A baseline follows its run:
+        // deleting the run deletes the baseline.
+        migrator.registerMigration("v3 baselines") { db in
+            try db.execute(sql: """
+                CREATE TABLE baselines (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    set_us INTEGER NOT NULL
+                );
+                """)
+        }
         // Imported JTL files have no plan: their steps are inferred from allThreads for the whole
         // test and stored under the group name 'all threads', which must match every sample.
-        migrator.registerMigration("v2 step_summary: inferred 'all threads' steps") { db in
+        migrator.registerMigration("v4 step_summary: inferred 'all threads' steps") { db in
             try db.execute(sql: """
                 DROP VIEW step_summary;
                 CREATE VIEW step_summary AS

@@ -1,0 +1,177 @@
+import Engine
+import Foundation
+
+/// The controller's side of one agent's control API: blocking calls on libcurl.
+public struct AgentClient: Sendable {
+    /// Where an agent is: `name=host:port`, `host:port` or a URL.
+    public struct Address: Sendable, Equatable {
+        public var name: String
+        public var url: String
+
+        public init(name: String, url: String) {
+            self.name = name
+            self.url = url
+        }
+
+        /// Parses `--agents` items: `name=host:port`, `host:port` (named agent1, agent2, ... by
+        /// position) or either with `http://`. IPv6 as `[::1]:7070`.
+        public static func parseList(_ text: String) throws(Failure) -> [Address] {
+            var out: [Address] = []
+            for (i, raw) in text.split(separator: ",").enumerated() {
+                let item = raw.trimmingCharacters(in: .whitespaces)
+                var name = "agent\(i + 1)", where_ = item
+                if let eq = item.firstIndex(of: "="), !item[..<eq].contains(":") {
+                    name = String(item[..<eq])
+                    where_ = String(item[item.index(after: eq)...])
+                }
+                guard name.range(of: "^[A-Za-z0-9_.-]{1,40}$", options: .regularExpression) != nil else {
+                    throw Failure(message: "--agents: \(item): an agent name is letters, digits, '_', '.', '-'")
+                }
+                let url = where_.hasPrefix("http://") || where_.hasPrefix("https://") ? where_ : "http://" + where_
+                guard let parsed = URL(string: url), parsed.host != nil, parsed.port != nil else {
+                    throw Failure(message: "--agents: \(item): expected host:port, e.g. 10.0.0.5:7070")
+                }
+                out.append(Address(name: name, url: url.hasSuffix("/") ? String(url.dropLast()) : url))
+            }
+            guard !out.isEmpty else { throw Failure(message: "--agents: give at least one host:port") }
+            let names = out.map(\.name)
+            if Set(names).count != names.count { throw Failure(message: "--agents: agent names must differ (\(names.joined(separator: ", ")))") }
+            return out
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+        public init(message: String) { self.message = message }
+    }
+
+    public let address: Address
+    let token: String
+    /// CA of agents serving HTTPS with their own certificates.
+    let caFile: String?
+
+    public init(address: Address, token: String, caFile: String? = nil) {
+        self.address = address
+        self.token = token
+        self.caFile = caFile
+    }
+
+    /// Options every call starts from.
+    var baseOptions: HTTPCall.Options {
+        var options = HTTPCall.Options()
+        options.caFile = caFile
+        return options
+    }
+
+    /// The token, and the mark that makes a request count as the controller's heartbeat.
+    var headers: [(String, String)] {
+        [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"), (AgentProtocol.controllerHeader, "1")]
+    }
+
+    /// One call; non-2xx answers become a `Failure` naming the agent and quoting its error.
+    func call(_ method: String, _ path: String, body: [UInt8]? = nil, timeoutMs: Int = 10_000) throws(Failure) -> [UInt8] {
+        var options = baseOptions
+        options.timeoutMs = timeoutMs
+        let reply: HTTPCall.Reply
+        do {
+            reply = try HTTPCall.perform(method: method, url: address.url + AgentProtocol.prefix + path, headers: headers,
+                                         body: body, options: options)
+        } catch {
+            throw Failure(message: "agent \(address.name) (\(address.url)): \(error.message)")
+        }
+        guard (200..<300).contains(reply.status) else {
+            let detail = (try? AgentProtocol.decode(AgentProtocol.ErrorBody.self, from: reply.body).error) ?? reply.text
+            if reply.status == 401 {
+                throw Failure(message: "agent \(address.name) (\(address.url)) refused the token: check --token-file")
+            }
+            throw Failure(message: "agent \(address.name): HTTP \(reply.status): \(detail)")
+        }
+        return reply.body
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(Failure) -> T {
+        do {
+            return try AgentProtocol.decode(type, from: bytes)
+        } catch {
+            throw Failure(message: "agent \(address.name): unexpected answer (\(error))")
+        }
+    }
+
+    public func info() throws(Failure) -> AgentProtocol.Info {
+        try decode(AgentProtocol.Info.self, call("GET", "/info", timeoutMs: 5_000))
+    }
+
+    /// `count` NTP-style exchanges on the controller's wall clock, and the estimate.
+    public func clockOffset(exchanges count: Int = 8) throws(Failure) -> ClockOffset {
+        var exchanges: [ClockOffset.Exchange] = []
+        for _ in 0..<count {
+            let sent = wallMicros()
+            let reading = try decode(AgentProtocol.Clock.self, call("GET", "/clock", timeoutMs: 5_000))
+            let received = wallMicros()
+            exchanges.append(.init(sent: sent, remote: reading.wallMicros, received: received))
+        }
+        return ClockOffset.estimate(exchanges)!
+    }
+
+    public func prepare(_ request: AgentProtocol.Prepare) throws(Failure) -> AgentProtocol.Prepared {
+        // Preparing probes the target, which may take up to its response timeout.
+        try decode(AgentProtocol.Prepared.self, call("POST", "/prepare", body: AgentProtocol.encode(request), timeoutMs: 120_000))
+    }
+
+    public func start(_ request: AgentProtocol.Start) throws(Failure) {
+        _ = try call("POST", "/start", body: AgentProtocol.encode(request))
+    }
+
+    public func stop(runID: String) throws(Failure) {
+        _ = try call("POST", "/stop?run=\(runID)", body: [], timeoutMs: 3_000)
+    }
+
+    public func status(runID: String) throws(Failure) -> AgentProtocol.Status {
+        try decode(AgentProtocol.Status.self, call("GET", "/status?run=\(runID)", timeoutMs: 3_000))
+    }
+
+    /// Follows the live stream from record `from`, handing each record to `onRecord` (return false
+    /// to hang up). Returns normally when the agent ended the stream; throws when it broke off
+    /// (reset, or nothing for `stallSeconds`: the agent ticks every second).
+    public func stream(runID: String, from: Int, stallSeconds: Int = 4, onRecord: @escaping (StreamRecord) -> Bool) throws(Failure) {
+        var options = baseOptions
+        options.timeoutMs = 0
+        options.stallSeconds = stallSeconds
+        var pending: [UInt8] = []
+        let decoder = JSONDecoder()
+        var keepGoing = true
+        do {
+            _ = try HTTPCall.perform(url: address.url + AgentProtocol.prefix + "/stream?run=\(runID)&from=\(from)",
+                                     headers: headers, options: options) { chunk in
+                pending.append(contentsOf: chunk)
+                while keepGoing, let newline = pending.firstIndex(of: 10) {
+                    let line = Data(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    if let record = try? decoder.decode(StreamRecord.self, from: line) { keepGoing = onRecord(record) }
+                }
+                return keepGoing
+            }
+        } catch {
+            throw Failure(message: "agent \(address.name): live stream broke off: \(error.message)")
+        }
+    }
+
+    /// The agent's spool (its JTL) for a run, gzip on the wire, inflated by libcurl.
+    public func spool(runID: String) throws(Failure) -> [UInt8] {
+        var options = baseOptions
+        options.timeoutMs = 600_000
+        options.acceptGzip = true
+        let reply: HTTPCall.Reply
+        do {
+            reply = try HTTPCall.perform(url: address.url + AgentProtocol.prefix + "/runs/\(runID)/spool", headers: headers, options: options)
+        } catch {
+            throw Failure(message: "agent \(address.name): spool not fetched: \(error.message)")
+        }
+        guard reply.status == 200 else { throw Failure(message: "agent \(address.name): spool not fetched: HTTP \(reply.status): \(reply.text)") }
+        return reply.body
+    }
+}
+
+/// The wall clock, µs since the epoch.
+func wallMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }

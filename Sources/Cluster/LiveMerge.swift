@@ -1,0 +1,167 @@
+import Foundation
+import Results
+
+/// The controller's merge of every agent's stream: per second and label, counts and HdrHistograms
+/// added exactly (never averaged), and per agent which seconds are complete and how many users it
+/// had. Thread-safe: one stream thread per agent adds, the live view reads.
+public final class LiveMerge: @unchecked Sendable {
+    /// One second's merged figures of one label.
+    public struct Cell: Sendable {
+        public var count = 0
+        public var errors = 0
+        public var bytesReceived: Int64 = 0
+        public var latency = LatencyHistogram()
+        public var ttfa = LatencyHistogram()
+    }
+
+    private let lock = NSLock()
+    private var cells: [Int64: [String: Cell]] = [:]
+    private var through: [String: Int64] = [:]
+    private var users: [String: [Int64: [Int]]] = [:]
+    private var lastUsers: [String: [Int]] = [:]
+    private var totals: [String: Cell] = [:]
+    private var agentSamples: [String: Int] = [:]
+    private var seen: [String: Int] = [:]
+    /// Agents whose figures still count towards "complete" seconds (lost ones are dropped).
+    private var live: Set<String>
+
+    public init(agents: [String]) {
+        live = Set(agents)
+    }
+
+    /// Adds one record of `agent`'s stream. Records a reconnect resent (seq already seen) are skipped.
+    public func add(_ record: StreamRecord, from agent: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if record.seq < seen[agent, default: 0] { return }
+        seen[agent] = record.seq + 1
+        switch record.type {
+        case .second:
+            guard let second = record.second, let label = record.label else { return }
+            let latency = (try? record.latencyHistogram()) ?? LatencyHistogram()
+            let ttfa = (try? record.ttfaHistogram()) ?? LatencyHistogram()
+            cells[second, default: [:]][label, default: Cell()].add(record, latency, ttfa)
+            totals[label, default: Cell()].add(record, latency, ttfa)
+        case .tick:
+            if let t = record.through { through[agent] = max(through[agent] ?? t, t) }
+            if let u = record.users, let t = record.through {
+                users[agent, default: [:]][t + 1] = u
+                lastUsers[agent] = u
+            }
+            if let n = record.samples { agentSamples[agent] = n }
+        case .end:
+            if let n = record.samples { agentSamples[agent] = n }
+            through[agent] = Int64.max
+        }
+    }
+
+    /// Where `agent`'s stream should resume after a broken connection.
+    public func nextSeq(of agent: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return seen[agent, default: 0]
+    }
+
+    /// Stops waiting for a lost agent's seconds.
+    public func drop(agent: String) {
+        lock.lock()
+        live.remove(agent)
+        lock.unlock()
+    }
+
+    /// The last second every live agent has completed (nil before the first ticks).
+    public var completeThrough: Int64? {
+        lock.lock()
+        defer { lock.unlock() }
+        let values = live.map { through[$0] }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { return nil }
+        return values.compactMap { $0 }.min()
+    }
+
+    /// Seconds `from...to` merged over labels.
+    public func interval(from: Int64, to: Int64) -> Cell {
+        lock.lock()
+        defer { lock.unlock() }
+        var out = Cell()
+        guard from <= to else { return out }
+        for second in from...to { for cell in (cells[second] ?? [:]).values { out.merge(cell) } }
+        return out
+    }
+
+    /// Whole-run totals per label, from the streams alone.
+    public var labelTotals: [String: Cell] {
+        lock.lock()
+        defer { lock.unlock() }
+        return totals
+    }
+
+    /// Users of every agent added up, the latest ticks.
+    public var activeUsers: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastUsers.values.reduce(0) { $0 + $1.reduce(0, +) }
+    }
+
+    /// Samples each agent reported (its latest tick or its end).
+    public var samplesByAgent: [String: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return agentSamples
+    }
+
+    /// Users per thread group of all agents at each second, for the merged JTL's grpThreads and
+    /// allThreads: each agent's latest tick at or before the second counts.
+    public func usersTimeline() -> UsersTimeline {
+        lock.lock()
+        defer { lock.unlock() }
+        return UsersTimeline(byAgent: users)
+    }
+}
+
+extension LiveMerge.Cell {
+    mutating func add(_ record: StreamRecord, _ latency: LatencyHistogram, _ ttfa: LatencyHistogram) {
+        count += record.count ?? 0
+        errors += record.errors ?? 0
+        bytesReceived += record.bytesReceived ?? 0
+        self.latency.add(latency)
+        self.ttfa.add(ttfa)
+    }
+
+    mutating func merge(_ other: LiveMerge.Cell) {
+        count += other.count
+        errors += other.errors
+        bytesReceived += other.bytesReceived
+        latency.add(other.latency)
+        ttfa.add(other.ttfa)
+    }
+}
+
+/// Users of all agents, per thread group, second by second.
+public struct UsersTimeline: Sendable {
+    /// Per agent: second -> users per group, sorted by second.
+    private let series: [[(second: Int64, users: [Int])]]
+
+    init(byAgent: [String: [Int64: [Int]]]) {
+        series = byAgent.values.map { $0.sorted { $0.key < $1.key }.map { (second: $0.key, users: $0.value) } }
+    }
+
+    /// (users of `group`, users of all groups) at `second` (µs since the epoch / 1e6).
+    public func users(group: Int, at second: Int64) -> (group: Int, all: Int) {
+        var inGroup = 0, all = 0
+        for points in series {
+            // The last point at or before the second (binary search: called once per merged sample).
+            var lo = 0, hi = points.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if points[mid].second <= second { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo > 0 else { continue }
+            let u = points[lo - 1].users
+            if group < u.count { inGroup += u[group] }
+            all += u.reduce(0, +)
+        }
+        return (inGroup, all)
+    }
+
+    public var isEmpty: Bool { series.allSatisfy { $0.isEmpty } }
+}

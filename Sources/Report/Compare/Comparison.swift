@@ -1,0 +1,90 @@
+import Foundation
+import Results
+
+/// Two runs compared label by label and step by step, each metric with its delta, confidence
+/// interval and verdict (docs/compare.md).
+public struct Comparison: Sendable {
+    /// One metric of one scope.
+    public struct Entry: Sendable {
+        public var metric: CompareMetric
+        public var base: Double?, candidate: Double?
+        /// `candidate - base`; in percentage points for error %.
+        public var delta: Double?
+        /// `delta / base`, nil when the base is 0 or missing.
+        public var relative: Double?
+        /// Confidence interval of `delta` (same unit), nil when not computed.
+        public var interval: ClosedRange<Double>?
+        public var tolerance: Double
+        public var verdict: Verdict
+        /// Values each side contributed (samples, or seconds for rates).
+        public var baseCount: Int, candidateCount: Int
+
+        /// How far past the tolerance the change is (for ordering regressions worst first).
+        var severity: Double {
+            if metric.toleranceIsAbsolute { return abs(delta ?? 0) / max(tolerance, 1e-9) }
+            return abs(relative ?? (delta == 0 ? 0 : .infinity)) / max(tolerance, 1e-9)
+        }
+    }
+
+    /// A label, or a step of a thread group.
+    public struct Scope: Sendable {
+        public enum Kind: String, Sendable, Codable { case step, label }
+        public var kind: Kind
+        /// The label, or the group's name for a step.
+        public var name: String
+        public var stepIndex: Int?
+        public var baseLevel: Double?, candidateLevel: Double?
+        public var unit: String?
+        public var entries: [Entry]
+
+        /// `emotional-tts step 3 (100 users)` or `label happy-short`.
+        public var title: String {
+            guard kind == .step, let i = stepIndex else { return "label \(name.isEmpty ? "(empty)" : name)" }
+            let level = baseLevel.map(RunText.level) ?? "?"
+            let other = candidateLevel.flatMap { $0 == baseLevel ? nil : RunText.level($0) }
+            return "\(name) step \(i) (\(level)\(other.map { "/" + $0 } ?? "") \(unit ?? "users"))"
+        }
+    }
+
+    /// Facts about one side, and its steps with the knee.
+    public struct Side: Sendable {
+        public var name: String
+        public var source: String
+        public var title: String
+        public var samples: Int
+        public var duration: Double
+        public var stepsInferred: Bool
+        public var notes: [String]
+        /// Per group, its steps as the dashboard computes them (knee marked).
+        public var groups: [GroupSteps]
+    }
+
+    public var base: Side
+    public var candidate: Side
+    public var tolerances: Tolerances
+    public var scopes: [Scope]
+    /// Labels, groups or steps found on one side only.
+    public var unmatched: [String]
+
+    /// Every entry with its scope, worst first: regressions by how far past the tolerance, then
+    /// improvements, inconclusive, unchanged.
+    public var ranked: [(scope: Scope, entry: Entry)] {
+        scopes.flatMap { scope in scope.entries.map { (scope: scope, entry: $0) } }.enumerated().sorted { a, b in
+            let ra = a.element.entry.verdict.rank, rb = b.element.entry.verdict.rank
+            if ra != rb { return ra < rb }
+            let sa = a.element.entry.severity, sb = b.element.entry.severity
+            if ra <= 1, sa != sb { return sa > sb }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
+    public func count(_ verdict: Verdict) -> Int { scopes.reduce(0) { $0 + $1.entries.filter { $0.verdict == verdict }.count } }
+    public var hasRegression: Bool { count(.regression) > 0 }
+    public var hasInconclusive: Bool { count(.notSignificant) + count(.tooFewSamples) > 0 }
+
+    /// The one-word answer: `regression`, `improvement`, or `unchanged`.
+    public var overall: String { hasRegression ? "regression" : count(.improvement) > 0 ? "improvement" : "unchanged" }
+
+    /// Exit status by docs/cli.md: 1 with a regression (or, when `strict`, anything inconclusive), else 0.
+    public func exitCode(strict: Bool) -> Int32 { hasRegression || strict && hasInconclusive ? 1 : 0 }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// The comparison as JSON (`ttsload compare --format json`): for scripts and CI.
+public enum ComparisonJSON {
+    struct Document: Encodable {
+        var verdict: String
+        var exitCode: Int32
+        var counts: [String: Int]
+        var method: Method
+        var tolerances: [String: Double]
+        var base: SideFacts
+        var candidate: SideFacts
+        var unmatched: [String]
+        /// Worst first, as in the terminal table.
+        var entries: [EntryFacts]
+    }
+
+    struct Method: Encodable {
+        var percentiles = "bootstrap interval of the difference of nearest-rank percentiles (Beta order statistics), fixed seed"
+        var rates = "Welch interval of the difference of per-second means"
+        var errors = "normal interval of the difference of two proportions, in percentage points"
+        var confidence = Resampling.confidence
+        var replicates = Resampling.replicates
+    }
+
+    struct SideFacts: Encodable {
+        var name: String, source: String, title: String
+        var samples: Int
+        var durationSeconds: Double
+        var stepsInferred: Bool
+        var notes: [String]
+        var knees: [Knee]
+    }
+
+    struct Knee: Encodable {
+        var group: String
+        /// nil: no knee.
+        var step: Int?
+        var level: Double?
+    }
+
+    struct EntryFacts: Encodable {
+        var scope: String
+        var kind: String
+        var name: String
+        var step: Int?
+        var baseLevel: Double?, candidateLevel: Double?
+        var metric: String
+        var unit: String
+        var base: Double?, candidate: Double?
+        var delta: Double?, relative: Double?
+        var ciLow: Double?, ciHigh: Double?
+        var tolerance: Double
+        var verdict: String
+        var baseCount: Int, candidateCount: Int
+    }
+
+    public static func encode(_ c: Comparison, strict: Bool) throws -> String {
+        func facts(_ s: Comparison.Side) -> SideFacts {
+            SideFacts(name: s.name, source: s.source, title: s.title, samples: s.samples, durationSeconds: s.duration,
+                      stepsInferred: s.stepsInferred, notes: s.notes,
+                      knees: s.groups.map { g in Knee(group: g.name, step: g.knee.map { g.rows[$0].index }, level: g.knee.map { g.rows[$0].level }) })
+        }
+        var counts: [String: Int] = [:]
+        for v in Verdict.allCases { counts[v.rawValue] = c.count(v) }
+        var tolerances: [String: Double] = [:]
+        for m in CompareMetric.allCases { tolerances[m.rawValue] = c.tolerances[m] }
+        let entries = c.ranked.map { item in
+            let e = item.entry, s = item.scope
+            return EntryFacts(scope: s.title, kind: s.kind.rawValue, name: s.name, step: s.stepIndex, baseLevel: s.baseLevel,
+                              candidateLevel: s.candidateLevel, metric: e.metric.rawValue, unit: e.metric.title,
+                              base: e.base, candidate: e.candidate, delta: e.delta, relative: e.relative,
+                              ciLow: e.interval?.lowerBound, ciHigh: e.interval?.upperBound, tolerance: e.tolerance,
+                              verdict: e.verdict.rawValue, baseCount: e.baseCount, candidateCount: e.candidateCount)
+        }
+        let document = Document(verdict: c.overall, exitCode: c.exitCode(strict: strict), counts: counts, method: Method(),
+                                tolerances: tolerances, base: facts(c.base), candidate: facts(c.candidate), unmatched: c.unmatched,
+                                entries: entries)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+    }
+}

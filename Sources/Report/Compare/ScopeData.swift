@@ -1,0 +1,95 @@
+import Results
+
+/// The raw material of one label or one step hold on one side: sorted values for percentiles,
+/// counts, and per-second series for the rates.
+struct ScopeData: Sendable {
+    /// Response times (ms) of the samples in scope, ascending once `finish()` ran.
+    var latencies: [Double] = []
+    /// Time to first audio (ms) and RTF of the samples with audio, ascending once finished.
+    var ttfa: [Double] = []
+    var rtf: [Double] = []
+    var count = 0
+    var errors = 0
+    var audioSamples = 0
+    var audioSeconds = 0.0
+    /// Samples that ended in the scope's time span (for steps: the hold), and its length in seconds.
+    var ended = 0
+    var seconds: Double
+    /// Per whole second of the span: samples ended, and audio seconds of samples started.
+    var endedPerSecond: [Double]
+    var audioPerSecond: [Double]
+    /// Start of the span (seconds from the side's time 0).
+    let from: Double
+    /// Successful samples that ended in the span (the knee rule's throughput).
+    var endedOK = 0
+
+    init(from: Double, to: Double) {
+        self.from = from
+        seconds = max(0, to - from)
+        let slices = max(0, Int(seconds.rounded(.down)))
+        endedPerSecond = [Double](repeating: 0, count: slices)
+        audioPerSecond = [Double](repeating: 0, count: slices)
+    }
+
+    /// Adds a sample that started in the scope (`tStart`: seconds from time 0).
+    mutating func addStarted(_ s: Sample, tStart: Double) {
+        count += 1
+        latencies.append(Double(s.elapsed) / 1_000)
+        if !s.success { errors += 1 }
+        if let a = s.audio, let seconds = a.audioSeconds {
+            audioSamples += 1
+            audioSeconds += seconds
+            if let t = a.ttfa { ttfa.append(Double(t) / 1_000) }
+            if let r = a.rtf { rtf.append(r) }
+            let i = Int(tStart - from)
+            if tStart >= from, i < audioPerSecond.count { audioPerSecond[i] += seconds }
+        }
+    }
+
+    /// Counts a sample that ended in the scope's span (`tEnd`: seconds from time 0).
+    mutating func addEnded(_ s: Sample, tEnd: Double) {
+        ended += 1
+        if s.success { endedOK += 1 }
+        let i = Int(tEnd - from)
+        if tEnd >= from, i < endedPerSecond.count { endedPerSecond[i] += 1 }
+    }
+
+    mutating func finish() {
+        latencies.sort()
+        ttfa.sort()
+        rtf.sort()
+    }
+
+    /// Achieved requests per second: samples that ended in the span per second (the dashboard's req/s).
+    var throughput: Double { seconds > 0 ? Double(ended) / seconds : 0 }
+    var errorRate: Double { count > 0 ? Double(errors) / Double(count) : 0 }
+    var audioPerSecondTotal: Double? { audioSamples > 0 && seconds > 0 ? audioSeconds / seconds : nil }
+}
+
+/// Bins one side's samples into its step holds and its labels.
+struct SideData {
+    /// Keyed by group name, then step index.
+    var steps: [String: [Int: ScopeData]] = [:]
+    var labels: [String: ScopeData] = [:]
+
+    init(_ side: RunSide) {
+        for w in side.windows { steps[w.group, default: [:]][w.index] = ScopeData(from: w.holdStart, to: w.end) }
+        let groups = side.groupNames
+        // One group (or inferred steps): every sample belongs to it, as on the dashboard.
+        let single = groups.count == 1 ? groups.first : nil
+        var byGroup: [String: [RunSide.Window]] = [:]
+        for w in side.windows { byGroup[w.group, default: []].append(w) }
+        for s in side.samples {
+            let tStart = Double(s.start - side.t0) / 1_000_000, tEnd = Double(s.end - side.t0) / 1_000_000
+            labels[s.label, default: ScopeData(from: 0, to: side.duration)].addStarted(s, tStart: tStart)
+            labels[s.label]?.addEnded(s, tEnd: tEnd)
+            guard let group = single ?? (byGroup[s.groupName] != nil ? s.groupName : nil), let windows = byGroup[group] else { continue }
+            for w in windows {
+                if tStart >= w.holdStart && tStart < w.end { steps[group]?[w.index]?.addStarted(s, tStart: tStart) }
+                if tEnd >= w.holdStart && tEnd < w.end { steps[group]?[w.index]?.addEnded(s, tEnd: tEnd) }
+            }
+        }
+        for g in steps.keys { for i in steps[g, default: [:]].keys { steps[g]?[i]?.finish() } }
+        for l in labels.keys { labels[l]?.finish() }
+    }
+}

@@ -1,0 +1,67 @@
+/// The distributed part of `summary.json`: who ran the load and what the live streams said.
+public struct DistributedSummary: Codable, Sendable {
+    public struct Agent: Codable, Sendable {
+        public var name: String
+        public var url: String
+        /// This agent's users per step (or its part of the arrivals), as the agent described it.
+        public var share: String
+        /// Agent clock minus controller clock, and the round trip it was measured with (ms).
+        public var clockOffsetMs: Double
+        public var roundTripMs: Double
+        /// Samples the agent reported in its stream, and rows collected from its spool.
+        public var samplesStreamed: Int
+        public var rowsCollected: Int?
+        /// `ok`, `stopped` (by itself: its reason in `problem`) or `lost`.
+        public var status: String
+        /// ISO 8601 time of the last answer from a lost agent.
+        public var lostAt: String?
+        public var problem: String?
+
+        public init(name: String, url: String, share: String, clockOffsetMs: Double, roundTripMs: Double, samplesStreamed: Int,
+                    rowsCollected: Int?, status: String, lostAt: String?, problem: String?) {
+            self.name = name
+            self.url = url
+            self.share = share
+            self.clockOffsetMs = clockOffsetMs
+            self.roundTripMs = roundTripMs
+            self.samplesStreamed = samplesStreamed
+            self.rowsCollected = rowsCollected
+            self.status = status
+            self.lostAt = lostAt
+            self.problem = problem
+        }
+    }
+
+    /// Per label, merged from the agents' live per-second HdrHistograms (not from the JTL).
+    public struct Streamed: Codable, Sendable {
+        public var count: Int
+        public var errors: Int
+        public var p50Ms: Double
+        public var p95Ms: Double
+        public var p99Ms: Double
+        public var maxMs: Double
+
+        public init(count: Int, errors: Int, latency: LatencyHistogram) {
+            self.count = count
+            self.errors = errors
+            p50Ms = Double(latency.percentile(50)) / 1_000
+            p95Ms = Double(latency.percentile(95)) / 1_000
+            p99Ms = Double(latency.percentile(99)) / 1_000
+            maxMs = Double(latency.max) / 1_000
+        }
+    }
+
+    public var runID: String
+    public var threadsPerAgent: Int
+    public var startAt: String
+    public var agents: [Agent]
+    public var streamed: [String: Streamed]
+
+    public init(runID: String, threadsPerAgent: Int, startAt: String, agents: [Agent], streamed: [String: Streamed]) {
+        self.runID = runID
+        self.threadsPerAgent = threadsPerAgent
+        self.startAt = startAt
+        self.agents = agents
+        self.streamed = streamed
+    }
+}

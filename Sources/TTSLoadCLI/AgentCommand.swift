@@ -1,0 +1,101 @@
+import ArgumentParser
+import Cluster
+import Foundation
+
+/// `ttsload agent`: a load-generating daemon for distributed runs (docs/distributed.md).
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Serve as a load agent: a controller (`ttsload run --agents`) ships it plans and starts its share.",
+        discussion: """
+            Every request must carry the token from --token-file as `Authorization: Bearer ...`; others
+            get 401 and change nothing. The agent sends load only to the plan's target. Samples are
+            spooled in --spool-dir/<run id>/results.jtl and survive a restart; a running load stops by
+            itself when the controller has been silent for the controller's timeout (default 10 s).
+            Prints `listening on http://HOST:PORT` when ready.
+            """)
+
+    @Option(help: ArgumentHelp("Address and port to listen on (port 0 picks a free one).", valueName: "host:port"))
+    var listen: String
+
+    @Option(name: .customLong("token-file"), help: "File holding the shared bearer token (whitespace around it is ignored).")
+    var tokenFile: String
+
+    @Option(help: "Name in logs and /v1/info (default: the host name).")
+    var name: String?
+
+    @Option(name: .customLong("spool-dir"), help: "Where runs' samples are kept until the controller collects them.")
+    var spoolDir = "spool"
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) to serve the control API over HTTPS; needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+    }
+
+    func run() async throws {
+        let token = try readToken(tokenFile)
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw CommandFailure(.usage, "--listen \(listen): expected host:port, e.g. 0.0.0.0:7070")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        do {
+            try FileManager.default.createDirectory(atPath: spoolDir, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(.usage, "--spool-dir \(spoolDir): \(error.localizedDescription)")
+        }
+        signal(SIGPIPE, SIG_IGN)
+        let service = AgentService(configuration: .init(
+            name: name ?? ProcessInfo.processInfo.hostName, version: TTSLoadVersion.current,
+            spoolDirectory: URL(fileURLWithPath: spoolDir).standardizedFileURL.path))
+        var tls: (certificate: String, key: String)?
+        if let tlsCert, let tlsKey {
+            for path in [tlsCert, tlsKey] where !FileManager.default.isReadableFile(atPath: path) {
+                throw CommandFailure(.usage, "\(path == tlsCert ? "--tls-cert" : "--tls-key") \(path): cannot read it")
+            }
+            tls = (tlsCert, tlsKey)
+        }
+        let server = AgentServer(service: service, token: token, host: host, port: port, tls: tls)
+        let signals = installTerminationHandler(service)
+        defer { signals.forEach { $0.cancel() } }
+        do {
+            try await server.run { address in
+                FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+            }
+        } catch {
+            throw CommandFailure(.runtime, "agent on \(listen) failed: \(error) (port taken?)")
+        }
+    }
+
+    /// SIGINT/SIGTERM end the daemon: a running load is stopped and its samples drained to the
+    /// spool first (at most a few seconds), so a stopped agent keeps every finished sample.
+    private func installTerminationHandler(_ service: AgentService) -> [DispatchSourceSignal] {
+        ([SIGINT, SIGTERM] as [Int32]).map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "ttsload.agent.signals"))
+            source.setEventHandler {
+                service.shutdown(within: 5)
+                Foundation.exit(number == SIGINT ? 130 : 0)
+            }
+            source.resume()
+            return source
+        }
+    }
+}
+
+/// The shared token of agents and controller: the file's content without surrounding whitespace.
+func readToken(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CommandFailure(.usage, "--token-file \(path): cannot read it")
+    }
+    let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard token.count >= 16 else {
+        throw CommandFailure(.usage, "--token-file \(path): the token is \(token.count) characters; use at least 16 (e.g. `openssl rand -hex 32`)")
+    }
+    return token
+}

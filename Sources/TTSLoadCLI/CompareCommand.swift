@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Report
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare two runs label by label and step by step, with a verdict: regression, improvement or unchanged.",
+        discussion: """
+            Each side is a run folder, a JTL file (ttsload's or JMeter's), a run id in the store, or a baseline name
+            (`ttsload baseline set`). A metric is a regression or an improvement only when its change is beyond the
+            tolerance and the 95% confidence interval of the difference (from the raw samples, fixed seed) excludes 0.
+            Exit 0: no regression (inconclusive included unless --strict); 1: regression; 2: an input cannot be read;
+            3: runtime failure. See docs/compare.md.
+            """)
+
+    enum Format: String, ExpressibleByArgument { case text, json, markdown }
+
+    @Argument(help: "BASE CANDIDATE, or only CANDIDATE with --baseline.")
+    var sides: [String] = []
+
+    @Option(help: "Use this baseline from the store as the base.")
+    var baseline: String?
+
+    @Option(help: "SQLite store for run ids and baselines.")
+    var store = "reports/ttsload.sqlite"
+
+    @Option(help: "Output: text (a table), json, or markdown (for a pull-request comment).")
+    var format: Format = .text
+
+    @Option(help: "Also write the self-contained HTML comparison page to this file.")
+    var html: String?
+
+    @Option(help: ArgumentHelp("Column names of headerless JTL files, comma-separated (default: JMeter's 17, or 2.x's 12).",
+                               valueName: "a,b,..."))
+    var columns: String?
+
+    @OptionGroup var options: CompareOptions
+
+    func validate() throws {
+        if baseline != nil {
+            guard sides.count == 1 else { throw ValidationError("with --baseline give one run to compare: the candidate") }
+        } else {
+            guard sides.count == 2 else { throw ValidationError("give two runs: BASE CANDIDATE (or --baseline NAME CANDIDATE)") }
+        }
+    }
+
+    func run() throws {
+        let loader = SideLoader(storePath: store, columns: columns.map { $0.split(separator: ",").map(String.init) })
+        let base: RunSide, candidate: RunSide
+        do {
+            if let baseline { base = try loader.baseline(baseline) } else { base = try loader.load(sides[0]) }
+            candidate = try loader.load(sides[sides.count - 1])
+        } catch {
+            throw CommandFailure(.usage, "\(error)")
+        }
+        let comparison = Comparator.compare(base: base, candidate: candidate, tolerances: try options.tolerances)
+        try finishComparison(comparison, options: options, format: format, html: html)
+    }
+}

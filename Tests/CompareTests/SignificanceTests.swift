@@ -1,0 +1,134 @@
+import Foundation
+import Plan
+import Testing
+@testable import Report
+
+/// The verdict rule on generated samples whose true difference is known (docs/compare.md).
+@Suite struct SignificanceTests {
+    @Test func twentyPercentSlowerP95IsARegression() {
+        let base = SyntheticSide(seed: 1).side("base")
+        let candidate = SyntheticSide(scale: 1.2, seed: 2).side("candidate")
+        let c = Comparator.compare(base: base, candidate: candidate)
+        let p95 = c.entry(.p95)
+        #expect(p95?.verdict == .regression, "\(String(describing: p95))")
+        #expect(abs((p95?.relative ?? 0) - 0.2) < 0.06)
+        #expect(p95?.interval.map { $0.lowerBound > 0 } == true)
+        #expect(c.entry(.p50)?.verdict == .regression)
+        #expect(c.exitCode(strict: false) == 1)
+        // Same request rate on both sides: throughput is not a change.
+        #expect(c.entry(.throughput)?.verdict == .unchanged)
+    }
+
+    @Test func twoPercentSlowerIsUnchanged() {
+        let c = Comparator.compare(base: SyntheticSide(seed: 1).side("base"), candidate: SyntheticSide(scale: 1.02, seed: 2).side("candidate"))
+        for metric in [CompareMetric.p50, .p90, .p95] {
+            #expect(c.entry(metric)?.verdict == .unchanged, "\(metric): \(String(describing: c.entry(metric)))")
+        }
+        #expect(!c.hasRegression)
+        #expect(c.exitCode(strict: false) == 0)
+    }
+
+    @Test func aTailOnlyShiftMovesP95NotP50() {
+        let c = Comparator.compare(base: SyntheticSide(seed: 1).side("base"),
+                                   candidate: SyntheticSide(tailScale: 1.3, seed: 1).side("candidate"))
+        #expect(c.entry(.p95)?.verdict == .regression)
+        #expect(c.entry(.p99)?.verdict == .regression)
+        #expect(c.entry(.p50)?.verdict == .unchanged)
+        // Ranked worst first: the first entry is a regression.
+        #expect(c.ranked.first?.entry.verdict == .regression)
+    }
+
+    @Test func fasterIsAnImprovementAndExitsZero() {
+        let c = Comparator.compare(base: SyntheticSide(seed: 1).side("base"), candidate: SyntheticSide(scale: 0.8, seed: 2).side("candidate"))
+        #expect(c.entry(.p95)?.verdict == .improvement)
+        #expect(c.overall == "improvement")
+        #expect(c.exitCode(strict: false) == 0)
+    }
+
+    @Test func fewSamplesAreInconclusive() {
+        // 3 seconds at 10/s: 30 samples, enough for p50 (20) but under p95's 200 and p99's 1,000; a
+        // rate needs 5 whole seconds.
+        let c = Comparator.compare(base: SyntheticSide(perSecond: 10, seconds: 3, seed: 1).side("base"),
+                                   candidate: SyntheticSide(perSecond: 10, seconds: 3, scale: 1.5, seed: 2).side("candidate"))
+        #expect(c.entry(.p50)?.verdict == .regression)
+        #expect(c.entry(.p95)?.verdict == .tooFewSamples)
+        #expect(c.entry(.p99)?.verdict == .tooFewSamples)
+        #expect(c.entry(.throughput)?.verdict == .tooFewSamples)
+    }
+
+    @Test func inconclusiveExitsZeroUnlessStrict() {
+        let few = SyntheticSide(perSecond: 10, seconds: 3, seed: 1)
+        let c = Comparator.compare(base: few.side("base"), candidate: few.side("candidate"))
+        #expect(c.entry(.p50)?.verdict == .unchanged)
+        #expect(c.hasInconclusive && !c.hasRegression)
+        #expect(c.exitCode(strict: false) == 0)
+        #expect(c.exitCode(strict: true) == 1)
+    }
+
+    @Test func aChangeBeyondToleranceThatNoiseExplainsIsNotSignificant() throws {
+        // 40 samples, sigma 0.3: a median 8% higher is beyond 5% but well inside the noise.
+        var t = Tolerances.defaults
+        try t.apply("p50=5%")
+        let c = Comparator.compare(base: SyntheticSide(perSecond: 8, seconds: 5, seed: 11).side("base"),
+                                   candidate: SyntheticSide(perSecond: 8, seconds: 5, scale: 1.08, seed: 12).side("candidate"), tolerances: t)
+        let p50 = c.entry(.p50)
+        #expect(p50?.verdict == .notSignificant || p50?.verdict == .unchanged, "\(String(describing: p50))")
+        #expect(p50?.interval?.contains(0) == true)
+    }
+
+    @Test func lowerThroughputAndMoreErrorsAreRegressions() {
+        let c = Comparator.compare(base: SyntheticSide(perSecond: 50, seed: 1).side("base"),
+                                   candidate: SyntheticSide(perSecond: 40, errorEvery: 20, seed: 2).side("candidate"))
+        #expect(c.entry(.throughput)?.verdict == .regression, "\(String(describing: c.entry(.throughput)))")
+        #expect(c.entry(.audio)?.verdict == .regression)
+        let errors = c.entry(.errors)
+        #expect(errors?.verdict == .regression)
+        #expect(abs((errors?.delta ?? 0) - 5) < 0.01, "five points")
+    }
+
+    @Test func theSameInputsGiveTheSameIntervals() {
+        let base = SyntheticSide(seed: 5).side("base"), candidate = SyntheticSide(scale: 1.03, seed: 6).side("candidate")
+        let a = Comparator.compare(base: base, candidate: candidate), b = Comparator.compare(base: base, candidate: candidate)
+        #expect(a.scopes.flatMap(\.entries).map(\.interval) == b.scopes.flatMap(\.entries).map(\.interval))
+    }
+
+    /// The Beta order-statistic shortcut gives the same bootstrap distribution as drawing every index.
+    @Test func betaShortcutMatchesTheNaiveBootstrap() {
+        var random = SeededRandom(seed: 99)
+        let values = (0..<400).map { _ in exp(0.4 * SyntheticSide.normal(&random)) }.sorted()
+        var shortcut: [Double] = [], naive: [Double] = []
+        for _ in 0..<3_000 {
+            shortcut.append(Resampling.resampledPercentile(values, 95, &random))
+            let resample = (0..<values.count).map { _ in values[Int(random.next() % UInt64(values.count))] }.sorted()
+            naive.append(Resampling.percentile(resample, 95) ?? 0)
+        }
+        func meanSD(_ x: [Double]) -> (Double, Double) {
+            let m = x.reduce(0, +) / Double(x.count)
+            return (m, (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot())
+        }
+        let (ms, ss) = meanSD(shortcut), (mn, sn) = meanSD(naive)
+        #expect(abs(ms - mn) / mn < 0.01, "means \(ms) vs \(mn)")
+        #expect(abs(ss - sn) / sn < 0.1, "standard deviations \(ss) vs \(sn)")
+    }
+
+    @Test func tolerancesParse() throws {
+        var t = Tolerances.defaults
+        try t.apply("p95=10%,rps=3")
+        #expect(t[.p95] == 0.1 && t[.throughput] == 0.03)
+        try t.apply("errors=0.5")
+        #expect(t[.errors] == 0.5)
+        try t.apply("latency=8%")
+        #expect(t[.p50] == 0.08 && t[.p99] == 0.08 && t[.p95] == 0.08)
+        #expect(throws: ToleranceError.self) { try t.apply("p97=5%") }
+        #expect(throws: ToleranceError.self) { try t.apply("p95=-1") }
+        #expect(throws: ToleranceError.self) { try t.apply("p95") }
+    }
+
+    @Test func aWiderToleranceTurnsARegressionIntoUnchanged() throws {
+        var t = Tolerances.defaults
+        try t.apply("all=25%")
+        let c = Comparator.compare(base: SyntheticSide(seed: 1).side("base"), candidate: SyntheticSide(scale: 1.2, seed: 2).side("candidate"),
+                                   tolerances: t)
+        #expect(c.entry(.p95)?.verdict == .unchanged)
+    }
+}

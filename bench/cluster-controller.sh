@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The controller's own cost in a distributed run: 4 agents on this host (127.0.0.2..5) drive a
+# static nginx target at RATE req/s in all (open model, constant arrivals) for SECONDS; the
+# controller's CPU (user+sys) and peak RSS come from /usr/bin/time, the agents' too for scale.
+# Goal (issue 7): controller under 5% of one core per agent. Medians of RUNS runs.
+# Usage: bench/cluster-controller.sh [RUNS=3] [SECONDS=20] [RATE=3000]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${1:-3}; SECONDS_PER_RUN=${2:-20}; RATE=${3:-3000}; AGENTS=4
+WORK=$(mktemp -d /tmp/ttsload-cluster-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] || SUDO=sudo
+command -v nginx >/dev/null || ${SUDO:-} apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+[ -x /usr/bin/time ] || ${SUDO:-} apt-get install -y -qq --no-install-recommends time >/dev/null
+
+if [ -z "${TTSLOAD_BIN:-}" ]; then
+  echo "building ttsload (release)..." >&2
+  (cd "$ROOT" && swift build -c release --product ttsload >/dev/null)
+  TTSLOAD_BIN=$ROOT/.build/release/ttsload
+fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+PORT=$(free_port)
+mkdir -p "$WORK/www" "$WORK/nginx"
+head -c 1024 /dev/zero | tr '\0' 'a' > "$WORK/www/index.html"
+chmod 755 "$WORK" "$WORK/www"; chmod 644 "$WORK/www/index.html"
+cat > "$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $WORK/nginx/pid; error_log $WORK/nginx/error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
+  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
+  server { listen 127.0.0.1:$PORT; root $WORK/www; } }
+CONF
+nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" & PIDS+=($!)
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
+
+openssl rand -hex 24 > "$WORK/token"
+LIST=""
+for i in $(seq $AGENTS); do
+  APORT=$(free_port)
+  /usr/bin/time -f '%U %S %M' -o "$WORK/agent$i.time" "$TTSLOAD_BIN" agent --listen 127.0.0.$((i+1)):$APORT \
+    --token-file "$WORK/token" --name a$i --spool-dir "$WORK/spool$i" > "$WORK/agent$i.log" 2>&1 & PIDS+=($!)
+  LIST="$LIST${LIST:+,}a$i=127.0.0.$((i+1)):$APORT"
+done
+for i in $(seq $AGENTS); do for _ in $(seq 100); do grep -q listening "$WORK/agent$i.log" && break; sleep 0.1; done; done
+
+cat > "$WORK/plan.yaml" <<PLAN
+name: cluster-bench
+target: { url: "http://127.0.0.1:$PORT", api: raw }
+thread_groups:
+  - name: static
+    request: { method: GET, path: /index.html }
+    load: { arrival_rate: { rate: "$RATE/s", duration: ${SECONDS_PER_RUN}s, max_users: 400 } }
+PLAN
+
+printf '%-4s %10s %12s %14s %16s %12s\n' run "req/s" "ctl CPU s" "ctl % of core" "per agent %" "ctl RSS MB"
+results=()
+for r in $(seq "$RUNS"); do
+  /usr/bin/time -f '%U %S %M' -o "$WORK/ctl.time" "$TTSLOAD_BIN" run "$WORK/plan.yaml" --agents "$LIST" \
+    --token-file "$WORK/token" --out "$WORK/run$r" --no-report --no-store --quiet > "$WORK/ctl$r.log" 2>&1 \
+    || { tail -20 "$WORK/ctl$r.log" >&2; exit 1; }
+  samples=$(python3 -c "import json; print(json.load(open('$WORK/run$r/summary.json'))['total']['samples'])")
+  read -r user sys rss < "$WORK/ctl.time"
+  line=$(python3 - "$samples" "$user" "$sys" "$rss" "$SECONDS_PER_RUN" "$AGENTS" <<'PY'
+import sys
+samples, user, sys_, rss, secs, agents = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+cpu = user + sys_
+# The controller lives from the agents' check to the merge: its CPU is spread over the load's
+# seconds here (the conservative reading: the whole process's CPU charged to the load time).
+pct = 100 * cpu / secs
+print(f"{samples/secs:.0f} {cpu:.2f} {pct:.1f} {pct/agents:.2f} {rss/1024:.0f}")
+PY
+)
+  results+=("$line")
+  read -r rate cpu pct per rssmb <<< "$line"
+  printf '%-4s %10s %12s %14s %16s %12s\n' "$r" "$rate" "$cpu" "$pct" "$per" "$rssmb"
+done
+printf '%s\n' "${results[@]}" | python3 -c '
+import sys, statistics
+rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
+med = [statistics.median(c) for c in zip(*rows)]
+print(f"median {med[0]:10.0f} {med[1]:12.2f} {med[2]:14.1f} {med[3]:16.2f} {med[4]:12.0f}   (goal: per agent < 5%)")'

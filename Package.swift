@@ -50,6 +50,8 @@ let package = Package(
             dependencies: [
                 "Plan", .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the one hot insert loop (Store/SampleRowBinder.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
         // HTML dashboard, comparison page, terminal tables (reads Results).
         .target(name: "Report", dependencies: ["Results", "Plan"]),

@@ -16,10 +16,7 @@ public enum Dashboard {
     /// Writes the page to `directory/index.html` (creating the folder) and returns the file's path.
     @discardableResult
     public static func write(_ input: DashboardInput, to directory: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = (directory as NSString).appendingPathComponent("index.html")
-        try Data(html(input).utf8).write(to: URL(fileURLWithPath: path))
-        return path
+        try write(DashboardModel(input), to: directory)
     }
 }
 
@@ -39,10 +36,11 @@ struct DashboardPage {
         stepSection()
         labelSection()
         chartSection()
+        monitorSection()
         errorSection()
         out += "<footer>Written by ttsload. Table percentiles come from HdrHistograms of every sample (microseconds, "
         out += "3 significant digits), merged, never averaged and never windowed; step rows cover each step's hold only. "
-        out += "Chart points are exact percentiles of each \(HTMLText.number(model.timeline.width)) s slice.</footer>\n"
+        out += "Chart points are percentiles of each \(HTMLText.number(model.timeline.width)) s slice, from its HdrHistogram.</footer>\n"
         out += "</body></html>\n"
         return out
     }
@@ -54,7 +52,7 @@ struct DashboardPage {
         out += "<h1>\(HTMLText.escape(input.title))</h1><div class=\"sub\">"
         var facts: [String] = ["from \(HTMLText.escape(input.source))"]
         if let target = input.target { facts.append("target \(HTMLText.escape(target))") }
-        if !input.samples.isEmpty {
+        if model.total.count > 0 {
             let date = Date(timeIntervalSince1970: Double(model.t0) / 1_000_000)
             facts.append("started \(HTMLText.escape(ISO8601DateFormatter().string(from: date)))")
         }
@@ -177,7 +175,7 @@ struct DashboardPage {
     mutating func chartSection() {
         out += "<h2 id=\"charts\">Over time</h2>\n"
         let points = model.timeline.points
-        guard !model.input.samples.isEmpty else {
+        guard model.total.count > 0 else {
             out += "<p class=\"muted\">No samples.</p>\n"
             return
         }
@@ -243,6 +241,45 @@ struct DashboardPage {
     func chartBands() -> [SVGChart.Band] {
         guard let group = model.steps.groups.first(where: { !$0.rows.isEmpty }) else { return [] }
         return group.rows.map { SVGChart.Band(start: $0.holdStart, end: $0.end, label: "step \($0.index)", highlighted: $0.isKnee) }
+    }
+
+    // MARK: monitors
+
+    /// One chart per monitor series of the run (from the store), on the same time axis and
+    /// step shading as the other charts. Nothing when the run has none.
+    mutating func monitorSection() {
+        let series = model.input.monitors.filter { !$0.points.isEmpty }
+        guard !series.isEmpty else { return }
+        out += "<h2 id=\"monitors\">Monitors</h2>\n"
+        let bands = chartBands()
+        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+        for (i, s) in series.enumerated() {
+            // Large values (bytes) would not fit the axis labels: shown in MiB, or in millions.
+            var unit = Self.monitorUnit(s.name), scale = 1.0
+            let top = s.points.map { abs($0.value) }.max() ?? 0
+            if unit == "bytes" && top >= 1_048_576 {
+                unit = "MiB"
+                scale = 1.0 / 1_048_576
+            } else if top >= 1_000_000 {
+                unit = "millions"
+                scale = 1e-6
+            }
+            let points = s.points.map { (Double($0.micros - model.t0) / 1_000_000, Optional($0.value * scale)) }
+            let xMax = max(model.duration, points.map(\.0).max() ?? 0)
+            out += SVGChart(title: s.name, unit: unit, series: [
+                SVGChart.Series(name: s.name, color: colors[i % colors.count], points: points),
+            ], bands: bands, xMax: xMax).render() + "\n"
+        }
+    }
+
+    /// A unit read off the series name's usual suffixes (`cpu_percent`, `rss_bytes`, `..._seconds`).
+    static func monitorUnit(_ name: String) -> String {
+        let n = name.lowercased()
+        if n.hasSuffix("percent") || n.hasSuffix("_pct") || n.hasSuffix("%") { return "%" }
+        if n.hasSuffix("bytes") { return "bytes" }
+        if n.hasSuffix("seconds") { return "s" }
+        if n.hasSuffix("_mb") { return "MB" }
+        return "value"
     }
 
     // MARK: errors

@@ -23,6 +23,8 @@ public struct DashboardInput: Sendable {
     public var startMicros: Int64?
     /// Notes shown under the header (e.g. reader warnings).
     public var notes: [String]
+    /// Monitor series recorded with the run in the store (charted when there are any).
+    public var monitors: [MonitorSeries] = []
 
     public init(samples: [Sample], profile: LoadProfile? = nil, title: String, source: String, target: String? = nil,
                 status: String? = nil, thresholds: [String] = [], knee: KneeRule = KneeRule(), apdex: ApdexRule = ApdexRule(), notes: [String] = []) {

@@ -3,11 +3,11 @@ import Results
 
 /// Everything the page shows, computed once from the input; the HTML only formats it.
 ///
-/// Table percentiles come from HdrHistograms over all samples (3 significant digits, µs), never
-/// averaged or windowed; chart points use exact percentiles of each time slice.
+/// Percentiles come from HdrHistograms over all samples (3 significant digits, µs), never
+/// averaged or windowed: tables from the row's samples, chart points from each time slice's.
 public struct DashboardModel: Sendable {
     public var input: DashboardInput
-    /// Wall-clock µs of the run's time 0: the first sample's start, less the earliest group delay.
+    /// Wall-clock µs of the run's time 0 (`timeZero`).
     public var t0: Int64
     /// Seconds from time 0 to the last sample's end.
     public var duration: Double
@@ -20,31 +20,35 @@ public struct DashboardModel: Sendable {
     public var apdex = ApdexCount()
     public var distribution: LatencyDistribution
 
+    /// The model of `input.samples` (an array in memory; `DashboardAccumulator` builds the same
+    /// model from a stream).
     public init(_ input: DashboardInput) {
-        self.input = input
-        let samples = input.samples
-        let firstStart = samples.map(\.start).min() ?? 0
+        let firstStart = input.samples.map(\.start).min() ?? 0
+        var accumulator = DashboardAccumulator(input: input, t0: Self.timeZero(input, firstStart: firstStart))
+        for s in input.samples { accumulator.add(s) }
+        self = accumulator.model()
+    }
+
+    /// The run's time 0: the engine's start when known, else the first sample's start less the
+    /// earliest thread-group delay of the plan.
+    public static func timeZero(_ input: DashboardInput, firstStart: Int64) -> Int64 {
         let delay = input.profile?.groups.map(\.start).min() ?? 0
-        t0 = input.startMicros ?? (firstStart - Int64(delay * 1_000_000))
-        let lastEnd = samples.map(\.end).max() ?? t0
-        duration = max(0, Double(lastEnd - t0) / 1_000_000)
-        var byLabel: [String: LabelRow] = [:]
-        for s in samples {
-            total.add(s)
-            bytesSent += s.bytesSent
-            apdex.add(s, rule: input.apdex)
-            byLabel[s.label, default: LabelRow(label: s.label)].add(s, apdex: input.apdex)
-        }
-        let seconds = duration
-        labels = byLabel.values.sorted { $0.label < $1.label }.map { var row = $0; row.seconds = seconds; return row }
-        if let profile = input.profile, !profile.groups.isEmpty {
-            steps = StepBuilder.fromProfile(profile, samples: samples, t0: t0, rule: input.knee)
-        } else {
-            steps = StepBuilder.inferred(samples: samples, t0: t0, duration: duration, rule: input.knee)
-        }
-        timeline = Timeline(samples: samples, t0: t0, duration: duration, profile: input.profile)
-        errors = ErrorSummary(samples: samples)
-        distribution = LatencyDistribution(samples: samples, min: total.latency.min, max: total.latency.max)
+        return input.startMicros ?? (firstStart - Int64(delay * 1_000_000))
+    }
+
+    init(input: DashboardInput, t0: Int64, duration: Double, total: SampleStats, bytesSent: Int64, steps: StepSection,
+         labels: [LabelRow], timeline: Timeline, errors: ErrorSummary, apdex: ApdexCount, distribution: LatencyDistribution) {
+        self.input = input
+        self.t0 = t0
+        self.duration = duration
+        self.total = total
+        self.bytesSent = bytesSent
+        self.steps = steps
+        self.labels = labels
+        self.timeline = timeline
+        self.errors = errors
+        self.apdex = apdex
+        self.distribution = distribution
     }
 
     /// Achieved requests per second over the whole run.
@@ -90,28 +94,14 @@ public struct ErrorSummary: Sendable {
     public var topByLabel: [(label: String, errors: [Entry], total: Int)]
 
     init(samples: [Sample]) {
-        var classes: [ErrorClass: Int] = [:]
-        var perLabel: [String: [String: Entry]] = [:]
-        var seen: Set<String> = []
-        for s in samples where !s.success {
-            let errorClass = s.errorClass ?? .other
-            classes[errorClass, default: 0] += 1
-            let code = s.status > 0 ? String(s.status) : errorClass.nonHTTPCode
-            let message = s.failureMessage.isEmpty ? s.responseMessage : s.failureMessage
-            // Messages that differ only in numbers ("rtf 1.06 > 1", "rtf 1.31 > 1") are one kind of error.
-            let key = code + "\n" + Self.maskingNumbers(message)
-            var entry = perLabel[s.label]?[key] ?? Entry(code: code, message: message, count: 0, variants: 0)
-            if entry.count == 0 || entry.message != message && !seen.contains(key + "\n" + message) { entry.variants += 1 }
-            seen.insert(key + "\n" + message)
-            entry.count += 1
-            perLabel[s.label, default: [:]][key] = entry
-        }
-        byClass = classes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }
-            .map { ($0.key, $0.value) }
-        topByLabel = perLabel.sorted { $0.key < $1.key }.map { label, entries in
-            let sorted = entries.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.message < $1.message }
-            return (label, Array(sorted.prefix(5)), sorted.reduce(0) { $0 + $1.count })
-        }
+        var tally = ErrorTally()
+        for s in samples { tally.add(s) }
+        self = tally.summary()
+    }
+
+    init(byClass: [(ErrorClass, Int)], topByLabel: [(label: String, errors: [Entry], total: Int)]) {
+        self.byClass = byClass
+        self.topByLabel = topByLabel
     }
 
     /// `rtf 1.305 > 1` -> `rtf # > #`.
@@ -128,5 +118,42 @@ public struct ErrorSummary: Sendable {
             }
         }
         return out
+    }
+}
+
+/// Counts failures as they come, for `ErrorSummary`. Memory grows with the kinds of error, not the
+/// samples: distinct messages are remembered (to count a kind's variants) up to `maxMessages`.
+struct ErrorTally {
+    static let maxMessages = 100_000
+    var classes: [ErrorClass: Int] = [:]
+    var perLabel: [String: [String: ErrorSummary.Entry]] = [:]
+    var seen: Set<String> = []
+
+    mutating func add(_ s: Sample) {
+        guard !s.success else { return }
+        let errorClass = s.errorClass ?? .other
+        classes[errorClass, default: 0] += 1
+        let code = s.status > 0 ? String(s.status) : errorClass.nonHTTPCode
+        let message = s.failureMessage.isEmpty ? s.responseMessage : s.failureMessage
+        // Messages that differ only in numbers ("rtf 1.06 > 1", "rtf 1.31 > 1") are one kind of error.
+        let key = code + "\n" + ErrorSummary.maskingNumbers(message)
+        var entry = perLabel[s.label]?[key] ?? ErrorSummary.Entry(code: code, message: message, count: 0, variants: 0)
+        let variant = key + "\n" + message
+        if entry.count == 0 || entry.message != message && !seen.contains(variant) && seen.count < Self.maxMessages {
+            entry.variants += 1
+        }
+        if seen.count < Self.maxMessages { seen.insert(variant) }
+        entry.count += 1
+        perLabel[s.label, default: [:]][key] = entry
+    }
+
+    func summary() -> ErrorSummary {
+        let byClass = classes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.rawValue < $1.key.rawValue }
+            .map { ($0.key, $0.value) }
+        let top = perLabel.sorted { $0.key < $1.key }.map { label, entries in
+            let sorted = entries.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.message < $1.message }
+            return (label: label, errors: Array(sorted.prefix(5)), total: sorted.reduce(0) { $0 + $1.count })
+        }
+        return ErrorSummary(byClass: byClass, topByLabel: top)
     }
 }

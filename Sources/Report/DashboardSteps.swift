@@ -48,11 +48,19 @@ public struct StepSection: Sendable {
     public var missingReason: String?
 }
 
-enum StepBuilder {
-    /// Steps from the plan's schedule: samples go to their group (by name; all samples when the
-    /// profile has one group) and to the step whose hold holds their start (or end, for `ended`).
-    static func fromProfile(_ profile: LoadProfile, samples: [Sample], t0: Int64, rule: KneeRule) -> StepSection {
-        var groups = profile.groups.map { schedule in
+/// Step rows from the plan's schedule, filled sample by sample: samples go to their group (by
+/// name; all samples when the profile has one group) and to the step whose hold holds their start
+/// (or end, for `ended`).
+struct ProfileSteps {
+    let profile: LoadProfile
+    let t0: Int64
+    var groups: [GroupSteps]
+    private let position: [String: Int]
+
+    init(profile: LoadProfile, t0: Int64) {
+        self.profile = profile
+        self.t0 = t0
+        groups = profile.groups.map { schedule in
             GroupSteps(name: schedule.name, rows: schedule.steps.map { step in
                 StepRow(group: schedule.name, index: step.index, name: step.name, level: step.level,
                         unit: schedule.isOpen ? "req/s" : "users", start: step.start, holdStart: step.holdStart, end: step.end)
@@ -60,42 +68,52 @@ enum StepBuilder {
         }
         var position: [String: Int] = [:]
         for (i, g) in profile.groups.enumerated() { position[g.name] = i }
-        let single = profile.groups.count == 1
-        for s in samples {
-            guard let g = single ? 0 : position[s.groupName] else { continue }
-            let schedule = profile.groups[g]
-            let tStart = seconds(s.start, from: t0), tEnd = seconds(s.end, from: t0)
-            if let step = schedule.step(at: tStart), tStart >= step.holdStart { groups[g].rows[step.index - 1].stats.add(s) }
-            if let step = schedule.step(at: tEnd), tEnd >= step.holdStart {
-                groups[g].rows[step.index - 1].ended += 1
-                if s.success { groups[g].rows[step.index - 1].endedOK += 1 }
-            }
-        }
-        for i in groups.indices { markKnee(&groups[i], rule: rule) }
-        return StepSection(groups: groups, inferred: false, missingReason: nil)
+        self.position = position
     }
 
-    /// Steps read off allThreads: a plateau is a run of whole seconds whose highest allThreads is one
-    /// level, at least `minimumPlateau(duration)` long; its first and last second are left out of
-    /// the hold because they straddle the change.
+    mutating func add(_ s: Sample) {
+        guard let g = profile.groups.count == 1 ? 0 : position[s.groupName] else { return }
+        let schedule = profile.groups[g]
+        let tStart = StepBuilder.seconds(s.start, from: t0), tEnd = StepBuilder.seconds(s.end, from: t0)
+        if let step = schedule.step(at: tStart), tStart >= step.holdStart { groups[g].rows[step.index - 1].stats.add(s) }
+        if let step = schedule.step(at: tEnd), tEnd >= step.holdStart {
+            groups[g].rows[step.index - 1].ended += 1
+            if s.success { groups[g].rows[step.index - 1].endedOK += 1 }
+        }
+    }
+
+    func section(rule: KneeRule) -> StepSection {
+        var groups = self.groups
+        for i in groups.indices { StepBuilder.markKnee(&groups[i], rule: rule) }
+        return StepSection(groups: groups, inferred: false, missingReason: nil)
+    }
+}
+
+enum StepBuilder {
+    /// `inferred(bins:...)` for samples in memory (the comparison's sides keep theirs).
     static func inferred(samples: [Sample], t0: Int64, duration: Double, rule: KneeRule) -> StepSection {
-        guard samples.contains(where: { $0.allThreads > 0 }) else {
+        var bins = SecondBins()
+        for s in samples { bins.add(s, t0: t0) }
+        return inferred(bins: bins, duration: duration, rule: rule)
+    }
+
+    /// Steps read off allThreads (`StepPlateaus`): a plateau is a run of whole seconds whose highest
+    /// allThreads is one level, at least `minimumPlateau(duration)` long; its first and last second
+    /// are left out of the hold because they straddle the change. Hold bounds are whole seconds, so
+    /// a step's figures are the sums of its seconds' bins.
+    static func inferred(bins: SecondBins, duration: Double, rule: KneeRule) -> StepSection {
+        guard bins.bins.contains(where: { $0.users > 0 }) else {
             return StepSection(groups: [], inferred: true, missingReason:
                 "No plan is known and the file has no allThreads values, so its steps cannot be told apart; see the per-label table.")
         }
-        let seconds = max(1, Int(duration.rounded(.up)))
+        let seconds = StepPlateaus.secondCount(duration: duration)
         var level = [Int](repeating: 0, count: seconds)
-        for s in samples {
-            let i = min(seconds - 1, max(0, Int(Self.seconds(s.end, from: t0))))
-            level[i] = max(level[i], s.allThreads)
+        for (i, bin) in bins.bins.enumerated() {
+            let k = min(seconds - 1, i)
+            level[k] = max(level[k], bin.users)
         }
         let minimum = minimumPlateau(duration)
-        var plateaus: [(level: Int, first: Int, last: Int)] = []
-        var runStart = 0
-        for i in 1...seconds where i == seconds || level[i] != level[runStart] {
-            if level[runStart] > 0, i - runStart >= minimum { plateaus.append((level[runStart], runStart, i - 1)) }
-            runStart = i
-        }
+        let plateaus = StepPlateaus.find(levels: level, duration: duration)
         guard !plateaus.isEmpty else {
             return StepSection(groups: [], inferred: true, missingReason:
                 "No plan is known and allThreads never held one level for \(minimum) s, so no steps could be inferred; see the per-label table.")
@@ -103,18 +121,16 @@ enum StepBuilder {
         var rows: [StepRow] = []
         var previousEnd = 0.0
         for (n, p) in plateaus.enumerated() {
-            let holdStart = Double(p.first + 1), end = Double(p.last)
-            rows.append(StepRow(group: "all threads", index: n + 1, name: "step \(n + 1): \(p.level) users", level: Double(p.level),
-                                unit: "users", start: previousEnd, holdStart: holdStart, end: end))
-            previousEnd = Double(p.last + 1)
-        }
-        for s in samples {
-            let tStart = Self.seconds(s.start, from: t0), tEnd = Self.seconds(s.end, from: t0)
-            if let i = rows.firstIndex(where: { tStart >= $0.holdStart && tStart < $0.end }) { rows[i].stats.add(s) }
-            if let i = rows.firstIndex(where: { tEnd >= $0.holdStart && tEnd < $0.end }) {
-                rows[i].ended += 1
-                if s.success { rows[i].endedOK += 1 }
+            var row = StepRow(group: "all threads", index: n + 1, name: "step \(n + 1): \(p.level) users", level: Double(p.level),
+                              unit: "users", start: previousEnd, holdStart: p.holdStart, end: p.end)
+            for second in (p.first + 1)..<max(p.first + 1, p.last) {
+                let bin = bins[second]
+                bin.addStarted(to: &row.stats)
+                row.ended += bin.ended
+                row.endedOK += bin.endedOK
             }
+            rows.append(row)
+            previousEnd = Double(p.last + 1)
         }
         var group = GroupSteps(name: "all threads", rows: rows, knee: nil)
         markKnee(&group, rule: rule)
@@ -123,7 +139,7 @@ enum StepBuilder {
 
     /// Plateaus shorter than this many seconds are ramps: 3 s, or 5% of the run when that is longer,
     /// so a slow ramp's one-user-every-few-seconds does not count as many steps.
-    static func minimumPlateau(_ duration: Double) -> Int { max(3, Int((duration * 0.05).rounded(.up))) }
+    static func minimumPlateau(_ duration: Double) -> Int { StepPlateaus.minimumLength(duration: duration) }
 
     static func markKnee(_ group: inout GroupSteps, rule: KneeRule) {
         guard group.rows.count > 1 else { return }

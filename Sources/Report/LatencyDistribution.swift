@@ -10,20 +10,23 @@ public struct LatencyDistribution: Sendable {
 
     public static let bins = 40
 
-    init(samples: [Sample], min: Int64, max: Int64) {
+    /// The bins of every sample's response time, read from the run's HdrHistogram (each bucket
+    /// counted in the bin of its highest equivalent value), so no sample needs to be kept.
+    init(histogram: LatencyHistogram) {
+        let min = histogram.min, max = histogram.max
         let low = Double(Swift.max(1, min)), high = Double(Swift.max(max, min + 1))
         let ratio = log(high / low)
         guard ratio > 0 else {
             edges = [Swift.max(1, min), Swift.max(1, min) + 1]
-            counts = [samples.count]
+            counts = [histogram.count]
             return
         }
         let n = Self.bins
         edges = (0...n).map { Int64((low * exp(ratio * Double($0) / Double(n))).rounded()) }
         var counts = [Int](repeating: 0, count: n)
-        for s in samples {
-            let x = log(Double(Swift.max(1, s.elapsed)) / low) / ratio
-            counts[Swift.min(n - 1, Swift.max(0, Int(x * Double(n))))] += 1
+        for bucket in histogram.buckets {
+            let x = log(Double(Swift.max(1, bucket.value)) / low) / ratio
+            counts[Swift.min(n - 1, Swift.max(0, Int(x * Double(n))))] += Int(bucket.count)
         }
         self.counts = counts
     }

@@ -3,20 +3,20 @@ import Plan
 import Results
 
 extension Dashboard {
-    /// Writes `folder/index.html` from the run folder's results.jtl: the call `ttsload run` makes
-    /// at its end. Returns the page's path.
+    /// Writes `folder/index.html` from the run folder's results.jtl (streamed): the call `ttsload run`
+    /// makes at its end. Returns the page's path.
     ///
     /// - Parameters:
     ///   - startMicros: the engine's start (schedule time 0), which places samples in steps exactly.
+    ///   - monitors: the run's monitor series from the store, charted when there are any.
     @discardableResult
     public static func writeRunFolder(_ folder: String, plan: Plan, target: String?, status: String?,
-                                      startMicros: Int64? = nil) throws -> String {
+                                      startMicros: Int64? = nil, monitors: [MonitorSeries] = []) throws -> String {
         let jtl = (folder as NSString).appendingPathComponent("results.jtl")
-        let read = try JTLSampleReader.read(path: jtl)
-        var input = DashboardInput(samples: read.samples, profile: LoadProfile(plan: plan), title: plan.name, source: jtl,
-                                   target: target, status: status, thresholds: plan.thresholds.map(\.expression),
-                                   notes: read.warnings)
+        var input = DashboardInput(samples: [], profile: LoadProfile(plan: plan), title: plan.name, source: jtl,
+                                   target: target, status: status, thresholds: plan.thresholds.map(\.expression))
         input.startMicros = startMicros
-        return try write(input, to: folder)
+        input.monitors = monitors
+        return try write(model(jtl: jtl, input: input).model, to: folder)
     }
 }

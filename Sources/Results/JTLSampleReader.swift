@@ -25,13 +25,61 @@ public enum JTLSampleReader {
         "bytes", "grpThreads", "allThreads", "Latency",
     ]
 
-    /// Reads `path`. A file whose first field is a number has no header: `columns` names its
-    /// fields, or, when nil, JMeter's 17 default columns (17 fields) or 2.x's 12 (12 fields).
+    /// Reads `path` into an array of samples. A file whose first field is a number has no header:
+    /// `columns` names its fields, or, when nil, JMeter's 17 default columns (17 fields) or 2.x's 12
+    /// (12 fields). `stream` reads the same files without keeping the samples.
     public static func read(path: String, columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
-        // The file's bytes are copied out of `Data` inside the closure, so only one copy outlives it.
-        let bytes: [UInt8]? = { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }()
-        guard let bytes else { throw .unreadable("\(path): cannot read") }
-        return try parse(bytes: bytes, name: path, columns: columns)
+        var samples: [Sample] = []
+        do {
+            // Interned: the samples are kept, and repeated texts should be one string each.
+            let info = try streamThrowing(path: path, columns: columns, interning: true) { samples.append($0) }
+            return Result(samples: samples, columns: info.columns, headerless: info.headerless, warnings: info.warnings)
+        } catch let failure as JTLReader.Failure {
+            throw failure
+        } catch {
+            throw .unreadable("\(path): \(error)")
+        }
+    }
+
+    /// What a streamed read found besides the samples.
+    public struct StreamInfo: Sendable {
+        /// The column names used (the header, or the list given for a headerless file).
+        public var columns: [String]
+        public var headerless: Bool
+        public var warnings: [String]
+        /// Samples handed to the body.
+        public var count: Int
+    }
+
+    /// Reads `path` a chunk at a time and hands each sample to `body` as its row is parsed, so
+    /// memory does not grow with the file. Same rules as `read`.
+    @discardableResult
+    public static func stream(path: String, columns: [String]? = nil,
+                              _ body: (Sample) -> Void) throws(JTLReader.Failure) -> StreamInfo {
+        do {
+            return try streamThrowing(path: path, columns: columns, body)
+        } catch let failure as JTLReader.Failure {
+            throw failure
+        } catch {
+            throw .unreadable("\(path): \(error)")  // not reached: body does not throw
+        }
+    }
+
+    /// `stream` with a body that may throw (the store's writes); its errors pass through unchanged,
+    /// the reader's are `JTLReader.Failure`.
+    @discardableResult
+    public static func streamThrowing(path: String, columns: [String]? = nil,
+                                      _ body: (Sample) throws -> Void) throws -> StreamInfo {
+        try streamThrowing(path: path, columns: columns, interning: false, body)
+    }
+
+    static func streamThrowing(path: String, columns: [String]?, interning: Bool,
+                               _ body: (Sample) throws -> Void) throws -> StreamInfo {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw JTLReader.Failure.unreadable("\(path): cannot read") }
+        defer { try? handle.close() }
+        var parser = JTLRecordParser(file: handle)
+        parser.interning = interning
+        return try scan(&parser, name: path, columns: columns, body)
     }
 
     /// Reads JTL bytes; `name` only names the source in messages.
@@ -40,35 +88,26 @@ public enum JTLSampleReader {
     /// (labels, URLs, messages, thread names) share one string: a million-row file stays within a
     /// few hundred MB.
     public static func parse(_ data: Data, name: String = "jtl", columns: [String]? = nil) throws(JTLReader.Failure) -> Result {
-        try parse(bytes: [UInt8](data), name: name, columns: columns)
+        var parser = JTLRecordParser(bytes: [UInt8](data))
+        var samples: [Sample] = []
+        do {
+            let info = try scan(&parser, name: name, columns: columns) { samples.append($0) }
+            return Result(samples: samples, columns: info.columns, headerless: info.headerless, warnings: info.warnings)
+        } catch let failure as JTLReader.Failure {
+            throw failure
+        } catch {
+            throw .unreadable("\(name): \(error)")
+        }
     }
 
-    static func parse(bytes: [UInt8], name: String, columns: [String]?) throws(JTLReader.Failure) -> Result {
-        var parser = JTLRecordParser(bytes: bytes)
-        guard var header = try parser.next() else { throw .malformed(line: 1, "\(name) is empty") }
-        var pending: JTLRecordParser.Record?
-        var headerless = false
-        if let first = header.fields.first, Int64(first) != nil {
-            // No header: the first record is data.
-            headerless = true
-            let width = header.fields.count
-            guard let names = columns ?? defaultColumns(forWidth: width) else {
-                throw .malformed(line: 1, "\(name) has no header and \(width) fields per row; give its column list")
-            }
-            guard names.count == width else {
-                throw .malformed(line: 1, "\(name): \(names.count) column names given, the rows have \(width) fields")
-            }
-            pending = header
-            header = JTLRecordParser.Record(fields: names, line: 0, terminated: true)
-        }
-        let names = header.fields.map { field -> String in
-            field.count >= 2 && field.hasPrefix("\"") && field.hasSuffix("\"") ? String(field.dropFirst().dropLast()) : field
-        }
+    static func scan(_ parser: inout JTLRecordParser, name: String, columns: [String]?,
+                     _ body: (Sample) throws -> Void) throws -> StreamInfo {
+        let (names, first, headerless) = try header(&parser, name: name, columns: columns)
+        var pending = first
         let map = try ColumnMap(header: names, name: name)
-        var samples: [Sample] = []
-        samples.reserveCapacity(bytes.count / 150)
         var groups = GroupNumbers()
         var warnings: [String] = []
+        var count = 0
         while true {
             let next: JTLRecordParser.Record?
             if let waiting = pending { next = waiting } else { next = try parser.next() }
@@ -79,11 +118,50 @@ public enum JTLSampleReader {
                     warnings.append("\(name): dropped a torn last line (\(record.fields.count) of \(names.count) fields)")
                     break
                 }
-                throw .malformed(line: record.line, "\(record.fields.count) fields, the header has \(names.count)")
+                throw JTLReader.Failure.malformed(line: record.line, "\(record.fields.count) fields, the header has \(names.count)")
             }
-            samples.append(try map.sample(record.fields, line: record.line, groups: &groups))
+            try body(try map.sample(record.fields, line: record.line, groups: &groups))
+            count += 1
         }
-        return Result(samples: samples, columns: names, headerless: headerless, warnings: warnings)
+        return StreamInfo(columns: names, headerless: headerless, warnings: warnings, count: count)
+    }
+
+    /// The column names: the header line's, or for a headerless file (its first field is a
+    /// number) `columns` or the default for its width; then the first data record when it was read.
+    static func header(_ parser: inout JTLRecordParser, name: String, columns: [String]?)
+        throws(JTLReader.Failure) -> (names: [String], pending: JTLRecordParser.Record?, headerless: Bool) {
+        guard let header = try parser.next() else { throw .malformed(line: 1, "\(name) is empty") }
+        if let first = header.fields.first, Int64(first) != nil {
+            let width = header.fields.count
+            guard let names = columns ?? defaultColumns(forWidth: width) else {
+                throw .malformed(line: 1, "\(name) has no header and \(width) fields per row; give its column list")
+            }
+            guard names.count == width else {
+                throw .malformed(line: 1, "\(name): \(names.count) column names given, the rows have \(width) fields")
+            }
+            return (names, header, true)
+        }
+        let names = header.fields.map { field -> String in
+            field.count >= 2 && field.hasPrefix("\"") && field.hasSuffix("\"") ? String(field.dropFirst().dropLast()) : field
+        }
+        return (names, nil, false)
+    }
+
+    /// The earliest timeStamp of the file in µs (nil: no rows), found by a quick pass that makes no
+    /// strings: a report needs time 0 before it can place samples in seconds and steps, and JMeter
+    /// writes rows when samples END, so the first row is not always the earliest start. Rows that
+    /// are not well formed are skipped here; `stream` reports them.
+    public static func earliestStart(path: String, columns: [String]? = nil) throws(JTLReader.Failure) -> Int64? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .unreadable("\(path): cannot read") }
+        defer { try? handle.close() }
+        var parser = JTLRecordParser(file: handle)
+        let (names, pending, _) = try header(&parser, name: path, columns: columns)
+        guard let at = names.firstIndex(of: "timeStamp") else { return nil }
+        var earliest = pending.flatMap { at < $0.fields.count ? Int64($0.fields[at]) : nil }
+        while let value = parser.skim(numberAt: at) {
+            if let v = value { earliest = min(earliest ?? v, v) }
+        }
+        return earliest.map { $0 * 1_000 }
     }
 
     static func defaultColumns(forWidth width: Int) -> [String]? {
@@ -114,6 +192,9 @@ public enum JTLSampleReader {
 /// RFC 4180 records one at a time (JTLReader's rules: quoted fields may hold commas, doubled
 /// quotes, CR and LF; a bare quote inside an unquoted field is an error). Field texts seen before
 /// are returned as the same string, so a million samples do not hold a million copies of a URL.
+///
+/// Reads from a byte array, or from a file in chunks (`init(file:)`): then only one chunk and the
+/// record being read are in memory, whatever the file's size.
 struct JTLRecordParser {
     struct Record {
         var fields: [String]
@@ -122,69 +203,205 @@ struct JTLRecordParser {
         var terminated: Bool
     }
 
-    let bytes: [UInt8]
+    /// The current chunk; `i` is the next byte to read in it.
+    var bytes: [UInt8]
     var i = 0
     var line = 1
     var interned: [[UInt8]: String] = [:]
+    /// Whether repeated texts are returned as one shared string. Worth it when the samples are
+    /// kept; when they are streamed and dropped, hashing every field costs more than it saves.
+    var interning = true
+    /// The file still to read (nil: `bytes` is all there is).
+    private var file: FileHandle?
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    /// Bytes read from a file at a time.
+    let chunkSize: Int
 
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        chunkSize = 0
+    }
+
+    /// Reads `file` `chunkSize` bytes at a time (1 MiB; tests use tiny chunks to cross every boundary).
+    init(file: FileHandle, chunkSize: Int = 1 << 20) {
+        self.bytes = []
+        self.file = file
+        self.chunkSize = chunkSize
+    }
+
+    /// True when a byte is left to read, fetching the next chunk when this one is used up.
+    @inline(__always) private mutating func hasByte() -> Bool {
+        if i < bytes.count { return true }
+        return refill()
+    }
+
+    private mutating func refill() -> Bool {
+        guard let file else { return false }
+        let chunk = (try? file.read(upToCount: chunkSize)) ?? nil
+        guard let chunk, !chunk.isEmpty else {
+            self.file = nil
+            return false
+        }
+        bytes = [UInt8](chunk)
+        i = 0
+        return true
+    }
+
+    /// Fields of the last record, to size the next one's array.
+    private var lastFieldCount = 0
+
+    /// The next record. A field is taken as one slice of the chunk when it can be (the usual
+    /// case); only a field with a doubled quote, text after its closing quote, or one that
+    /// crosses a chunk boundary is copied byte by byte.
     mutating func next() throws(JTLReader.Failure) -> Record? {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 10, cr: UInt8 = 13
         var fields: [String] = []
-        var field: [UInt8] = []
-        var inQuotes = false, wasQuoted = false
-        var recordLine = line
-        while i < bytes.count {
+        fields.reserveCapacity(lastFieldCount)
+        // The current field: bytes[fieldStart..<contentEnd] while it is one slice, else `carry`.
+        var fieldStart = i, contentEnd = i
+        var carry: [UInt8] = []
+        var copying = false
+        var inQuotes = false, wasQuoted = false, empty = true
+        let recordLine = line
+        var skippedLines = 0
+
+        func append(_ b: UInt8, at index: Int) {
+            if copying {
+                carry.append(b)
+            } else if index == contentEnd {
+                contentEnd += 1
+            } else {
+                carry.append(contentsOf: bytes[fieldStart..<contentEnd])
+                carry.append(b)
+                copying = true
+            }
+        }
+        /// True when a byte is left; before the chunk is replaced, the field so far is copied out.
+        func available() -> Bool {
+            if i < bytes.count { return true }
+            if !copying {
+                carry.append(contentsOf: bytes[fieldStart..<contentEnd])
+                copying = true
+            }
+            return refill()
+        }
+        func endField() {
+            if copying {
+                fields.append(intern(carry[...]))
+                carry.removeAll(keepingCapacity: true)
+                copying = false
+            } else {
+                fields.append(intern(bytes[fieldStart..<contentEnd]))
+            }
+            fieldStart = i
+            contentEnd = i
+            wasQuoted = false
+        }
+
+        while available() {
             let b = bytes[i]
             i += 1
             if inQuotes {
                 if b == quote {
-                    if i < bytes.count && bytes[i] == quote { field.append(quote); i += 1 } else { inQuotes = false }
+                    if available() && bytes[i] == quote {
+                        i += 1
+                        append(quote, at: i - 1)
+                    } else {
+                        inQuotes = false
+                    }
                 } else {
                     if b == lf { line += 1 }
-                    field.append(b)
+                    append(b, at: i - 1)
                 }
-            } else if b == quote && field.isEmpty && !wasQuoted {
+            } else if b == quote && !wasQuoted && (copying ? carry.isEmpty : contentEnd == fieldStart) {
                 inQuotes = true
                 wasQuoted = true
+                empty = false
+                fieldStart = i
+                contentEnd = i
             } else if b == comma {
-                fields.append(intern(field))
-                field.removeAll(keepingCapacity: true)
-                wasQuoted = false
+                empty = false
+                endField()
             } else if b == lf || b == cr {
-                if b == cr && i < bytes.count && bytes[i] == lf { i += 1 }
+                if b == cr && available() && bytes[i] == lf { i += 1 }
                 line += 1
-                fields.append(intern(field))
-                if fields.count == 1 && fields[0].isEmpty {
+                if empty && fields.isEmpty && (copying ? carry.isEmpty : contentEnd == fieldStart) {
                     // A blank line: skip it.
-                    fields.removeAll(keepingCapacity: true)
-                    field.removeAll(keepingCapacity: true)
-                    wasQuoted = false
-                    recordLine = line
+                    skippedLines += 1
+                    carry.removeAll(keepingCapacity: true)
+                    copying = false
+                    fieldStart = i
+                    contentEnd = i
                     continue
                 }
-                return Record(fields: fields, line: recordLine, terminated: true)
+                endField()
+                lastFieldCount = fields.count
+                return Record(fields: fields, line: recordLine + skippedLines, terminated: true)
             } else if b == quote {
                 throw .malformed(line: line, "a bare '\"' inside an unquoted field")
             } else {
-                field.append(b)
+                empty = false
+                append(b, at: i - 1)
             }
         }
-        guard !field.isEmpty || !fields.isEmpty || inQuotes else { return nil }
-        fields.append(intern(field))
-        return Record(fields: fields, line: recordLine, terminated: false)
+        guard !empty || !fields.isEmpty || inQuotes || (copying && !carry.isEmpty) else { return nil }
+        endField()
+        return Record(fields: fields, line: recordLine + skippedLines, terminated: false)
+    }
+
+    /// Reads one record without making strings and returns field `k` as a whole number: `.some(nil)`
+    /// when that field is missing or not a number, nil at the end of the input. For quick passes.
+    mutating func skim(numberAt k: Int) -> Int64?? {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 10, cr: UInt8 = 13
+        var field = 0, inQuotes = false, any = false
+        var value: Int64 = 0, digits = 0, valid = true
+        while hasByte() {
+            let b = bytes[i]
+            i += 1
+            if inQuotes {
+                if b == quote {
+                    if hasByte() && bytes[i] == quote { i += 1 } else { inQuotes = false }
+                } else if b == lf { line += 1 }
+                if field == k { valid = false }
+                continue
+            }
+            if b == quote {
+                inQuotes = true
+                any = true
+            } else if b == comma {
+                field += 1
+                any = true
+            } else if b == lf || b == cr {
+                if b == cr && hasByte() && bytes[i] == lf { i += 1 }
+                line += 1
+                if !any { continue }  // a blank line
+                return .some(valid && digits > 0 && field >= k ? value : nil)
+            } else {
+                any = true
+                if field == k {
+                    if b >= 48 && b <= 57 && digits < 18 {
+                        value = value * 10 + Int64(b - 48)
+                        digits += 1
+                    } else {
+                        valid = false
+                    }
+                }
+            }
+        }
+        guard any else { return nil }
+        return .some(valid && digits > 0 && field >= k ? value : nil)
     }
 
     /// Short texts repeat (labels, codes, thread names, URLs); numbers mostly do not, so only
     /// fields that do not start with a digit are interned.
-    private mutating func intern(_ field: [UInt8]) -> String {
-        guard let first = field.first, !(first >= 48 && first <= 57), field.count <= 256 else {
+    private mutating func intern(_ field: ArraySlice<UInt8>) -> String {
+        guard interning, let first = field.first, !(first >= 48 && first <= 57), field.count <= 256 else {
             return String(decoding: field, as: UTF8.self)
         }
-        if let s = interned[field] { return s }
+        let key = Array(field)
+        if let s = interned[key] { return s }
         let s = String(decoding: field, as: UTF8.self)
-        if interned.count < 100_000 { interned[field] = s }
+        if interned.count < 100_000 { interned[key] = s }
         return s
     }
 }

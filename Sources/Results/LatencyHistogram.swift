@@ -18,6 +18,14 @@ public struct LatencyHistogram: Sendable {
 
     public mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
 
+    /// Empties the histogram, keeping its storage (to reuse one for many computations).
+    public mutating func reset() { histogram.reset() }
+
+    /// Each non-empty bucket: its highest equivalent value (µs) and count, in increasing order.
+    public var buckets: [(value: Int64, count: UInt64)] {
+        histogram.recordedValues().map { (Int64($0.value), UInt64($0.count)) }
+    }
+
     public var count: Int { Int(histogram.totalCount) }
 
     /// The value at `percentile` (0...100) in µs; 0 when empty.

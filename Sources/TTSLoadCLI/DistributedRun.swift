@@ -50,7 +50,7 @@ extension RunCommand {
         defer { signals.cancel() }
 
         let profile = LoadProfile(plan: plan)
-        let storeFeed = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: target)
+        let storeFeed = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: target, folder: folder)
         let startAt: Int64
         do { startAt = try controller.start(lead: 2) } catch { throw CommandFailure(.runtime, error.message) }
         say("running \(plan.name) on \(addresses.count) agent(s), \(threads) engine thread(s) each: \(ScheduleText.clock(profile.duration)), starting at \(isoTime(startAt))")

@@ -28,6 +28,9 @@ struct ReportCommand: ParsableCommand {
                                valueName: "a,b,..."))
     var columns: String?
 
+    @Option(help: "SQLite store to take the run's monitor series from, when it holds the run (read only if it exists).")
+    var store = "reports/ttsload.sqlite"
+
     @Option(help: "Knee rule: a step is the knee when its req/s is under this many times the previous step's ...")
     var kneeThroughput = 1.1
 
@@ -47,13 +50,8 @@ struct ReportCommand: ParsableCommand {
         let jtl = folder.map { ($0 as NSString).appendingPathComponent("results.jtl") } ?? input
         let outDirectory = out ?? folder ?? ((input as NSString).deletingLastPathComponent.isEmpty ? "." : (input as NSString).deletingLastPathComponent)
 
-        let read: JTLSampleReader.Result
-        do {
-            read = try JTLSampleReader.read(path: jtl, columns: columns.map { $0.split(separator: ",").map(String.init) })
-        } catch {
-            throw CommandFailure(.usage, "\(jtl): \(error)")
-        }
-        var notes = read.warnings
+        guard FileManager.default.isReadableFile(atPath: jtl) else { throw CommandFailure(.usage, "\(jtl): cannot read") }
+        var notes: [String] = []
         var profile: LoadProfile?
         var title = ((jtl as NSString).lastPathComponent as NSString).deletingPathExtension
         var thresholds: [String] = []
@@ -84,21 +82,40 @@ struct ReportCommand: ParsableCommand {
             throw CommandFailure(.usage, "\(plan ?? ""): cannot read the plan file")
         }
         if let summaryTarget { target = summaryTarget }
-        let dashboardInput = DashboardInput(
-            samples: read.samples, profile: profile, title: title, source: jtl, target: target, status: status,
+        var dashboardInput = DashboardInput(
+            samples: [], profile: profile, title: title, source: jtl, target: target, status: status,
             thresholds: thresholds, knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
+        dashboardInput.monitors = monitorSeries(folder: folder, jtl: jtl)
+        // One streaming pass over the file (after a quick one for time 0): no sample is kept.
+        let built: (model: DashboardModel, samples: Int)
+        do {
+            built = try Dashboard.model(jtl: jtl, columns: columns.map { $0.split(separator: ",").map(String.init) },
+                                        input: dashboardInput)
+        } catch {
+            throw CommandFailure(.usage, "\(jtl): \(error)")
+        }
         let path: String
         do {
-            path = try Dashboard.write(dashboardInput, to: outDirectory)
+            path = try Dashboard.write(built.model, to: outDirectory)
         } catch {
             throw CommandFailure(.runtime, "cannot write the report into \(outDirectory): \(error.localizedDescription)")
         }
-        for note in notes { printError("warning: \(note)") }
-        print("\(read.samples.count) samples -> \(path)")
+        for note in built.model.input.notes { printError("warning: \(note)") }
+        print("\(built.samples) samples -> \(path)")
     }
 }
 
 extension ReportCommand {
+    /// The monitor series of this run in the store: the newest run recorded from this run folder
+    /// (`ttsload run`) or imported from this JTL (`ttsload import`). None when the store does not
+    /// exist (it is not created here) or does not hold the run.
+    func monitorSeries(folder: String?, jtl: String) -> [MonitorSeries] {
+        guard FileManager.default.fileExists(atPath: store), let resultStore = try? ResultStore(path: store) else { return [] }
+        let source = folder.map(StoreFeed.absolute) ?? "import " + StoreFeed.absolute(jtl)
+        guard let id = try? resultStore.latestRun(source: source) else { return [] }
+        return (try? resultStore.monitorSeries(run: id)) ?? []
+    }
+
     /// Loads a plan for its schedule, name, target and thresholds.
     ///
     /// A run folder's plan.yaml names its data files relative to the ORIGINAL plan's folder, which

@@ -131,7 +131,8 @@ struct RunCommand: AsyncParsableCommand {
 
         // The SQLite store records the run as it goes; a store problem is reported, never fatal:
         // the JTL in the run folder stays the record of truth.
-        let runStore = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL)
+        let runStore = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL,
+                                                       folder: folder)
         if let runStore { recorder.onBatch = { runStore.add($0) } }
 
         let interrupted = InterruptFlag()
@@ -200,7 +201,8 @@ struct RunCommand: AsyncParsableCommand {
         var reportPath: String?
         if !noReport {
             do {
-                reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: target, status: status, startMicros: startMicros)
+                reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: target, status: status, startMicros: startMicros,
+                                                          monitors: storeFeed?.monitors() ?? [])
             } catch {
                 printError("report not written: \(error)")
             }

@@ -11,13 +11,16 @@ final class StoreFeed {
     private(set) var failure: String?
     private let path: String
 
-    init(path: String, plan: Plan, yaml: String, target: String) {
+    /// `folder` is the run folder: stored as the run's source (absolute), which is how
+    /// `ttsload report RUNFOLDER` finds the run's monitor series later.
+    init(path: String, plan: Plan, yaml: String, target: String, folder: String) {
         self.path = path
         do {
             let store = try ResultStore(path: path)
             runID = try store.beginRun(ResultStore.RunInfo(
                 planName: plan.name, planYAML: yaml, target: target,
-                startedMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), toolVersion: TTSLoadVersion.current))
+                startedMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), toolVersion: TTSLoadVersion.described,
+                source: StoreFeed.absolute(folder)))
             self.store = store
         } catch {
             fail(error)
@@ -42,6 +45,17 @@ final class StoreFeed {
         } catch {
             fail(error)
         }
+    }
+
+    /// The run's monitor series (none until a monitoring issue records them).
+    func monitors() -> [MonitorSeries] {
+        guard let store, let runID else { return [] }
+        return (try? store.monitorSeries(run: runID)) ?? []
+    }
+
+    /// `path` made absolute and standardized: the form runs.source holds for run folders.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
     }
 
     private func fail(_ error: Error) {

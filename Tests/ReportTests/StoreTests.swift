@@ -69,6 +69,26 @@ import Testing
         #expect(byName["alive"] == "running")
     }
 
+    @Test func sparseHistogramsEncodeLikeFullOnes() throws {
+        // The per-second aggregates are encoded from sparse histograms: the bytes must be the
+        // documented encoding of the same values recorded into a full HdrHistogram.
+        var full = LatencyHistogram(), sparse = SparseHistogram()
+        var random = LCG(state: 11)
+        for _ in 0..<5_000 {
+            let v = Int64(random.next() * random.next() * 30_000_000)
+            full.record(v)
+            sparse.record(v)
+        }
+        #expect(HistogramEncoding.encode(sparse) == HistogramEncoding.encode(full))
+        let back = try HistogramEncoding.decodeSparse(HistogramEncoding.encode(full))
+        #expect(HistogramEncoding.encode(back) == HistogramEncoding.encode(full) && back.count == 5_000)
+        // Merged into a full histogram, a sparse one gives the same percentiles, max and min.
+        var merged = LatencyHistogram()
+        sparse.add(to: &merged)
+        for p in [1.0, 50, 95, 99, 99.99, 100] { #expect(merged.percentile(p) == full.percentile(p), "p\(p)") }
+        #expect(merged.max == full.max && merged.min == full.min && merged.count == full.count)
+    }
+
     @Test func histogramEncodingRoundTripsAndIsCompact() throws {
         var h = LatencyHistogram()
         var random = LCG(state: 7)

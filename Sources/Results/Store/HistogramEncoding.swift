@@ -23,6 +23,36 @@ public enum HistogramEncoding {
         return out
     }
 
+    /// The same bytes from a sparse histogram (no 190 KB histogram built on the way).
+    public static func encode(_ sparse: SparseHistogram) -> [UInt8] {
+        var out: [UInt8] = [version]
+        var previous: UInt64 = 0
+        for bucket in sparse.buckets {
+            leb128(bucket.value - previous, into: &out)
+            leb128(bucket.count, into: &out)
+            previous = bucket.value
+        }
+        return out
+    }
+
+    /// Decodes into a sparse histogram (to merge with more values before encoding again).
+    public static func decodeSparse(_ bytes: [UInt8]) throws(Failure) -> SparseHistogram {
+        var histogram = SparseHistogram()
+        try forEachBucket(bytes) { histogram.record(Int64($0), count: $1) }
+        return histogram
+    }
+
+    static func forEachBucket(_ bytes: [UInt8], _ body: (UInt64, UInt64) -> Void) throws(Failure) {
+        guard let first = bytes.first else { throw .truncated }
+        guard first == version else { throw .unknownVersion(first) }
+        var i = 1
+        var value: UInt64 = 0
+        while i < bytes.count {
+            value += try readLEB128(bytes, &i)
+            body(value, try readLEB128(bytes, &i))
+        }
+    }
+
     public static func decode(_ bytes: [UInt8]) throws(Failure) -> LatencyHistogram {
         var histogram = LatencyHistogram()
         guard let first = bytes.first else { throw .truncated }

@@ -101,31 +101,40 @@ public final class ResultStore: Sendable {
         var start = 0
         while start < samples.count {
             let batch = samples[start..<min(samples.count, start + Self.batchSize)]
-            try pool.write { db in
-                let statement = try db.makeStatement(sql: """
-                    INSERT INTO samples (run_id, start_us, elapsed_us, service_elapsed_us, latency_us, connect_us, tls_us,
-                        bytes_received, bytes_sent, status, success, error_class, label, group_name, user_number,
-                        group_threads, all_threads, response_message, failure_message, audio_seconds, ttfa_us, rtf,
-                        max_gap_us, underrun_us, agent)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                var aggregates = SecondAggregates()
-                for s in batch {
-                    let a = s.audio
-                    let values: [(any DatabaseValueConvertible)?] = [
-                        id, s.start, s.elapsed, s.serviceElapsed, s.latency, s.connect, s.tls, s.bytesReceived,
-                        s.bytesSent, s.status, s.success, s.errorClass?.rawValue, s.label, s.groupName, s.userNumber,
-                        s.groupThreads, s.allThreads, s.responseMessage, s.failureMessage, a?.audioSeconds, a?.ttfa, a?.rtf,
-                        a?.maxGap, a?.underrun, s.agent,
-                    ]
-                    statement.setUncheckedArguments(StatementArguments(values))
-                    try statement.execute()
-                    aggregates.add(s)
-                }
-                try aggregates.write(run: id, db: db)
-            }
+            try pool.write { db in try Self.insert(batch, run: id, db: db) }
             start += Self.batchSize
         }
+    }
+
+    /// Writes a whole run in ONE transaction: the run row, what `body` adds through the writer, and
+    /// the final status. When `body` throws, the transaction is rolled back and the store holds no
+    /// trace of the run (`ttsload import`: a bad line leaves nothing half-imported).
+    public func writeRun(_ info: RunInfo, body: (RunWriter) throws -> Void) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (plan_name, plan_yaml, target, started_us, status, pid, tool_version, host, source)
+                VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)
+                """, arguments: [info.planName, info.planYAML, info.target, info.startedMicros,
+                                 ProcessInfo.processInfo.processIdentifier, info.toolVersion, info.host, info.source])
+            let writer = RunWriter(runID: db.lastInsertedRowID, db: db)
+            try body(writer)
+            try writer.flush()
+            try db.execute(sql: "UPDATE runs SET status = ?, started_us = ?, ended_us = ? WHERE id = ?",
+                           arguments: [writer.status.rawValue, writer.startedMicros ?? info.startedMicros,
+                                       writer.endedMicros ?? info.startedMicros, writer.runID])
+            return writer.runID
+        }
+    }
+
+    /// One batch of samples and its per-second aggregates, inside the caller's transaction.
+    static func insert(_ batch: some Collection<Sample>, run id: Int64, db: Database) throws {
+        let binder = try SampleRowBinder(db: db)
+        var aggregates = SecondAggregates()
+        for s in batch {
+            try binder.insert(s, run: id)
+            aggregates.add(s)
+        }
+        try aggregates.write(run: id, db: db)
     }
 
     /// Runs, newest first: (id, plan name, status, pid).
@@ -167,6 +176,37 @@ public final class ResultStore: Sendable {
             out[row["label"] as String, default: LatencyHistogram()].add(try HistogramEncoding.decode([UInt8](bytes)))
         }
         return out
+    }
+
+    /// Adds points to a monitor series of a run (what a monitoring issue will record: host CPU,
+    /// the target's /metrics...). `points` are (wall-clock µs, value).
+    public func addMonitorPoints(run id: Int64, name: String, points: [(micros: Int64, value: Double)]) throws {
+        try pool.write { db in
+            let statement = try db.makeStatement(sql: "INSERT INTO monitor_series (run_id, name, t_us, value) VALUES (?, ?, ?, ?)")
+            for p in points { try statement.execute(arguments: [id, name, p.micros, p.value]) }
+        }
+    }
+
+    /// The monitor series of a run, by name, each in time order (empty when none were recorded).
+    public func monitorSeries(run id: Int64) throws -> [MonitorSeries] {
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, t_us, value FROM monitor_series WHERE run_id = ? ORDER BY name, t_us",
+                             arguments: [id])
+        }
+        var series: [MonitorSeries] = []
+        for row in rows {
+            let name: String = row["name"]
+            if series.last?.name != name { series.append(MonitorSeries(name: name, points: [])) }
+            series[series.count - 1].points.append((row["t_us"], row["value"]))
+        }
+        return series
+    }
+
+    /// The newest run whose `source` is `source` (a run folder's absolute path, or `import PATH`).
+    public func latestRun(source: String) throws -> Int64? {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM runs WHERE source = ? ORDER BY id DESC LIMIT 1", arguments: [source])
+        }
     }
 
     /// Marks `running` runs whose process is gone as `interrupted`.

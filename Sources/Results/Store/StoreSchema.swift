@@ -3,6 +3,9 @@ import GRDB
 /// The store's schema as named migrations (docs/results.md). A migration, once released, is never
 /// edited: later changes (new run statuses, monitor columns) are new migrations appended here.
 enum StoreSchema {
+    /// The group name of steps inferred for the whole test (imports); they cover samples of every group.
+    static let allThreadsGroup = "all threads"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 runs, steps, samples") { db in
@@ -140,6 +143,23 @@ enum StoreSchema {
                     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
                     set_us INTEGER NOT NULL
                 );
+                """)
+        }
+        // Imported JTL files have no plan: their steps are inferred from allThreads for the whole
+        // test and stored under the group name 'all threads', which must match every sample.
+        migrator.registerMigration("v4 step_summary: inferred 'all threads' steps") { db in
+            try db.execute(sql: """
+                DROP VIEW step_summary;
+                CREATE VIEW step_summary AS
+                    SELECT st.run_id, st.group_name, st.step_index, st.level, st.unit,
+                           (st.end_us - st.hold_start_us) / 1e6 AS hold_seconds,
+                           COUNT(sa.start_us) AS samples, SUM(NOT sa.success) AS errors,
+                           ROUND(COUNT(sa.start_us) * 1e6 / (st.end_us - st.hold_start_us), 2) AS started_per_second,
+                           ROUND(AVG(sa.elapsed_us) / 1000.0, 1) AS avg_ms, MAX(sa.elapsed_us) / 1000.0 AS max_ms
+                    FROM steps st LEFT JOIN samples sa
+                      ON sa.run_id = st.run_id AND (sa.group_name = st.group_name OR st.group_name = '\(StoreSchema.allThreadsGroup)')
+                     AND sa.start_us >= st.hold_start_us AND sa.start_us < st.end_us
+                    GROUP BY st.id;
                 """)
         }
         return migrator

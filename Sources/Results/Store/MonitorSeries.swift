@@ -1,0 +1,13 @@
+/// One monitored quantity over a run (the store's monitor_series rows of one name): host CPU,
+/// memory, a metric scraped from the target. Filled by a later monitoring issue; the dashboard
+/// draws whatever is there.
+public struct MonitorSeries: Sendable {
+    public var name: String
+    /// (wall-clock µs, value), in time order.
+    public var points: [(micros: Int64, value: Double)]
+
+    public init(name: String, points: [(micros: Int64, value: Double)]) {
+        self.name = name
+        self.points = points
+    }
+}

@@ -1,0 +1,63 @@
+import GRDB
+
+/// Adds one run's samples and steps inside the single transaction of `ResultStore.writeRun`.
+///
+/// Samples are buffered and written `ResultStore.batchSize` at a time with their per-second
+/// aggregates; the run's start and end follow the samples (earliest start, latest end).
+public final class RunWriter {
+    public let runID: Int64
+    /// The status the run gets when the transaction commits.
+    public var status: ResultStore.Status = .complete
+    public private(set) var startedMicros: Int64?
+    public private(set) var endedMicros: Int64?
+    public private(set) var sampleCount = 0
+    private let db: Database
+    private var pending: [Sample] = []
+
+    init(runID: Int64, db: Database) {
+        self.runID = runID
+        self.db = db
+        pending.reserveCapacity(ResultStore.batchSize)
+    }
+
+    public func add(_ sample: Sample) throws {
+        pending.append(sample)
+        sampleCount += 1
+        startedMicros = min(startedMicros ?? sample.start, sample.start)
+        endedMicros = max(endedMicros ?? sample.end, sample.end)
+        if pending.count >= ResultStore.batchSize { try flush() }
+    }
+
+    /// Writes the buffered samples.
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        try ResultStore.insert(pending, run: runID, db: db)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Records one step; times are wall-clock µs.
+    public func addStep(group: String, index: Int, level: Double, unit: String, startMicros: Int64,
+                        holdStartMicros: Int64, endMicros: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO steps (run_id, group_name, step_index, level, unit, start_us, hold_start_us, end_us)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, group, index, level, unit, startMicros, holdStartMicros, endMicros])
+    }
+
+    /// The highest allThreads of the run's samples per whole second from `t0` (by sample end),
+    /// seconds 0..<count: what `StepPlateaus` reads steps from. Flushes first.
+    public func threadLevels(t0: Int64, count: Int) throws -> [Int] {
+        try flush()
+        var levels = [Int](repeating: 0, count: count)
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT (start_us + elapsed_us - ?) / 1000000 AS second, MAX(all_threads) AS level
+            FROM samples WHERE run_id = ? GROUP BY 1
+            """, arguments: [t0, runID])
+        for row in rows {
+            let second: Int64 = row["second"], level: Int = row["level"]
+            let i = min(count - 1, max(0, Int(second)))
+            levels[i] = max(levels[i], level)
+        }
+        return levels
+    }
+}

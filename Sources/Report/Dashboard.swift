@@ -35,6 +35,7 @@ struct DashboardPage {
         header()
         stepSection()
         labelSection()
+        agentSection()
         chartSection()
         monitorSection()
         errorSection()
@@ -247,6 +248,24 @@ struct DashboardPage {
 
     /// One chart per monitor series of the run (from the store), on the same time axis and
     /// step shading as the other charts. Nothing when the run has none.
+    /// A distributed run's agents: their share, clock offset, what they streamed and what was collected.
+    mutating func agentSection() {
+        guard let run = model.input.distributed, !run.agents.isEmpty else { return }
+        out += "<h2 id=\"agents\">Agents</h2>\n"
+        out += "<p>\(run.agents.count) agents, \(run.threadsPerAgent) engine thread(s) each, started together at "
+        out += "\(HTMLText.escape(run.startAt)) on the controller's clock; samples carry that clock.</p>\n"
+        out += "<table><thead><tr><th class=\"l\">agent</th><th class=\"l\">address</th><th class=\"l\">status</th><th class=\"l\">share</th>"
+        out += "<th>clock offset ms</th><th>streamed</th><th>collected</th><th class=\"l\">note</th></tr></thead><tbody>\n"
+        for a in run.agents {
+            let offset = String(format: "%+.1f (±%.1f)", a.clockOffsetMs, a.roundTripMs / 2)
+            out += "<tr><td class=\"l\">\(HTMLText.escape(a.name))</td><td class=\"l\">\(HTMLText.escape(a.url))</td>"
+            out += "<td class=\"l\">\(HTMLText.escape(a.status))</td><td class=\"l\">\(HTMLText.escape(a.share))</td><td>\(offset)</td>"
+            out += "<td>\(a.samplesStreamed)</td><td>\(a.rowsCollected.map(String.init) ?? "-")</td>"
+            out += "<td class=\"l\">\(HTMLText.escape(a.lostAt.map { "lost, last answer \($0)" } ?? a.problem ?? ""))</td></tr>\n"
+        }
+        out += "</tbody></table>\n"
+    }
+
     mutating func monitorSection() {
         let series = model.input.monitors.filter { !$0.points.isEmpty }
         guard !series.isEmpty else { return }

@@ -25,6 +25,8 @@ public struct DashboardInput: Sendable {
     public var notes: [String]
     /// Monitor series recorded with the run in the store (charted when there are any).
     public var monitors: [MonitorSeries] = []
+    /// The agents of a distributed run (from summary.json), shown in their own table.
+    public var distributed: DistributedSummary?
 
     public init(samples: [Sample], profile: LoadProfile? = nil, title: String, source: String, target: String? = nil,
                 status: String? = nil, thresholds: [String] = [], knee: KneeRule = KneeRule(), apdex: ApdexRule = ApdexRule(), notes: [String] = []) {

@@ -17,6 +17,7 @@ extension Dashboard {
                                    target: target, status: status, thresholds: plan.thresholds.map(\.expression))
         input.startMicros = startMicros
         input.monitors = monitors
+        input.distributed = DistributedSummary.read(runFolder: folder)
         return try write(model(jtl: jtl, input: input).model, to: folder)
     }
 }

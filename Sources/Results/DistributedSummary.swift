@@ -1,3 +1,5 @@
+import Foundation
+
 /// The distributed part of `summary.json`: who ran the load and what the live streams said.
 public struct DistributedSummary: Codable, Sendable {
     public struct Agent: Codable, Sendable {
@@ -16,6 +18,12 @@ public struct DistributedSummary: Codable, Sendable {
         /// ISO 8601 time of the last answer from a lost agent.
         public var lostAt: String?
         public var problem: String?
+
+        // Spelled out so that summary.json reads back without a key strategy (runID is not runId).
+        enum CodingKeys: String, CodingKey {
+            case name, url, share, clockOffsetMs = "clock_offset_ms", roundTripMs = "round_trip_ms"
+            case samplesStreamed = "samples_streamed", rowsCollected = "rows_collected", status, lostAt = "lost_at", problem
+        }
 
         public init(name: String, url: String, share: String, clockOffsetMs: Double, roundTripMs: Double, samplesStreamed: Int,
                     rowsCollected: Int?, status: String, lostAt: String?, problem: String?) {
@@ -41,6 +49,10 @@ public struct DistributedSummary: Codable, Sendable {
         public var p99Ms: Double
         public var maxMs: Double
 
+        enum CodingKeys: String, CodingKey {
+            case count, errors, p50Ms = "p50_ms", p95Ms = "p95_ms", p99Ms = "p99_ms", maxMs = "max_ms"
+        }
+
         public init(count: Int, errors: Int, latency: LatencyHistogram) {
             self.count = count
             self.errors = errors
@@ -57,11 +69,22 @@ public struct DistributedSummary: Codable, Sendable {
     public var agents: [Agent]
     public var streamed: [String: Streamed]
 
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", threadsPerAgent = "threads_per_agent", startAt = "start_at", agents, streamed
+    }
+
     public init(runID: String, threadsPerAgent: Int, startAt: String, agents: [Agent], streamed: [String: Streamed]) {
         self.runID = runID
         self.threadsPerAgent = threadsPerAgent
         self.startAt = startAt
         self.agents = agents
         self.streamed = streamed
+    }
+
+    /// The distributed part of a run folder's summary.json; nil for a run on one host (or no summary).
+    public static func read(runFolder: String) -> DistributedSummary? {
+        struct Summary: Decodable { var distributed: DistributedSummary? }
+        guard let data = FileManager.default.contents(atPath: (runFolder as NSString).appendingPathComponent("summary.json")) else { return nil }
+        return (try? JSONDecoder().decode(Summary.self, from: data))?.distributed
     }
 }

@@ -86,6 +86,7 @@ struct ReportCommand: ParsableCommand {
             samples: [], profile: profile, title: title, source: jtl, target: target, status: status,
             thresholds: thresholds, knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
         dashboardInput.monitors = monitorSeries(folder: folder, jtl: jtl)
+        if let folder { dashboardInput.distributed = DistributedSummary.read(runFolder: folder) }
         // One streaming pass over the file (after a quick one for time 0): no sample is kept.
         let built: (model: DashboardModel, samples: Int)
         do {

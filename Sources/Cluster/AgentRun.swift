@@ -129,7 +129,7 @@ final class AgentRun: @unchecked Sendable {
             if !startFixed, engine.startWall > 0 {
                 recorder.setStart(engine.startWall)
                 lock.lock()
-                clockStart = (engine.startWall, Self.monotonicMicros())
+                clockStart = (engine.startWall, engine.startMonotonic)
                 lock.unlock()
                 startFixed = true
             }

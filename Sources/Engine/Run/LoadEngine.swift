@@ -123,6 +123,13 @@ public final class LoadEngine: @unchecked Sendable {
         return clocks.wall
     }
 
+    /// CLOCK_MONOTONIC µs at the load's start (0 before): with `startWall`, the clock samples are stamped on.
+    public var startMonotonic: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return clocks.mono
+    }
+
     /// Seconds since the load started.
     public var elapsed: Double {
         lock.lock()

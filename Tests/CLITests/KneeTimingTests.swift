@@ -8,19 +8,21 @@ import TestSupport
 /// more than 1 / base requests per second, whatever the load (docs/server.md). Timing-dependent,
 /// so in a `TimingTests` suite (`make test` runs those alone, serialized).
 @Suite(.serialized) struct KneeTimingTests {
-    /// 50 ms per request on the one simulated accelerator: capacity 20 req/s.
-    static let modelMillis = 50.0
+    /// 100 ms per request on the one simulated accelerator: capacity 10 req/s. (50 ms made the
+    /// capacity itself move with the machine's load: a few ms of scheduling delay per request was
+    /// 10%, and a CI run under load 6 saw 18.0 then 19.8 ok/s at two saturated steps: "no knee".)
+    static let modelMillis = 100.0
     static var capacity: Double { 1_000 / modelMillis }
 
     @Test func kneeIsMarkedWhereTheModelLatencySaturatesTheServer() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-knee-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         // Closed model, 500 ms think time: a user asks about once per (500 ms + response time), so
-        // with an idle response of ~60-90 ms the server saturates at U* = 20 x ~0.57 s, about 11
-        // to 12 users. Steps 2 and 4 are well under it, 24 well over (throughput still grows to
-        // capacity), 48 adds only waiting: req/s stays at capacity while p95 grows about
-        // (48/20 - 0.5) / (24/20 - 0.5) = 2.7x. The knee rule (ok/s under 1.1x the previous step's,
-        // p95 at least 1.5x) must mark step 4 and nothing before it.
+        // with an idle response of ~110-140 ms the server saturates at U* = 10 x ~0.62 s, about 6
+        // users. Steps 1 and 2 are well under it, 20 far over (throughput at capacity), 40 adds only
+        // waiting: req/s stays at capacity while p95 grows about (40/10 - 0.5) / (20/10 - 0.5) = 2.3x.
+        // The knee rule (ok/s under 1.1x the previous step's, p95 at least 1.5x) must mark step 4
+        // and nothing before it.
         let plan = """
             name: knee
             target:
@@ -35,7 +37,7 @@ import TestSupport
             thread_groups:
               - name: knee
                 request: { text: "A short sentence to speak.", emotion: neutral }
-                load: { steps: [2, 4, 24, 48], ramp_up: 1s, hold: 5s }
+                load: { steps: [1, 2, 20, 40], ramp_up: 1s, hold: 5s }
             """
         let planPath = try temporaryFile(plan, name: "knee.yaml")
         let started = Date()
@@ -49,7 +51,7 @@ import TestSupport
         guard rows.count == 4 else { return }
         // The knob works: nothing beyond capacity (5% for timing noise), and the saturated steps are at it.
         for row in rows { #expect(row.okPerSecond <= Self.capacity * 1.05, "\(row)") }
-        #expect(rows[2].okPerSecond >= Self.capacity * 0.8 && rows[3].okPerSecond >= Self.capacity * 0.8, "\(rows)")
+        #expect(rows[2].okPerSecond >= Self.capacity * 0.75 && rows[3].okPerSecond >= Self.capacity * 0.75, "\(rows)")
         // Below the knee, throughput follows the users.
         #expect(rows[1].okPerSecond >= 1.6 * rows[0].okPerSecond, "\(rows)")
         #expect(html.contains("<b>Knee at step 4</b>"), "\(rows)")

@@ -71,6 +71,8 @@ final class CurlEasy {
         if !Self.proxyConfigured { ccurl_easy_setopt_string(handle, CURLOPT_PROXY, "") }
         // Keep connections per handle; never share DNS or connection caches across users.
         ccurl_easy_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+        // Sockets are closed through the poller, which keeps idle ones registered (see shim.c).
+        ccurl_easy_use_poller(handle)
     }
 
     static let proxyConfigured: Bool = {

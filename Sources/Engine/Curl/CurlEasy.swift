@@ -90,7 +90,14 @@ final class CurlEasy {
     /// The headers the current list was built from (rebuilt only when they change).
     private var lastHeaders: [(String, String)] = []
     private var lastURL = ""
-    private var lastSettings: [Int] = []
+    /// A struct, not an array: compared on every request, and an array cost an allocation each time.
+    private struct Settings: Equatable {
+        var connectTimeoutMs: Int
+        var timeoutMs: Int
+        var http2: Bool
+        var insecure: Bool
+    }
+    private var lastSettings: Settings?
     private var lastMethod = ""
 
     deinit {
@@ -118,7 +125,7 @@ final class CurlEasy {
             ccurl_easy_setopt_pointer(handle, CURLOPT_CURLU, parsed ? UnsafeMutableRawPointer(parsedURL) : nil)
             lastURL = url
         }
-        let settings = [connectTimeoutMs, timeoutMs, http2 ? 1 : 0, insecure ? 1 : 0]
+        let settings = Settings(connectTimeoutMs: connectTimeoutMs, timeoutMs: timeoutMs, http2: http2, insecure: insecure)
         if settings != lastSettings {
             ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMs)
             ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <errno.h>
+#include <poll.h>
 
 
 CURLcode ccurl_easy_setopt_long(CURL *handle, CURLoption option, long value) {
@@ -97,12 +98,12 @@ static _Atomic uint64_t *pentry(int fd) {
 
 static uint64_t pack(uint32_t epfd, uint32_t bits) { return ((uint64_t)epfd << 32) | bits; }
 
-// epoll_ctl calls made by the poller, for the tests that keep the per-request count at zero.
-static _Atomic unsigned long pctlCalls;
-unsigned long ccurl_poller_ctl_calls(void) { return atomic_load_explicit(&pctlCalls, memory_order_relaxed); }
+// epoll_ctl calls the poller made on this thread, for the tests that keep the per-request count at zero.
+static _Thread_local unsigned long pctlCalls;
+unsigned long ccurl_poller_ctl_calls(void) { return pctlCalls; }
 
 static int pctl(int epfd, int op, int fd, uint32_t events, uint32_t shard) {
-    atomic_fetch_add_explicit(&pctlCalls, 1, memory_order_relaxed);
+    pctlCalls++;
     struct epoll_event ev = {0};
     ev.events = events;
     ev.data.u64 = ((uint64_t)shard << 32) | (uint32_t)fd;
@@ -187,6 +188,41 @@ int ccurl_poller_wakeup_create(int epfd) {
     if (fd < 0) return -1;
     pctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN, CCURL_POLLER_WAKE);
     return fd;
+}
+
+// ---- libcurl's zero-timeout readability checks, answered from the poller. ----
+//
+// libcurl 7.88 calls poll(fd, POLLIN, 0) twice per request on a reused connection: before reusing
+// it ("is it dead?", lib/cf-socket.c) and right after sending the request (lib/transfer.c, when it
+// runs without event bits). Both are optimistic checks where "nothing to read" is always a correct
+// answer: the socket is in the poller's epoll set, which reports readability (data, FIN, error) on
+// the loop's next wait, before libcurl acts on it. And a parked socket that turned readable has
+// been taken out of the set by ccurl_poller_wait, so for it the real poll() runs and libcurl sees
+// the close. So for a socket the poller holds, a single-descriptor, read-only, zero-timeout poll
+// returns 0 without a system call (2 -> 0 poll calls per request, ~4% of the client's CPU at 30k
+// req/s in perf). Everything else (other descriptors, POLLOUT, timeouts, several descriptors) goes
+// to the C library. The executable's `poll` takes precedence over the C library's for libcurl
+// (ELF symbol interposition; the symbol is exported because libcurl refers to it).
+extern int __poll(struct pollfd *fds, nfds_t nfds, int timeout);
+
+static int pheld(int fd) {
+    if (fd < 0 || fd >= PTABLE_CHUNK * PTABLE_CHUNKS) return 0;
+    uint64_t *base = atomic_load_explicit(&ptable[(size_t)fd / PTABLE_CHUNK], memory_order_acquire);
+    if (!base) return 0;
+    uint64_t entry = atomic_load_explicit((_Atomic uint64_t *)&base[(size_t)fd % PTABLE_CHUNK], memory_order_acquire);
+    return ((uint32_t)entry & PSTATE_REGISTERED) != 0;
+}
+
+static _Thread_local unsigned long pollsAnswered;
+unsigned long ccurl_poller_polls_answered(void) { return pollsAnswered; }
+
+int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
+    if (nfds == 1 && timeout == 0 && !(fds[0].events & ~(POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND)) && pheld(fds[0].fd)) {
+        pollsAnswered++;
+        fds[0].revents = 0;
+        return 0;
+    }
+    return __poll(fds, nfds, timeout);
 }
 
 static int ccurl_close_socket(void *clientp, curl_socket_t fd) {

@@ -5,8 +5,9 @@ import TestSupport
 @testable import Engine
 
 /// The engine's poller keeps idle keep-alive sockets registered ("parked") between requests, so a
-/// reused connection costs no epoll_ctl; a parked socket the server closes must neither spin the
-/// loop nor be reused, and a new socket that gets the same number must be watched again.
+/// reused connection costs no epoll_ctl, and answers libcurl's zero-timeout read checks on them; a
+/// parked socket the server closes must neither spin the loop nor be reused (libcurl's check must
+/// see the close), and a new socket that gets the same number must be watched again.
 @Suite(.serialized) struct PollerTests {
     /// Runs one request on `easy` through `set` and returns libcurl's result.
     func perform(_ easy: CurlEasy, url: String, on set: CurlMultiSet) throws -> CURLcode {
@@ -32,12 +33,16 @@ import TestSupport
         #expect(try perform(easy, url: url, on: set) == CURLE_OK)
         #expect(try perform(easy, url: url, on: set) == CURLE_OK)
         let before = ccurl_poller_ctl_calls()
+        let pollsBefore = ccurl_poller_polls_answered()
         for _ in 0..<20 {
             #expect(try perform(easy, url: url, on: set) == CURLE_OK)
             #expect(easy.newConnections == 0)
         }
         // Before the poller: an EPOLL_CTL_DEL and an EPOLL_CTL_ADD per request.
         #expect(ccurl_poller_ctl_calls() - before == 0)
+        // libcurl's liveness check before each reuse (and its read check after sending) answered
+        // without a system call. Both counters count this thread's calls only.
+        #expect(ccurl_poller_polls_answered() - pollsBefore >= 20)
     }
 
     @Test func parkedSocketClosedByTheServerIsDroppedAndNotReused() throws {

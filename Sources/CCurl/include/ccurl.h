@@ -42,8 +42,10 @@ int ccurl_poller_wait(int epfd, uint32_t *shards, int *fds, int *flags, int max,
 int ccurl_poller_wakeup_create(int epfd);
 void ccurl_wakeup_signal(int fd);
 void ccurl_wakeup_drain(int fd);
-// epoll_ctl calls the poller made so far (process-wide), for tests.
+// epoll_ctl calls the poller made so far on the calling thread, for tests.
 unsigned long ccurl_poller_ctl_calls(void);
+// Zero-timeout read checks on the poller's sockets the poller answered on the calling thread (see shim.c).
+unsigned long ccurl_poller_polls_answered(void);
 // Makes libcurl close this handle's sockets through the poller, which forgets them first.
 CURLcode ccurl_easy_use_poller(CURL *handle);
 

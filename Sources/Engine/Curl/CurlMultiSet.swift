@@ -31,6 +31,11 @@ final class CurlMultiSet {
 
     /// Waits at most `milliseconds` for any shard's sockets or timers and lets libcurl act on them.
     func wait(milliseconds: Int) {
+        // Timers first: transfers added since the last wait (libcurl asks for an immediate timeout
+        // on every add) start now, and the wait below sleeps until their answers. Waiting first
+        // cost a zero-timeout epoll_wait per loop turn (0.45 -> 0.2 epoll_wait per request).
+        let before = monotonicMicros()
+        for multi in multis { multi.runTimerIfDue(now: before) }
         let now = monotonicMicros()
         var timeout = milliseconds
         for multi in multis {

@@ -14,9 +14,12 @@ public enum JTLFormat {
     /// The `sample_variables` property JMeter needs to read those columns back.
     public static var sampleVariablesProperty: String { "sample_variables=" + audioVariables.joined(separator: ",") }
 
+    /// The empty fields of a sample without audio: one shared array, not one per row.
+    private static let noAudioValues = ["", "", "", "", "", ""]
+
     /// A sample's values for `audioVariables` (empty fields where there is nothing to say).
     public static func audioValues(_ s: Sample) -> [String] {
-        guard let a = s.audio else { return ["", "", "", "", "", ""] }
+        guard let a = s.audio else { return noAudioValues }
         func ms(_ micros: Int64?) -> String { micros.map { String(format: "%.1f", Double($0) / 1_000) } ?? "" }
         return [a.audioSeconds.map { String(format: "%.3f", $0) } ?? "", ms(a.ttfa), ms(a.maxGap), ms(a.underrun),
                 a.rtf.map { String(format: "%.4f", $0) } ?? "", a.characters.map(String.init) ?? ""]
@@ -61,7 +64,14 @@ public enum JTLFormat {
         if s.status > 0 { number(Int64(s.status)) } else { text((s.errorClass ?? .other).nonHTTPCode) }
         out.append(comma)
         text(s.responseMessage); out.append(comma)
-        if s.agent.isEmpty {
+        if s.agent.isEmpty && !needsQuoting(s.groupName) {
+            // `<group> <index>-<user>` written in place: the interpolated String was an allocation per row.
+            out.append(contentsOf: s.groupName.utf8)
+            out.append(UInt8(ascii: " "))
+            number(Int64(s.groupIndex + 1))
+            out.append(UInt8(ascii: "-"))
+            number(Int64(s.userNumber))
+        } else if s.agent.isEmpty {
             text("\(s.groupName) \(s.groupIndex + 1)-\(s.userNumber)")
         } else {
             text(s.threadName)
@@ -108,14 +118,17 @@ public enum JTLFormat {
         }
     }
 
+    /// Whether `field` holds a delimiter, a double quote, CR or LF (JMeter then quotes it).
+    static func needsQuoting(_ field: String) -> Bool {
+        for byte in field.utf8 where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
+            return true
+        }
+        return false
+    }
+
     /// `quote(field)` written straight into a byte buffer.
     static func appendQuoted(_ field: String, to out: inout [UInt8]) {
-        var needs = false
-        for byte in field.utf8 where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 10 || byte == 13 {
-            needs = true
-            break
-        }
-        guard needs else {
+        guard needsQuoting(field) else {
             out.append(contentsOf: field.utf8)
             return
         }

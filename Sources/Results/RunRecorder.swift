@@ -9,6 +9,10 @@ import Plan
 public final class RunRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [Sample] = []
+    /// The batch being drained; swapped with `pending` so both keep their storage. Taking a copy
+    /// and emptying `pending` instead gave it a fresh megabyte every drain, whose first-touch page
+    /// faults the engine threads paid in `record` (1.6% of CPU at 25k req/s).
+    private var draining: [Sample] = []
     private let writer: JTLWriter
     public private(set) var statistics: RunStatistics
     private var lastFlush = Date()
@@ -30,11 +34,13 @@ public final class RunRecorder: @unchecked Sendable {
     /// Moves pending samples into the JTL buffer and the statistics; flushes the file once a second.
     public func drain(forceFlush: Bool = false) {
         lock.lock()
-        let batch = pending
-        pending.removeAll(keepingCapacity: true)
+        swap(&pending, &draining)
         lock.unlock()
-        defer { if !batch.isEmpty { onBatch?(batch) } }
-        for sample in batch {
+        defer {
+            if !draining.isEmpty { onBatch?(draining) }
+            draining.removeAll(keepingCapacity: true)
+        }
+        for sample in draining {
             writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : [])
             statistics.add(sample)
         }

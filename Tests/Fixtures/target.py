@@ -8,6 +8,7 @@ Prints 'listening on http://127.0.0.1:PORT' once ready. Routes (any method):
   /truncated       Content-Length 1000, 100 bytes sent, connection closed
   /reset           Content-Length 1000, 100 bytes sent, connection reset (RST)
   /stall           headers, then nothing for 10 s
+  /idle-close/<ms> 200 keep-alive, then the connection is closed if idle for <ms>
   /stats           JSON: in_flight, max_in_flight, requests, open_connections
 It counts what it serves so tests measure load at the target, not from the engine's own counters.
 """
@@ -84,6 +85,10 @@ class Handler(BaseHTTPRequestHandler):
         elif parts[0] == "status":
             code = int(parts[1])
             self._send(code, b'{"error": "busy"}', "application/json", [("Retry-After", "1")] if code == 503 else [])
+        elif parts[0] == "idle-close":
+            self._send(200, BODY)
+            # http.server closes the connection when reading the next request times out.
+            self.connection.settimeout(int(parts[1]) / 1000.0)
         elif parts[0] == "html":
             self._send(200, b"<html>not audio</html>", "text/html")
         elif parts[0] in ("truncated", "reset"):

@@ -35,6 +35,21 @@ import Testing
         #expect(fields[6] == "text" && fields[7] == "false")
     }
 
+    @Test func threadNameIsTheSameFieldWhicheverWayItIsWritten() {
+        // Plain names are written in place, names that need quoting through the quoting path;
+        // both must be the quoted `threadName` JMeter would write.
+        for (group, agent) in [("tts", ""), ("load, steady", ""), ("say \"hi\"", ""), ("two\nlines", ""), ("tts", "a1"), ("x,y", "a2")] {
+            let s = Sample(start: 1_000_000, elapsed: 1_000, latency: 500, status: 200, success: true, label: "l",
+                           groupIndex: 2, groupName: group, userNumber: 41, agent: agent)
+            var out: [UInt8] = []
+            JTLFormat.append(s, to: &out)
+            let row = String(decoding: out, as: UTF8.self)
+            #expect(row.contains(",l,200,," + JTLFormat.quote(s.threadName) + ",text,true,"), "\(row)")
+        }
+        #expect(JTLFormat.audioValues(Sample(start: 0, elapsed: 0, latency: 0, status: 200, success: true, label: "l", groupName: "g"))
+            == ["", "", "", "", "", ""])
+    }
+
     @Test func decimalsMatchSwiftsOwn() {
         for n: Int64 in [0, 7, 9, 10, 99, 100, 1_700_000_000_123, -1, -45, Int64.max, Int64.min] {
             var out: [UInt8] = []

@@ -109,5 +109,20 @@ extension AudioAnalysisTests {
             #expect(first.format == .mp3)
             #expect(second == analyse(wav))
         }
+
+        /// Parsers are reset when a body picks them, not by `reset`: a format met again after
+        /// others, or after a body that was not audio, must measure as on a fresh analyzer.
+        @Test func everyFormatAfterEveryOtherMeasuresAsFresh() throws {
+            let c = try Corpus.shared
+            let bodies = [try c.bytes(try c.speechWAV), try c.bytes(try c.cbrMP3), try c.bytes(try c.speechOpus),
+                          Array("<html>not audio</html>".utf8), try c.bytes(try c.stereoWAV), try c.bytes(try c.vbrMP3)]
+            let a = AudioStreamAnalyzer(expectation: .sniff, measureContent: true)
+            for round in 0..<2 {
+                for (i, body) in bodies.enumerated() {
+                    let chunks = [min(3, body.count), body.count - min(3, body.count)].filter { $0 > 0 }
+                    #expect(analyse(body, chunks: chunks, analyzer: a) == analyse(body, chunks: chunks), "round \(round), body \(i)")
+                }
+            }
+        }
     }
 }

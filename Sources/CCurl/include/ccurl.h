@@ -25,17 +25,28 @@ typedef int (*ccurl_timer_callback)(CURLM *multi, long timeout_ms, void *userp);
 CURLMcode ccurl_multi_setopt_socket_callback(CURLM *multi, ccurl_socket_callback callback);
 CURLMcode ccurl_multi_setopt_timer_callback(CURLM *multi, ccurl_timer_callback callback);
 
-// epoll for the multi_socket_action loop. In C because struct epoll_event is packed on x86-64,
-// which Swift's importer does not lay out reliably.
+// epoll for the multi_socket_action loop, in C because struct epoll_event is packed on x86-64,
+// which Swift's importer does not lay out reliably. The engine's poller (see shim.c): all sockets
+// of one engine thread's multi handles in one epoll set, each tagged with its shard (multi handle);
+// sockets libcurl stops watching stay registered ("parked"), so a reused connection costs no epoll_ctl.
+#include <stdint.h>
+#define CCURL_POLLER_WAKE 0xFFFFFFFFu
 int ccurl_epoll_create(void);
-// Watches `fd` for libcurl's CURL_POLL_* interest; `registered` says whether it is already in the set.
-int ccurl_epoll_watch(int epfd, int fd, int what, int registered);
-int ccurl_epoll_forget(int epfd, int fd);
-// Waits up to timeout_ms; fills fds[i] and flags[i] (CURL_CSELECT_IN/OUT/ERR bits); returns the count.
-int ccurl_epoll_wait(int epfd, int *fds, int *flags, int max, int timeout_ms);
-// An eventfd in the epoll set, so another thread can wake the loop.
-int ccurl_wakeup_create(int epfd);
+// Applies libcurl's CURL_POLL_* interest for `fd` of multi `shard`; 0 on success.
+int ccurl_poller_watch(int epfd, int fd, int what, uint32_t shard);
+// Waits up to timeout_ms; fills shards[i] (CCURL_POLLER_WAKE for the wake-up descriptor), fds[i]
+// and flags[i] (CURL_CSELECT_*); returns the count. Parked sockets that turned readable are
+// dropped from the set here and not reported.
+int ccurl_poller_wait(int epfd, uint32_t *shards, int *fds, int *flags, int max, int timeout_ms);
+// An eventfd in the poller's set (reported with shard CCURL_POLLER_WAKE), so another thread can wake the loop.
+int ccurl_poller_wakeup_create(int epfd);
 void ccurl_wakeup_signal(int fd);
 void ccurl_wakeup_drain(int fd);
+// epoll_ctl calls the poller made so far on the calling thread, for tests.
+unsigned long ccurl_poller_ctl_calls(void);
+// Zero-timeout read checks on the poller's sockets the poller answered on the calling thread (see shim.c).
+unsigned long ccurl_poller_polls_answered(void);
+// Makes libcurl close this handle's sockets through the poller, which forgets them first.
+CURLcode ccurl_easy_use_poller(CURL *handle);
 
 #endif

@@ -1,25 +1,25 @@
 import CCurl
 import Foundation
 
-/// A libcurl multi handle driven by epoll through `curl_multi_socket_action`: one thread, many
-/// transfers, and work proportional to the sockets that are ready, not to all of them (what
-/// `curl_multi_poll` costs with thousands of virtual users).
+/// A libcurl multi handle driven through `curl_multi_socket_action`: one thread, many transfers,
+/// and work proportional to the sockets that are ready, not to all of them (what `curl_multi_poll`
+/// costs with thousands of virtual users).
+///
+/// Its sockets live in the epoll set of the `CurlMultiSet` that made it, tagged with `shard`, so
+/// one `epoll_wait` serves every multi of an engine thread.
 final class CurlMulti {
     private let multi: UnsafeMutableRawPointer
-    private let epoll: Int32
-    private let wakeFD: Int32
-    /// Sockets libcurl asked us to watch, with the interest last given to epoll.
-    fileprivate var watched: [Int32: Int32] = [:]
+    private let poller: Poller
+    /// This multi's index in its set: the tag its sockets carry in the shared epoll set.
+    let shard: UInt32
     /// Monotonic µs when libcurl wants `socket_action(TIMEOUT)`; nil for no timer.
     fileprivate var timerDeadline: Int64?
-    private var readyFDs = [Int32](repeating: 0, count: 256)
-    private var readyFlags = [Int32](repeating: 0, count: 256)
 
-    init() {
+    init(poller: Poller, shard: UInt32) {
         Curl.globalInit()
+        self.poller = poller
+        self.shard = shard
         multi = curl_multi_init()
-        epoll = ccurl_epoll_create()
-        wakeFD = ccurl_wakeup_create(epoll)
         let me = Unmanaged.passUnretained(self).toOpaque()
         ccurl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)
         ccurl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
@@ -32,13 +32,7 @@ final class CurlMulti {
 
     deinit {
         curl_multi_cleanup(multi)
-        close(epoll)
-        close(wakeFD)
     }
-
-    /// The epoll descriptor of this multi's sockets: readable when one of them is ready, so a
-    /// `CurlMultiSet` can wait on many multis at once.
-    var pollDescriptor: Int32 { epoll }
 
     /// µs until libcurl's timer is due (0 if it is), nil without a timer.
     func timerRemaining(now: Int64) -> Int64? { timerDeadline.map { max(0, $0 - now) } }
@@ -46,39 +40,22 @@ final class CurlMulti {
     func add(_ easy: CurlEasy) { curl_multi_add_handle(multi, easy.handle) }
     func remove(_ easy: CurlEasy) { curl_multi_remove_handle(multi, easy.handle) }
 
-    /// Waits at most `milliseconds` for ready sockets or libcurl's timer, and lets libcurl act on them.
-    func wait(milliseconds: Int) {
-        var timeout = milliseconds
-        if let deadline = timerDeadline {
-            let left = deadline - monotonicMicros()
-            timeout = left <= 0 ? 0 : min(timeout, Int((left + 999) / 1_000))
-        }
-        let count = readyFDs.withUnsafeMutableBufferPointer { fds in
-            readyFlags.withUnsafeMutableBufferPointer { flags in
-                Int(ccurl_epoll_wait(epoll, fds.baseAddress, flags.baseAddress, 256, Int32(clamping: timeout)))
-            }
-        }
+    /// Lets libcurl act on a socket the set found ready (`flags`: CURL_CSELECT_* bits).
+    func socketReady(_ fd: Int32, flags: Int32) {
         var running: Int32 = 0
-        for i in 0..<count {
-            let fd = readyFDs[i]
-            if fd == wakeFD {
-                ccurl_wakeup_drain(wakeFD)
-                continue
-            }
-            curl_multi_socket_action(multi, fd, readyFlags[i], &running)
-        }
-        if let deadline = timerDeadline, monotonicMicros() >= deadline {
-            timerDeadline = nil
-            curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
-        }
+        curl_multi_socket_action(multi, fd, flags, &running)
     }
 
-    /// Wakes a `wait` in progress from another thread.
-    func wakeup() { ccurl_wakeup_signal(wakeFD) }
+    /// Runs libcurl's timer if it is due at `now`.
+    func runTimerIfDue(now: Int64) {
+        guard let deadline = timerDeadline, now >= deadline else { return }
+        timerDeadline = nil
+        var running: Int32 = 0
+        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+    }
 
-    /// Transfers that finished since the last call, with libcurl's result code.
-    func completed() -> [(CurlEasy, CURLcode)] {
-        var done: [(CurlEasy, CURLcode)] = []
+    /// Transfers that finished since the last call, with libcurl's result code, appended to `done`.
+    func completed(into done: inout [(CurlEasy, CURLcode)]) {
         var left: Int32 = 0
         while let message = curl_multi_info_read(multi, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
@@ -87,17 +64,11 @@ final class CurlMulti {
             guard let pointer else { continue }
             done.append((Unmanaged<CurlEasy>.fromOpaque(pointer).takeUnretainedValue(), message.pointee.data.result))
         }
-        return done
     }
 
     fileprivate func watch(_ fd: Int32, what: Int32) {
-        if what == CURL_POLL_REMOVE {
-            if watched.removeValue(forKey: fd) != nil { ccurl_epoll_forget(epoll, fd) }
-        } else {
-            let current = watched[fd]
-            guard current != what else { return }  // no system call when nothing changes
-            if ccurl_epoll_watch(epoll, fd, what, current == nil ? 0 : 1) == 0 { watched[fd] = what }
-        }
+        // The poller skips the system call when the interest is what is already registered.
+        ccurl_poller_watch(poller.epoll, fd, what, shard)
     }
 }
 

@@ -36,17 +36,28 @@ public enum JTLImport {
         // Absolute and standardized, as `ttsload report FILE.jtl` looks the run up.
         let source = "import " + URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             .standardizedFileURL.path
-        var info: JTLSampleReader.StreamInfo?
-        var labels = Set<String>()
+        let parse = ParseJob(path: path, columns: columns)
         var stepCount = 0
         let runID: Int64
         do {
             runID = try store.writeRun(ResultStore.RunInfo(planName: planName, startedMicros: 0, toolVersion: toolVersion,
                                                            source: source)) { writer in
-                info = try JTLSampleReader.streamThrowing(path: path, columns: columns) { sample in
-                    labels.insert(sample.label)
-                    try writer.add(sample)
+                // Parsing on its own thread, storing on this one (the transaction's): the 2 cores
+                // work at once (bench/store-ingest.sh; docs/results.md "Ingest speed").
+                let pipe = SampleBatchPipe()
+                let done = DispatchSemaphore(value: 0)
+                let thread = Thread { parse.run(into: pipe); done.signal() }
+                thread.start()
+                do {
+                    while let batch = try pipe.take() {
+                        for sample in batch { try writer.add(sample) }
+                    }
+                } catch {
+                    pipe.cancel()
+                    done.wait()
+                    throw error
                 }
+                done.wait()
                 guard let t0 = writer.startedMicros, let end = writer.endedMicros else { return }
                 stepCount = try inferSteps(writer, t0: t0, end: end)
             }
@@ -56,8 +67,8 @@ public enum JTLImport {
             case let .malformed(line, message): throw Failure(path: path, line: line, message: message)
             }
         }
-        guard let info else { throw Failure(path: path, line: nil, message: "not read") }
-        return Summary(runID: runID, samples: info.count, labels: labels.count, steps: stepCount, columns: info.columns,
+        guard let info = parse.info else { throw Failure(path: path, line: nil, message: "not read") }
+        return Summary(runID: runID, samples: info.count, labels: parse.labels.count, steps: stepCount, columns: info.columns,
                        headerless: info.headerless, warnings: info.warnings)
     }
 
@@ -75,5 +86,40 @@ public enum JTLImport {
             previousEnd = p.last + 1
         }
         return plateaus.count
+    }
+
+    /// The parser side of an import: reads the file into batches for the pipe. Its fields are read
+    /// only after the thread has finished (the pipe's end, then the semaphore, order the accesses).
+    final class ParseJob: @unchecked Sendable {
+        let path: String
+        let columns: [String]?
+        var info: JTLSampleReader.StreamInfo?
+        var labels = Set<String>()
+        /// Samples per batch handed over: a few hundred KB, small enough to keep both threads busy.
+        static let batchSize = 2_500
+
+        init(path: String, columns: [String]?) {
+            self.path = path
+            self.columns = columns
+        }
+
+        func run(into pipe: SampleBatchPipe) {
+            var batch: [Sample] = []
+            batch.reserveCapacity(Self.batchSize)
+            do {
+                info = try JTLSampleReader.streamThrowing(path: path, columns: columns) { sample in
+                    labels.insert(sample.label)
+                    batch.append(sample)
+                    if batch.count == Self.batchSize {
+                        try pipe.put(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !batch.isEmpty { try pipe.put(batch) }
+                pipe.finish(nil)
+            } catch {
+                pipe.finish(error)
+            }
+        }
     }
 }

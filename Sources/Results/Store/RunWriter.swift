@@ -13,10 +13,14 @@ public final class RunWriter {
     public private(set) var sampleCount = 0
     private let db: Database
     private var pending: [Sample] = []
+    private let binder: SampleRowBinder
+    /// Per-second aggregates of seconds that may still get samples.
+    private var aggregates = SecondAggregates()
 
-    init(runID: Int64, db: Database) {
+    init(runID: Int64, db: Database) throws {
         self.runID = runID
         self.db = db
+        binder = try SampleRowBinder(db: db)
         pending.reserveCapacity(ResultStore.batchSize)
     }
 
@@ -25,14 +29,24 @@ public final class RunWriter {
         sampleCount += 1
         startedMicros = min(startedMicros ?? sample.start, sample.start)
         endedMicros = max(endedMicros ?? sample.end, sample.end)
-        if pending.count >= ResultStore.batchSize { try flush() }
+        if pending.count >= ResultStore.batchSize { try flush(all: false) }
     }
 
-    /// Writes the buffered samples.
+    /// Writes the buffered samples, and the aggregates of every second (`flush`), or of the
+    /// seconds that should be complete (a batch: the last two seconds are kept, as JTL rows come
+    /// in end order give or take the writers' buffering; later rows still merge correctly).
     public func flush() throws {
-        guard !pending.isEmpty else { return }
-        try ResultStore.insert(pending, run: runID, db: db)
-        pending.removeAll(keepingCapacity: true)
+        try flush(all: true)
+    }
+
+    private func flush(all: Bool) throws {
+        if !pending.isEmpty {
+            try binder.insert(pending, run: runID)
+            for s in pending { aggregates.add(s) }
+            pending.removeAll(keepingCapacity: true)
+        }
+        let keepFrom = all ? nil : endedMicros.map { $0 / 1_000_000 - 1 }
+        try aggregates.write(run: runID, db: db, before: keepFrom)
     }
 
     /// Records one step; times are wall-clock µs.

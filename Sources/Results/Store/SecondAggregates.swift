@@ -38,6 +38,22 @@ struct SecondAggregates {
         buckets[Key(second: s.end / 1_000_000, label: s.label), default: Bucket()].add(s)
     }
 
+    /// Writes the buckets of seconds before `second` and drops them (all of them when nil): an
+    /// import keeps the seconds still filling, so each is read back and merged about once rather
+    /// than once per batch. Rows that come later for a written second are still merged.
+    mutating func write(run id: Int64, db: Database, before second: Int64?) throws {
+        guard let second else {
+            try write(run: id, db: db)
+            buckets.removeAll()
+            return
+        }
+        var done = SecondAggregates()
+        for (key, b) in buckets where key.second < second { done.buckets[key] = b }
+        guard !done.buckets.isEmpty else { return }
+        for key in done.buckets.keys { buckets[key] = nil }
+        try done.write(run: id, db: db)
+    }
+
     /// Writes every bucket, merging into a row an earlier batch wrote for the same second and label.
     func write(run id: Int64, db: Database) throws {
         for (key, b) in buckets {

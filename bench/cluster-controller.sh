@@ -22,20 +22,8 @@ if [ -z "${TTSLOAD_BIN:-}" ]; then
 fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-PORT=$(free_port)
-mkdir -p "$WORK/www" "$WORK/nginx"
-head -c 1024 /dev/zero | tr '\0' 'a' > "$WORK/www/index.html"
-chmod 755 "$WORK" "$WORK/www"; chmod 644 "$WORK/www/index.html"
-cat > "$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/nginx/pid; error_log $WORK/nginx/error.log;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
-  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-  server { listen 127.0.0.1:$PORT; root $WORK/www; } }
-CONF
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" & PIDS+=($!)
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
+source "$ROOT/bench/static-target.sh"
+start_static_nginx "$WORK"; PIDS+=("$NGINX_PID")
 
 openssl rand -hex 24 > "$WORK/token"
 LIST=""

@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run folder (default: reports/<plan-name>-<timestamp>).")
     var out: String?
 
-    @Option(help: "Engine threads, each one libcurl multi loop (default: the number of cores; with --agents, the fewest cores of any agent).")
+    @Option(help: "Engine threads, each one libcurl multi loop (default: the number of cores, half of them for a target on this host; with --agents, the fewest cores of any agent).")
     var threads: Int?
 
     @Flag(help: "Print only the end-of-run tables, no per-second line.")
@@ -90,7 +90,6 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         if tokenFile != nil { throw CommandFailure(.usage, "--token-file is for runs on agents (--agents or the plan's agents:)") }
-        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
 
         var server: EmbeddedServer?
         let baseURL: String
@@ -104,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
             baseURL = url
         }
         defer { server?.stop() }
+        let threads = self.threads ?? EngineThreads.defaultCount(baseURL: baseURL)
 
         do {
             let probe = try Probe.check(plan: plan, baseURL: baseURL)
@@ -143,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { signals.cancel() }
 
-        say("running \(plan.name): \(profile.groups.count) group(s), \(ScheduleText.clock(profile.duration)), \(threads) engine thread(s)")
+        say("running \(plan.name): \(profile.groups.count) group(s), \(ScheduleText.clock(profile.duration)), \(threads) engine thread(s)\(self.threads == nil && EngineThreads.isLocal(baseURL) ? " (half the cores: the target is on this host)" : "")")
         let finished = DispatchSemaphore(value: 0)
         let loadThread = Thread {
             engine.run()

@@ -89,6 +89,25 @@ import Testing
         #expect(merged.max == full.max && merged.min == full.min && merged.count == full.count)
     }
 
+    @Test func sparseHistogramsMergeAndHoldHugeCounts() throws {
+        // Two halves merged equal the whole (the table grows from 64 slots to thousands on the way);
+        // a count of 2^33 (beyond the packed sort's 32 bits) still encodes in value order.
+        var whole = LatencyHistogram(), a = SparseHistogram(), b = SparseHistogram()
+        var random = LCG(state: 5)
+        for i in 0..<20_000 {
+            let v = Int64(1 + random.next() * 5_000_000)
+            whole.record(v)
+            if i % 2 == 0 { a.record(v) } else { b.record(v) }
+        }
+        a.add(b)
+        #expect(HistogramEncoding.encode(a) == HistogramEncoding.encode(whole) && a.count == 20_000)
+        var huge = SparseHistogram(), full = LatencyHistogram()
+        huge.record(900, count: 1 << 33); full.record(900, count: 1 << 33)
+        huge.record(5, count: 3); full.record(5, count: 3)
+        #expect(HistogramEncoding.encode(huge) == HistogramEncoding.encode(full))
+        #expect(huge.buckets.map(\.count) == [3, 1 << 33])
+    }
+
     @Test func histogramEncodingRoundTripsAndIsCompact() throws {
         var h = LatencyHistogram()
         var random = LCG(state: 7)

@@ -25,9 +25,11 @@ public enum HistogramEncoding {
 
     /// The same bytes from a sparse histogram (no 190 KB histogram built on the way).
     public static func encode(_ sparse: SparseHistogram) -> [UInt8] {
+        let buckets = sparse.buckets
         var out: [UInt8] = [version]
+        out.reserveCapacity(1 + 4 * buckets.count)
         var previous: UInt64 = 0
-        for bucket in sparse.buckets {
+        for bucket in buckets {
             leb128(bucket.value - previous, into: &out)
             leb128(bucket.count, into: &out)
             previous = bucket.value

@@ -58,6 +58,13 @@ public final class ResultStore: Sendable {
             // while a batch or an import goes in. Neither changes what is on disk or when it is synced.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA cache_size = -16384")
+            // Checkpoints every 40 MB of WAL instead of 4 MB: the pages a run rewrites at every commit
+            // (the right edges of the samples table and its index) reach the database file once per
+            // checkpoint, and there are fewer syncs (+7% samples/s, bench/store-ingest.sh; medians of 3:
+            // 290k at 1,000 pages, 304k at 4,000, 310k at 10,000). The WAL file is cut back to 64 MB
+            // after a checkpoint, so it never stays larger than that.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         pool = try DatabasePool(path: path, configuration: configuration)  // DatabasePool is always WAL
         try StoreSchema.migrator.migrate(pool)

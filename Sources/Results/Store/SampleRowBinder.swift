@@ -103,8 +103,8 @@ final class SampleRowBinder {
         }
         let code = sqlite3_step(stmt)
         sqlite3_reset(stmt)
-        // No pointer into the arena outlives the step (the arena moves or goes with the binder).
-        sqlite3_clear_bindings(stmt)
+        // The bindings keep pointing into the arena after the step, but no step reads them again:
+        // every parameter is bound anew before the next one (no sqlite3_clear_bindings, 1% of an import).
         guard code == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }

@@ -3,7 +3,10 @@
 # requests/s and client CPU-ms per 1000 requests, with ratios to wrk; medians of RUNS runs.
 # ttsload runs as in a real test: JTL written, per-second statistics on; the HTML report, which a
 # run builds after the load, is left out (--no-report) so only the load generation is measured.
-# Usage: [THREADS=2] bench/engine-vs-wrk.sh [RUNS=3] [SECONDS=5] [CONNECTIONS=50]  (THREADS: ttsload engine threads)
+# Two ttsload rows: `ttsload` with its default engine threads (a loopback target: half the cores,
+# EngineThreads.defaultCount) and `ttsload-tN` with one thread per core (N = cores), the setting for
+# a target on another host, shown so the default's effect is measured in the same run.
+# Usage: bench/engine-vs-wrk.sh [RUNS=3] [SECONDS=5] [CONNECTIONS=50]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${1:-3}; SECONDS_PER_RUN=${2:-5}; CONNS=${3:-50}
@@ -51,13 +54,16 @@ measure() {
 }
 
 declare -A RPS CPU RSS
-for tool in wrk hey ttsload; do RPS[$tool]=""; CPU[$tool]=""; RSS[$tool]=""; done
+CORES=$(nproc)
+TOOLS="wrk hey ttsload ttsload-t$CORES"
+for tool in $TOOLS; do RPS[$tool]=""; CPU[$tool]=""; RSS[$tool]=""; done
 for run in $(seq "$RUNS"); do
-  for tool in wrk hey ttsload; do
+  for tool in $TOOLS; do
     case $tool in
       wrk) read -r n c m < <(measure wrk wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" "$URL") ;;
       hey) read -r n c m < <(measure hey hey -c "$CONNS" -z "${SECONDS_PER_RUN}s" "$URL") ;;
-      ttsload) rm -rf "$WORK/run"; read -r n c m < <(measure ttsload "$TTSLOAD_BIN" run "$WORK/plan.yaml" --out "$WORK/run" --quiet --no-report --threads "${THREADS:-2}") ;;
+      ttsload) rm -rf "$WORK/run"; read -r n c m < <(measure ttsload "$TTSLOAD_BIN" run "$WORK/plan.yaml" --out "$WORK/run" --quiet --no-report) ;;
+      ttsload-t*) rm -rf "$WORK/run"; read -r n c m < <(measure ttsload "$TTSLOAD_BIN" run "$WORK/plan.yaml" --out "$WORK/run" --quiet --no-report --threads "$CORES") ;;
     esac
     RPS[$tool]+="$(python3 -c "print($n/$SECONDS_PER_RUN)") "
     CPU[$tool]+="$(python3 -c "print(1000*$c/max($n,1)*1000)") "
@@ -68,9 +74,9 @@ done
 
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' $1; }
 W_RPS=$(median "${RPS[wrk]}"); W_CPU=$(median "${CPU[wrk]}")
-printf '\n%-8s %12s %16s %10s %12s %12s\n' tool "req/s" "CPU-ms/1k req" "RSS MB" "req/s÷wrk" "CPU÷wrk"
-for tool in wrk hey ttsload; do
+printf '\n%-10s %12s %16s %10s %12s %12s\n' tool "req/s" "CPU-ms/1k req" "RSS MB" "req/s÷wrk" "CPU÷wrk"
+for tool in $TOOLS; do
   r=$(median "${RPS[$tool]}"); c=$(median "${CPU[$tool]}"); m=$(median "${RSS[$tool]}")
-  printf '%-8s %12.0f %16.1f %10.0f %12.2f %12.2f\n' "$tool" "$r" "$c" "$m" "$(python3 -c "print($r/$W_RPS)")" "$(python3 -c "print($c/$W_CPU)")"
+  printf '%-10s %12.0f %16.1f %10.0f %12.2f %12.2f\n' "$tool" "$r" "$c" "$m" "$(python3 -c "print($r/$W_RPS)")" "$(python3 -c "print($c/$W_CPU)")"
 done
 echo "(medians of $RUNS runs, ${SECONDS_PER_RUN}s each, $CONNS connections, nginx 1 worker on the same 2 cores)"

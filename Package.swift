@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Engine", "Results", "Plan", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Results", "Plan", "TestSupport",
+                                                    .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .testTarget(name: "CompareTests", dependencies: ["Report", "Results", "Plan", "TestSupport"]),
         // Multi-host tests: NetworkLab (network namespaces, or 127.0.0.x without root) and libfaketime.
     ]

@@ -22,16 +22,32 @@ public struct SparseHistogram: Sendable {
     /// The highest value recorded (clamped as `LatencyHistogram` clamps).
     public private(set) var maxValue: UInt64 = 0
 
-    /// The bucket layout of `LatencyHistogram` (3 significant digits, 1 µs to 1 hour), for its
-    /// bucket arithmetic only.
-    nonisolated(unsafe) static let layout = LatencyHistogram().histogram
-
     public init() {}
 
     public mutating func record(_ value: Int64, count: UInt64 = 1) {
         let clamped = UInt64(Swift.max(1, Swift.min(value, 3_600_000_000)))  // as LatencyHistogram.record
-        add(bucket: Self.layout.lowestEquivalentForValue(clamped), count: count)
+        add(bucket: Self.lowestEquivalent(clamped), count: count)
         maxValue = Swift.max(maxValue, clamped)
+    }
+
+    // HdrHistogram's bucket arithmetic for `LatencyHistogram`'s layout (lowest value 1, 3 significant
+    // digits: 2,048 sub-buckets, unit magnitude 0), written out because going through a `Histogram`
+    // value held in a global cost a retain and a release per sample. StoreTests checks both against
+    // hdrhistogram-swift over every value below 100,000 and around every power of two.
+
+    /// Bucket index of `v` (values 0..<2,048 are bucket 0, exact; each later bucket halves the resolution).
+    @inline(__always) static func bucketShift(_ v: UInt64) -> Int { 53 - (v | 2047).leadingZeroBitCount }
+
+    /// The lowest value that shares `v`'s bucket (hdrhistogram-swift's `lowestEquivalentForValue`).
+    @inline(__always) static func lowestEquivalent(_ v: UInt64) -> UInt64 {
+        let shift = bucketShift(v)
+        return (v >> shift) << shift
+    }
+
+    /// The highest value that shares `v`'s bucket (hdrhistogram-swift's `highestEquivalentForValue`).
+    @inline(__always) static func highestEquivalent(_ v: UInt64) -> UInt64 {
+        let shift = bucketShift(v)
+        return ((v >> shift) << shift) + (1 << shift) - 1
     }
 
     public var isEmpty: Bool { used == 0 }
@@ -44,7 +60,7 @@ public struct SparseHistogram: Sendable {
     }
 
     public func add(to histogram: inout LatencyHistogram) {
-        let top = Self.layout.lowestEquivalentForValue(maxValue)
+        let top = Self.lowestEquivalent(maxValue)
         forEachBucket { value, count in histogram.record(Int64(value == top ? maxValue : value), count: count) }
     }
 
@@ -69,12 +85,12 @@ public struct SparseHistogram: Sendable {
         }
         if small {
             packed.sort()
-            for p in packed { pairs.append((Self.layout.highestEquivalentForValue(p >> 32), p & 0xFFFF_FFFF)) }
+            for p in packed { pairs.append((Self.highestEquivalent(p >> 32), p & 0xFFFF_FFFF)) }
             return pairs
         }
         forEachBucket { value, count in pairs.append((value, count)) }
         pairs.sort { $0.value < $1.value }
-        for i in pairs.indices { pairs[i].value = Self.layout.highestEquivalentForValue(pairs[i].value) }
+        for i in pairs.indices { pairs[i].value = Self.highestEquivalent(pairs[i].value) }
         return pairs
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Plan
-import Results
+import Histogram
+@testable import Results
 import Testing
 
 @Suite struct StoreTests {
@@ -87,6 +88,21 @@ import Testing
         sparse.add(to: &merged)
         for p in [1.0, 50, 95, 99, 99.99, 100] { #expect(merged.percentile(p) == full.percentile(p), "p\(p)") }
         #expect(merged.max == full.max && merged.min == full.min && merged.count == full.count)
+    }
+
+    @Test func sparseHistogramBucketArithmeticIsHdrHistograms() {
+        // The hand-written bucket arithmetic against hdrhistogram-swift's, on LatencyHistogram's layout.
+        let layout = LatencyHistogram().histogram
+        var values = Array(UInt64(1)...100_000)
+        for bit in 10..<32 {
+            let p = UInt64(1) << bit
+            values += [p - 2, p - 1, p, p + 1, p + 2, p + p / 2]
+        }
+        values.append(3_600_000_000)
+        for v in values {
+            #expect(SparseHistogram.lowestEquivalent(v) == layout.lowestEquivalentForValue(v), "lowest \(v)")
+            #expect(SparseHistogram.highestEquivalent(v) == layout.highestEquivalentForValue(v), "highest \(v)")
+        }
     }
 
     @Test func sparseHistogramsMergeAndHoldHugeCounts() throws {

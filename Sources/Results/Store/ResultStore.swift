@@ -142,7 +142,8 @@ public final class ResultStore: Sendable {
     static func insert(_ batch: some Collection<Sample>, run id: Int64, db: Database) throws {
         try SampleRowBinder(db: db).insert(batch, run: id)
         var aggregates = SecondAggregates()
-        for s in batch { aggregates.add(s) }
+        // By index: the element is borrowed, where `for s in` copies each Sample (a retain per String field).
+        for i in batch.indices { aggregates.add(batch[i]) }
         try aggregates.write(run: id, db: db)
     }
 

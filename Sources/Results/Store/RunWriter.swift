@@ -42,7 +42,7 @@ public final class RunWriter {
     private func flush(all: Bool) throws {
         if !pending.isEmpty {
             try binder.insert(pending, run: runID)
-            for s in pending { aggregates.add(s) }
+            for i in pending.indices { aggregates.add(pending[i]) }  // borrowed, not copied
             pending.removeAll(keepingCapacity: true)
         }
         let keepFrom = all ? nil : endedMicros.map { $0 / 1_000_000 - 1 }

@@ -60,7 +60,9 @@ final class SampleRowBinder {
 
     private func insert(rows: some Collection<Sample>, statement stmt: SQLiteStatement, run id: Int64) throws {
         var bytes = 0
-        for s in rows {
+        // By index: each element borrowed where `for s in` would copy it (a retain per String field).
+        for i in rows.indices {
+            let s = rows[i]
             bytes += (s.errorClass?.rawValue.utf8.count ?? 0) + s.label.utf8.count + s.groupName.utf8.count
                 + s.responseMessage.utf8.count + s.failureMessage.utf8.count + s.agent.utf8.count
         }
@@ -85,7 +87,8 @@ final class SampleRowBinder {
             sqlite3_bind_text(stmt, column, (base + used).assumingMemoryBound(to: CChar.self), Int32(count), nil)  // nil: SQLITE_STATIC
             used += count
         }
-        for s in rows {
+        for i in rows.indices {
+            let s = rows[i]
             int(id); int(s.start); int(s.elapsed); int(s.serviceElapsed); int(s.latency); int(s.connect)
             int(s.tls); int(s.bytesReceived); int(s.bytesSent); int(Int64(s.status)); int(s.success ? 1 : 0)
             if let e = s.errorClass { text(e.rawValue) } else { null() }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `ttsload server` started for a run whose target is `embedded`: a child process on a free
-/// loopback port, its output kept in the run folder, stopped with SIGTERM at the end.
+/// loopback port, its output kept in the run folder, stopped with SIGTERM at the end (and by itself
+/// when this process dies first: `--parent-pid`).
 final class EmbeddedServer {
     let process = Process()
     let baseURL: String
@@ -10,7 +11,7 @@ final class EmbeddedServer {
     init(arguments: [String], logPath: String, timeout: TimeInterval = 60) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         process.executableURL = URL(fileURLWithPath: executableLocation() ?? executable.path)
-        process.arguments = ["server", "--host", "127.0.0.1", "--port", "0"] + arguments
+        process.arguments = ["server", "--host", "127.0.0.1", "--port", "0", "--parent-pid", String(getpid())] + arguments
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let stdout = Pipe()

@@ -60,6 +60,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("leak-kb-per-request"), help: "Leak this many KB per synthesis request, to rehearse a memory leak in a soak test.")
     var leakKBPerRequest = 0
 
+    @Option(name: .customLong("parent-pid"), help: .hidden)
+    var parentPID: Int32?
+
     func validate() throws {
         func positive(_ value: Int, _ flag: String) throws {
             guard value > 0 else { throw ValidationError("\(flag) must be at least 1, got \(value)") }
@@ -104,6 +107,7 @@ struct ServerCommand: AsyncParsableCommand {
         let server = TTSServer(
             configuration: configuration,
             workerCommand: WorkerCommand(executable: executable, arguments: ["server-worker"]))
+        if let parentPID { Self.stopWhenOrphaned(parent: parentPID) }
         do {
             try await server.run { address in
                 // Unbuffered: tests and the engine wait for this line on a pipe.
@@ -112,6 +116,19 @@ struct ServerCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(
                 .runtime, "server on \(host):\(port) failed: \(error) (port taken? --port 0 picks a free one)")
+        }
+    }
+}
+
+extension ServerCommand {
+    /// An embedded server (`ttsload run`, target `embedded`) stops itself, as on SIGTERM, once the run
+    /// that started it is gone: a run killed by a signal it cannot catch (kill -9, SIGPIPE from
+    /// `ttsload run ... | head`) must not leave a server and its workers behind. Polled twice a
+    /// second (Linux's PR_SET_PDEATHSIG follows the spawning thread, which a thread pool may retire).
+    static func stopWhenOrphaned(parent: Int32) {
+        Thread.detachNewThread {
+            while getppid() == parent { usleep(500_000) }
+            kill(getpid(), SIGTERM)
         }
     }
 }

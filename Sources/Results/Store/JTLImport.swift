@@ -44,13 +44,14 @@ public enum JTLImport {
                                                            source: source)) { writer in
                 // Parsing on its own thread, storing on this one (the transaction's): the 2 cores
                 // work at once (bench/store-ingest.sh; docs/results.md "Ingest speed").
-                let pipe = SampleBatchPipe()
+                let pipe = SampleBatchPipe(capacity: 2)
                 let done = DispatchSemaphore(value: 0)
                 let thread = Thread { parse.run(into: pipe); done.signal() }
                 thread.start()
                 do {
                     while let batch = try pipe.take() {
-                        for sample in batch { try writer.add(sample) }
+                        try writer.add(contentsOf: batch)
+                        pipe.giveBack(consume batch)
                     }
                 } catch {
                     pipe.cancel()
@@ -59,7 +60,7 @@ public enum JTLImport {
                 }
                 done.wait()
                 guard let t0 = writer.startedMicros, let end = writer.endedMicros else { return }
-                stepCount = try inferSteps(writer, t0: t0, end: end)
+                stepCount = try inferSteps(writer, t0: t0, end: end, levels: parse.levels(t0: t0))
             }
         } catch let failure as JTLReader.Failure {
             switch failure {
@@ -74,9 +75,17 @@ public enum JTLImport {
 
     /// Stores the allThreads plateaus of the run as steps of one group, `all threads` (they cover every group's samples); time 0 is
     /// the first sample's start (a JTL does not record the engine's).
-    static func inferSteps(_ writer: RunWriter, t0: Int64, end: Int64) throws -> Int {
+    /// `levels`: the highest allThreads per second from `t0` when already known (nil: read them
+    /// from the stored samples).
+    static func inferSteps(_ writer: RunWriter, t0: Int64, end: Int64, levels known: [Int]?) throws -> Int {
         let duration = Double(end - t0) / 1_000_000
-        let levels = try writer.threadLevels(t0: t0, count: StepPlateaus.secondCount(duration: duration))
+        let count = StepPlateaus.secondCount(duration: duration)
+        let levels: [Int]
+        if let known {
+            levels = fold(known, count: count)
+        } else {
+            levels = try writer.threadLevels(t0: t0, count: count)
+        }
         let plateaus = StepPlateaus.find(levels: levels, duration: duration)
         var previousEnd = 0
         for (n, p) in plateaus.enumerated() {
@@ -88,6 +97,15 @@ public enum JTLImport {
         return plateaus.count
     }
 
+    /// Levels per second clamped into 0..<count as `RunWriter.threadLevels` clamps them.
+    static func fold(_ levels: [Int], count: Int) -> [Int] {
+        var folded = [Int](repeating: 0, count: count)
+        for (second, level) in levels.enumerated() where level > 0 {
+            folded[min(count - 1, second)] = max(folded[min(count - 1, second)], level)
+        }
+        return folded
+    }
+
     /// The parser side of an import: reads the file into batches for the pipe. Its fields are read
     /// only after the thread has finished (the pipe's end, then the semaphore, order the accesses).
     final class ParseJob: @unchecked Sendable {
@@ -95,8 +113,20 @@ public enum JTLImport {
         let columns: [String]?
         var info: JTLSampleReader.StreamInfo?
         var labels = Set<String>()
-        /// Samples per batch handed over: a few hundred KB, small enough to keep both threads busy.
-        static let batchSize = 2_500
+        /// The earliest start as a quick pass found it, and the highest allThreads per second of
+        /// sample end from it: what step inference needs, counted as the samples go by instead of
+        /// read back from the store afterwards (a query over all the run's rows, ~1 s per million
+        /// rows on the store's thread; the quick pass costs this thread ~0.25 s).
+        private var levelsT0: Int64?
+        private var levelsBySecond: [Int] = []
+
+        /// The levels per second from `t0`, when the quick pass found that same `t0` (nil: it did
+        /// not, e.g. a torn or quoted earliest timeStamp; then the store is asked).
+        func levels(t0: Int64) -> [Int]? { levelsT0 == t0 ? levelsBySecond : nil }
+
+        /// Samples per batch handed over: the store's own batch, which it writes without copying
+        /// the samples (`RunWriter.add(contentsOf:)`); a few MB, 2 waiting at most.
+        static let batchSize = ResultStore.batchSize
 
         init(path: String, columns: [String]?) {
             self.path = path
@@ -107,12 +137,18 @@ public enum JTLImport {
             var batch: [Sample] = []
             batch.reserveCapacity(Self.batchSize)
             do {
+                levelsT0 = try? JTLSampleReader.earliestStart(path: path, columns: columns)
                 info = try JTLSampleReader.streamThrowing(path: path, columns: columns) { sample in
                     labels.insert(sample.label)
+                    if let t0 = levelsT0 { countLevel(sample, t0: t0) }
                     batch.append(sample)
                     if batch.count == Self.batchSize {
                         try pipe.put(batch)
+                        // A batch the store is done with, emptied here: its samples' strings are
+                        // released on this thread, not the store's (the import's bottleneck).
+                        batch = pipe.takeBack() ?? []
                         batch.removeAll(keepingCapacity: true)
+                        batch.reserveCapacity(Self.batchSize)
                     }
                 }
                 if !batch.isEmpty { try pipe.put(batch) }
@@ -120,6 +156,19 @@ public enum JTLImport {
             } catch {
                 pipe.finish(error)
             }
+        }
+
+        /// `RunWriter.threadLevels`' rule: the second is (end - t0) / 1 s, truncated, at least 0.
+        private func countLevel(_ sample: Sample, t0: Int64) {
+            let second = max(0, Int((sample.end - t0) / 1_000_000))
+            guard second < 10_000_000 else {  // a stray timestamp months away: leave it to the store
+                levelsT0 = nil
+                return
+            }
+            if second >= levelsBySecond.count {
+                levelsBySecond.append(contentsOf: repeatElement(0, count: second + 1 - levelsBySecond.count))
+            }
+            levelsBySecond[second] = max(levelsBySecond[second], sample.allThreads)
         }
     }
 }

@@ -2,11 +2,14 @@ import Foundation
 
 /// Batches of samples from a parser thread to the store's writer, at most `capacity` waiting:
 /// `ttsload import` parses and inserts at once on the 2 cores instead of one after the other
-/// (bench/store-ingest.sh: about 4 s of parsing and 4 s of storing per million rows, serial).
-/// Bounded, so memory stays a few batches whatever the file's size.
+/// (bench/store-ingest.sh: when it was added, about 4 s of parsing and 4 s of storing per million
+/// rows, serial). Bounded, so memory stays a few batches whatever the file's size; batches the
+/// consumer gives back are emptied by the producer, so their samples are freed on its thread.
 final class SampleBatchPipe: @unchecked Sendable {
     private let condition = NSCondition()
     private var batches: [[Sample]] = []
+    /// Batches the consumer is done with, for the producer to empty and fill again.
+    private var returned: [[Sample]] = []
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
@@ -47,6 +50,21 @@ final class SampleBatchPipe: @unchecked Sendable {
         }
         if let failure { throw failure }
         return nil
+    }
+
+    /// Consumer: a batch it is done with, so that the producer frees its samples (and reuses its
+    /// storage) instead of the consumer's thread. At most `capacity` are kept.
+    func giveBack(_ batch: consuming [Sample]) {
+        condition.lock()
+        if returned.count < capacity && !cancelled { returned.append(batch) }
+        condition.unlock()
+    }
+
+    /// Producer: a batch given back, if any.
+    func takeBack() -> [Sample]? {
+        condition.lock()
+        defer { condition.unlock() }
+        return returned.popLast()
     }
 
     /// Consumer: stop the producer (its next `put` throws).

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // ttsload: a distributed load-testing tool for text-to-speech services.
 // One target per stage of the data path (docs/ARCHITECTURE.md); dependencies point one way:
-// ttsload -> TTSLoadCLI -> Cluster -> Engine -> Results, Report reads Results, Server stands apart.
+// ttsload -> TTSLoadCLI -> Cluster -> RunPipeline -> (Engine, Report) -> Results, Server stands apart.
 import PackageDescription
 
 let package = Package(
@@ -55,11 +55,14 @@ let package = Package(
             ]),
         // HTML dashboard, comparison page, terminal tables (reads Results).
         .target(name: "Report", dependencies: ["Results", "Plan"]),
+        // One run, local or distributed: the engine or the agents' streams feed a list of outputs
+        // (JTL, statistics, store, terminal, dashboard) through one protocol.
+        .target(name: "RunPipeline", dependencies: ["Engine", "Results", "Report", "Plan"]),
         // Controller/agent protocol, clock offset, load split.
         .target(
             name: "Cluster",
             dependencies: [
-                "Engine", "Results", "Plan", "CZlib",
+                "RunPipeline", "Engine", "Results", "Plan", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -82,7 +85,7 @@ let package = Package(
         .target(
             name: "TTSLoadCLI",
             dependencies: [
-                "Plan", "Engine", "Results", "Report", "Cluster", "Server", "TTS",
+                "Plan", "Engine", "Results", "Report", "RunPipeline", "Cluster", "Server", "TTS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ttsload", dependencies: ["TTSLoadCLI"]),

@@ -2,9 +2,11 @@ import Engine
 import Foundation
 import Plan
 import Results
+import RunPipeline
 
 /// One share of a distributed test on an agent: prepared from the controller's plan, started at
-/// the common instant, its samples spooled to a JTL on disk and summarised into stream records.
+/// the common instant, run by `LoadRun` with two outputs: the spool JTL on disk and the stream
+/// the controller follows (`StreamOutput`).
 ///
 /// The spool folder (`<spool>/<run id>/`) holds `plan/` (the plan and its data files as shipped),
 /// `results.jtl` (every sample, flushed at least every half second, so a killed agent keeps all but
@@ -17,19 +19,15 @@ final class AgentRun: @unchecked Sendable {
     let folder: String
     let plan: Plan
     let profile: LoadProfile
-    private let engine: LoadEngine
-    private let recorder: RunRecorder
+    private let load: LoadRun
+    private let stream: StreamOutput
     private let lock = NSLock()
     private var state = State.prepared
-    private var outbox: [StreamRecord] = []
     private var stoppedBecause: String?
-    private var clockStart: (controller: Int64, mono: Int64)?
     /// The probe's line for the controller's log.
     let probe: String
     let slot: EngineSlot
     let threads: Int
-    /// Samples and failures drained so far (the recorder's statistics belong to the drain thread).
-    private var drained = (samples: 0, errors: 0)
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -78,14 +76,11 @@ final class AgentRun: @unchecked Sendable {
             throw Failure(description: "\(error)")
         }
         profile = LoadProfile(plan: plan)
-        var indices: [String: Int] = [:]
-        for (i, g) in plan.threadGroups.enumerated() { indices[g.name] = i }
-        recorder = try RunRecorder(jtlPath: folder + "/results.jtl", profile: profile, groupIndices: indices,
-                                   startWall: Int64(Date().timeIntervalSince1970 * 1_000_000))
-        engine = try LoadEngine(plan: plan, baseURL: target, threads: threads, sink: recorder, seed: request.seed, slot: request.slot)
+        stream = StreamOutput()
+        load = try LoadRun(plan: plan, target: target, folder: nil, threads: threads,
+                           outputs: [JTLOutput(path: folder + "/results.jtl"), stream], seed: request.seed, slot: request.slot)
         slot = request.slot
         self.threads = threads
-        recorder.onBatch = { [weak self] batch in self?.publish(batch) }
         let note = ["run_id": id, "agent": name, "slot": "\(request.slot.index) of \(request.slot.count)", "threads": "\(threads)"]
         try? JSONSerialization.data(withJSONObject: note, options: [.sortedKeys]).write(to: URL(fileURLWithPath: folder + "/agent.json"))
     }
@@ -110,84 +105,19 @@ final class AgentRun: @unchecked Sendable {
         guard state == .prepared else { lock.unlock(); return }
         state = .running
         lock.unlock()
-        let engine = self.engine
-        let loadDone = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            engine.run(start: (localWall: controllerMicros + offset, reportedWall: controllerMicros))
-            loadDone.signal()
-        }
         Thread.detachNewThread { [self] in
-            drainLoop(loadDone: loadDone, controllerStart: controllerMicros)
+            let end = try? load.run(start: (localWall: controllerMicros + offset, reportedWall: controllerMicros))
+            lock.lock()
+            state = .finished
+            let reason = stoppedBecause ?? end.flatMap { $0.status == .failed ? $0.reasons.joined(separator: "; ") : nil }
+            lock.unlock()
+            stream.end(state: reason == nil ? "finished" : "stopped")
         }
-    }
-
-    /// Drains samples four times a second into the spool and the outbox, with one tick a second.
-    private func drainLoop(loadDone: DispatchSemaphore, controllerStart: Int64) {
-        var startFixed = false
-        var lastTick = Int64.min
-        while loadDone.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
-            if !startFixed, engine.startWall > 0 {
-                recorder.setStart(engine.startWall)
-                lock.lock()
-                clockStart = (engine.startWall, engine.startMonotonic)
-                lock.unlock()
-                startFixed = true
-            }
-            recorder.drain()
-            let now = controllerNow()
-            // A second is complete once every sample that ended in it has been drained: samples are
-            // queued at completion and drained within 250 ms, so wait 300 ms past its end.
-            let through = (now - 300_000) / 1_000_000 - 1
-            if through > lastTick, startFixed {
-                lastTick = through
-                emitTick(through: through)
-            }
-        }
-        if !startFixed { recorder.setStart(engine.startWall) }
-        recorder.close()
-        lock.lock()
-        state = .finished
-        lock.unlock()
-        emitTick(through: controllerNow() / 1_000_000 + 1)
-        lock.lock()
-        var end = StreamRecord(type: .end, seq: outbox.count)
-        end.samples = drained.samples
-        end.state = stoppedBecause == nil ? "finished" : "stopped"
-        outbox.append(end)
-        lock.unlock()
-    }
-
-    /// The controller's clock now, as this agent follows it (start instant + monotonic time since).
-    private func controllerNow() -> Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let clockStart else { return 0 }
-        return clockStart.controller + (Self.monotonicMicros() - clockStart.mono)
-    }
-
-    private func emitTick(through: Int64) {
-        let users = engine.activeUsers
-        lock.lock()
-        let samples = drained.samples
-        outbox.append(.tick(seq: outbox.count, through: through, users: users, samples: samples, state: state.rawValue))
-        lock.unlock()
-    }
-
-    private func publish(_ batch: [Sample]) {
-        lock.lock()
-        drained.samples += batch.count
-        drained.errors += batch.count { !$0.success }
-        var seq = outbox.count
-        outbox.append(contentsOf: SecondRecorder.records(for: batch, nextSeq: &seq))
-        lock.unlock()
     }
 
     /// Stream records from `seq` on, and whether the stream is complete (the `end` record is among them).
     func records(from seq: Int) -> (records: ArraySlice<StreamRecord>, ended: Bool) {
-        lock.lock()
-        defer { lock.unlock() }
-        let from = min(max(seq, 0), outbox.count)
-        return (outbox[from...], outbox.last?.type == .end)
+        stream.records(from: seq)
     }
 
     /// Stops the load (in-flight requests finish within the plan's graceful stop).
@@ -195,14 +125,16 @@ final class AgentRun: @unchecked Sendable {
         lock.lock()
         if stoppedBecause == nil { stoppedBecause = reason ?? "stopped by the controller" }
         lock.unlock()
-        engine.stop(hard: hard)
+        load.stop(hard: hard, reason: reason)
     }
 
     var status: AgentProtocol.Status {
         lock.lock()
         defer { lock.unlock() }
+        let drained = stream.drained
         return AgentProtocol.Status(state: state.rawValue, runID: id, samples: drained.samples, errors: drained.errors,
-                                    activeUsers: engine.activeUsers.reduce(0, +), elapsed: engine.elapsed, stoppedBecause: stoppedBecause)
+                                    activeUsers: load.engine.activeUsers.reduce(0, +), elapsed: load.engine.elapsed,
+                                    stoppedBecause: stoppedBecause)
     }
 
     var currentState: State {

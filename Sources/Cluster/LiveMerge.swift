@@ -88,6 +88,25 @@ public final class LiveMerge: @unchecked Sendable {
         return out
     }
 
+    /// One second's figures, all labels and per label, as the run pipeline takes them.
+    public func stats(second: Int64) -> (total: SampleStats, byLabel: [String: SampleStats]) {
+        lock.lock()
+        let labels = cells[second] ?? [:]
+        lock.unlock()
+        var total = SampleStats()
+        var byLabel: [String: SampleStats] = [:]
+        for (label, cell) in labels {
+            let stats = cell.sampleStats
+            byLabel[label] = stats
+            total.count += stats.count
+            total.errors += stats.errors
+            total.bytesReceived += stats.bytesReceived
+            total.latency.add(stats.latency)
+            total.ttfa.add(stats.ttfa)
+        }
+        return (total, byLabel)
+    }
+
     /// Whole-run totals per label, from the streams alone.
     public var labelTotals: [String: Cell] {
         lock.lock()
@@ -119,6 +138,17 @@ public final class LiveMerge: @unchecked Sendable {
 }
 
 extension LiveMerge.Cell {
+    /// The cell as statistics: the figures the stream carries (count, errors, bytes, latency, TTFA).
+    var sampleStats: SampleStats {
+        var s = SampleStats()
+        s.count = count
+        s.errors = errors
+        s.bytesReceived = bytesReceived
+        s.latency = latency
+        s.ttfa = ttfa
+        return s
+    }
+
     mutating func add(_ record: StreamRecord, _ latency: LatencyHistogram, _ ttfa: LatencyHistogram) {
         count += record.count ?? 0
         errors += record.errors ?? 0

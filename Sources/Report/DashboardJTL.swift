@@ -26,7 +26,7 @@ extension Dashboard {
     @discardableResult
     public static func write(_ model: DashboardModel, to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = (directory as NSString).appendingPathComponent("index.html")
+        let path = RunFolder(directory).dashboard
         try Data(html(model).utf8).write(to: URL(fileURLWithPath: path))
         return path
     }

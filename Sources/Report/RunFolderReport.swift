@@ -12,7 +12,7 @@ extension Dashboard {
     @discardableResult
     public static func writeRunFolder(_ folder: String, plan: Plan, target: String?, status: String?,
                                       startMicros: Int64? = nil, monitors: [MonitorSeries] = []) throws -> String {
-        let jtl = (folder as NSString).appendingPathComponent("results.jtl")
+        let jtl = RunFolder(folder).jtl
         var input = DashboardInput(samples: [], profile: LoadProfile(plan: plan), title: plan.name, source: jtl,
                                    target: target, status: status, thresholds: plan.thresholds.map(\.expression))
         input.startMicros = startMicros

@@ -84,7 +84,7 @@ public struct DistributedSummary: Codable, Sendable {
     /// The distributed part of a run folder's summary.json; nil for a run on one host (or no summary).
     public static func read(runFolder: String) -> DistributedSummary? {
         struct Summary: Decodable { var distributed: DistributedSummary? }
-        guard let data = FileManager.default.contents(atPath: (runFolder as NSString).appendingPathComponent("summary.json")) else { return nil }
+        guard let data = FileManager.default.contents(atPath: RunFolder(runFolder).summary) else { return nil }
         return (try? JSONDecoder().decode(Summary.self, from: data))?.distributed
     }
 }

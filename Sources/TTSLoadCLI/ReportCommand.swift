@@ -46,8 +46,9 @@ struct ReportCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
             throw CommandFailure(.usage, "\(input): no such run folder or JTL file")
         }
-        let folder = isDirectory.boolValue ? input : nil
-        let jtl = folder.map { ($0 as NSString).appendingPathComponent("results.jtl") } ?? input
+        let runFolder = isDirectory.boolValue ? RunFolder(input) : nil
+        let folder = runFolder?.path
+        let jtl = runFolder?.jtl ?? input
         let outDirectory = out ?? folder ?? ((input as NSString).deletingLastPathComponent.isEmpty ? "." : (input as NSString).deletingLastPathComponent)
 
         guard FileManager.default.isReadableFile(atPath: jtl) else { throw CommandFailure(.usage, "\(jtl): cannot read") }
@@ -58,16 +59,13 @@ struct ReportCommand: ParsableCommand {
         var target: String?
         var status: String?
         var summaryTarget: String?
-        var planDirectory: String?
-        if let folder, let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent("summary.json")),
-           let summary = try? JSONDecoder().decode(SummaryFacts.self, from: data) {
-            status = summary.status
-            summaryTarget = summary.target
-            planDirectory = summary.planDirectory
+        if let summary = runFolder?.summaryFields() {
+            status = summary["status"] as? String
+            summaryTarget = summary["target"] as? String
         }
-        let planPath = plan ?? folder.map { ($0 as NSString).appendingPathComponent("plan.yaml") }
+        let planPath = plan ?? runFolder?.plan
         if let planPath, FileManager.default.fileExists(atPath: planPath) {
-            switch loadPlan(planPath, directory: planDirectory) {
+            switch (runFolder ?? RunFolder(".")).loadPlan(planPath) {
             case .success(let loaded):
                 profile = LoadProfile(plan: loaded.plan)
                 title = loaded.plan.name
@@ -115,46 +113,5 @@ extension ReportCommand {
         let source = folder.map(StoreFeed.absolute) ?? "import " + StoreFeed.absolute(jtl)
         guard let id = try? resultStore.latestRun(source: source) else { return [] }
         return (try? resultStore.monitorSeries(run: id)) ?? []
-    }
-
-    /// Loads a plan for its schedule, name, target and thresholds.
-    ///
-    /// A run folder's plan.yaml names its data files relative to the ORIGINAL plan's folder, which
-    /// the run folder does not record (unless summary.json carries `plan_directory`), and the plan
-    /// loader checks that they exist. So the plan is tried against that directory, its own folder,
-    /// then the current folder and `plans/` (where `ttsload run plans/x.yaml` is run from); the
-    /// first that validates wins.
-    func loadPlan(_ path: String, directory: String?) -> Result<LoadedPlan, PlanLoadFailure> {
-        guard let data = FileManager.default.contents(atPath: path) else { return .failure(PlanLoadFailure("cannot read it")) }
-        let own = (path as NSString).deletingLastPathComponent
-        var firstError: PlanErrors?
-        for base in [directory, own.isEmpty ? "." : own, ".", "plans"].compactMap({ $0 }) {
-            do {
-                return .success(try PlanLoader.parse(data: data, file: path, defaultName: "plan", baseDirectory: base))
-            } catch {
-                firstError = firstError ?? error
-            }
-        }
-        let message = firstError?.errors.first.map { "\($0)" } ?? "invalid"
-        return .failure(PlanLoadFailure(message))
-    }
-}
-
-/// Why the plan beside the samples could not be used.
-struct PlanLoadFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The few summary.json fields the page header shows.
-private struct SummaryFacts: Decodable {
-    var target: String?
-    var status: String?
-    /// The original plan's folder, absolute (not written by `ttsload run` yet; see docs/report.md).
-    var planDirectory: String?
-
-    enum CodingKeys: String, CodingKey {
-        case target, status
-        case planDirectory = "plan_directory"
     }
 }

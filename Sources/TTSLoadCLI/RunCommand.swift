@@ -5,6 +5,7 @@ import Foundation
 import Plan
 import Report
 import Results
+import RunPipeline
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -77,16 +78,14 @@ struct RunCommand: AsyncParsableCommand {
             do { compareBase = try SideLoader(storePath: store).load(compareTo) } catch { throw CommandFailure(.usage, "--compare-to: \(error)") }
         }
         let folder = try makeRunFolder(plan: plan)
-        try loaded.resolvedYAML.write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
+        try loaded.resolvedYAML.write(toFile: folder.plan, atomically: true, encoding: .utf8)
         // Agents from --agents, else from the plan's `agents:` (named agent1, agent2, ... in order).
         if let list = agents ?? (plan.agents.isEmpty ? nil : plan.agents.map(\.description).joined(separator: ",")) {
             guard tokenFile != nil else {
                 throw CommandFailure(.usage, "the plan lists agents: give their shared token with --token-file (or run without agents: --set agents=[])")
             }
-            try runDistributed(loaded, agents: list, folder: folder)
-            if let compareBase {
-                try compare(with: compareBase, folder: folder, plan: plan, profile: LoadProfile(plan: plan), startWall: nil)
-            }
+            let end = try runDistributed(loaded, agents: list, folder: folder)
+            try finishCommand(end, folder: folder, compareBase: compareBase, plan: plan)
             return
         }
         if tokenFile != nil { throw CommandFailure(.usage, "--token-file is for runs on agents (--agents or the plan's agents:)") }
@@ -95,10 +94,10 @@ struct RunCommand: AsyncParsableCommand {
         let baseURL: String
         switch plan.target.location {
         case .embedded:
-            let started = try EmbeddedServer(arguments: plan.target.serverArgs, logPath: folder + "/server.log")
+            let started = try EmbeddedServer(arguments: plan.target.serverArgs, logPath: folder.serverLog)
             server = started
             baseURL = started.baseURL
-            say("embedded server at \(baseURL) (log: \(folder)/server.log)")
+            say("embedded server at \(baseURL) (log: \(folder.serverLog))")
         case .url(let url):
             baseURL = url
         }
@@ -106,156 +105,80 @@ struct RunCommand: AsyncParsableCommand {
         let threads = self.threads ?? EngineThreads.defaultCount(baseURL: baseURL)
 
         do {
-            let probe = try Probe.check(plan: plan, baseURL: baseURL)
+            let probe = try LoadRun.probe(plan: plan, target: baseURL)
             say("probe: \(probe.url) -> \(probe.status) \(probe.responseMessage) in \(RunText.duration(probe.elapsed))")
         } catch {
             throw CommandFailure(.runtime, "\(error)")
         }
 
-        let profile = LoadProfile(plan: plan)
-        var indices: [String: Int] = [:]
-        for (i, g) in plan.threadGroups.enumerated() { indices[g.name] = i }
-        let engine: LoadEngine
-        let recorder: RunRecorder
+        let storeOutput = noStore ? nil : StoreOutput(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL, folder: folder)
+        let run: LoadRun
         do {
-            // The statistics need the engine's start instant; the engine needs the sink. The recorder is
-            // created with a provisional start and told the real one just before the load begins.
-            let provisional = Int64(Date().timeIntervalSince1970 * 1_000_000)
-            recorder = try RunRecorder(jtlPath: folder + "/results.jtl", profile: profile, groupIndices: indices, startWall: provisional,
-                                       audioColumns: !jtlPlain)
-            try runFolderReadme(plan: plan).write(toFile: folder + "/README.md", atomically: true, encoding: .utf8)
-            engine = try LoadEngine(plan: plan, baseURL: baseURL, threads: threads, sink: recorder)
+            run = try LoadRun(plan: plan, target: baseURL, folder: folder, threads: threads, outputs: outputs(folder: folder, store: storeOutput))
+            try runFolderReadme(plan: plan).write(toFile: folder.readme, atomically: true, encoding: .utf8)
         } catch {
             throw CommandFailure(.runtime, "cannot start the run: \(error)")
         }
-
-        // The SQLite store records the run as it goes; a store problem is reported, never fatal:
-        // the JTL in the run folder stays the record of truth.
-        let runStore = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL,
-                                                       folder: folder)
-        if let runStore { recorder.onBatch = { runStore.add($0) } }
-
-        let interrupted = InterruptFlag()
-        let signals = installInterruptHandler { count in
-            interrupted.set()
-            engine.stop(hard: count > 1)
-            printError(count > 1 ? "\nstopping now (in-flight requests aborted)" : "\nstopping: letting in-flight requests finish (Ctrl-C again to abort)")
+        let signals = installInterruptHandler { signal, count in
+            run.stop(hard: count > 1)
+            printError(count > 1 ? "\nstopping now (in-flight requests aborted)"
+                : "\n\(signal == SIGTERM ? "SIGTERM: " : "")stopping: letting in-flight requests finish (Ctrl-C again to abort)")
         }
-        defer { signals.cancel() }
+        defer { signals.forEach { $0.cancel() } }
 
-        say("running \(plan.name): \(profile.groups.count) group(s), \(ScheduleText.clock(profile.duration)), \(threads) engine thread(s)\(self.threads == nil && EngineThreads.isLocal(baseURL) ? " (half the cores: the target is on this host)" : "")")
-        let finished = DispatchSemaphore(value: 0)
-        let loadThread = Thread {
-            engine.run()
-            finished.signal()
-        }
-        loadThread.start()
-        liveLoop(engine: engine, recorder: recorder, profile: profile, finished: finished)
-        recorder.close()
+        say("running \(plan.name): \(run.context.profile.groups.count) group(s), \(ScheduleText.clock(run.context.profile.duration)), \(threads) engine thread(s)\(self.threads == nil && EngineThreads.isLocal(baseURL) ? " (half the cores: the target is on this host)" : "")")
+        let end: RunEnd
+        do { end = try run.run() } catch { throw CommandFailure(.runtime, "cannot start the run: \(error)") }
+        try finishCommand(end, folder: folder, compareBase: compareBase, plan: plan)
+    }
 
-        let statistics = recorder.statistics
-        var groupNames: [Int: String] = [:]
-        for (i, g) in plan.threadGroups.enumerated() { groupNames[i] = g.name }
-        print("\nper step (hold only):")
-        print(RunText.stepTable(statistics, groupNames: groupNames), terminator: "")
-        print("\nper label:")
-        print(RunText.labelTable(statistics), terminator: "")
-        let counters = engine.counters
-        let warnings = engine.audioWarnings
-        if !warnings.isEmpty {
-            print("\naudio that could not be read (first per label):")
-            for (label, message) in warnings.sorted(by: { $0.key < $1.key }) { print("  \(label): \(message)") }
+    /// The outputs of every run this command makes, in the order they finish: the JTL first (the
+    /// dashboard reads it), the summary, the store, the terminal's tables, the dashboard.
+    func outputs(folder: RunFolder, store: StoreOutput?) -> [RunOutput] {
+        var list: [RunOutput] = [JTLOutput(path: folder.jtl, audioColumns: !jtlPlain), SummaryOutput()]
+        if let store { list.append(store) }
+        list.append(TerminalOutput(quiet: quiet))
+        if !noReport { list.append(DashboardOutput(monitors: { store?.monitors() ?? [] })) }
+        return list
+    }
+
+    /// The closing lines (the last is always `run folder: DIR`), then the exit status the end calls
+    /// for, then `--compare-to`.
+    private func finishCommand(_ end: RunEnd, folder: RunFolder, compareBase: RunSide?, plan: Plan) throws {
+        let total = end.statistics.total
+        var lines = ["", "samples: \(total.count), errors: \(total.errors) (\(RunText.percent(total.errorRate)))"]
+        let order = ["results", "summary", "report", "store"]
+        for file in end.files.sorted(by: { (order.firstIndex(of: $0.label) ?? 9) < (order.firstIndex(of: $1.label) ?? 9) }) {
+            lines.append("\(file.label): \(file.path)")
         }
-        if counters != EngineCounters() {
-            print("\ndropped arrivals \(counters.dropped), late arrivals \(counters.late), interrupted \(counters.interrupted), users out of data \(counters.dataExhausted)")
+        lines.append("run folder: \(folder.path)")
+        printLine(lines.joined(separator: "\n"))
+        switch end.status {
+        case .complete: break
+        case .interrupted: throw CommandFailure(.interrupted)
+        case .degraded: throw CommandFailure(.runtime, "run degraded: " + end.reasons.joined(separator: "; "))
+        case .failed: throw CommandFailure(.runtime, "run failed: " + end.reasons.joined(separator: "; ") + " (every row written before is kept)")
         }
-        var summary = RunSummary(plan: plan, target: baseURL, statistics: statistics, durationSeconds: engine.elapsed,
-                                 interruptedRun: interrupted.isSet, dropped: counters.dropped, late: counters.late,
-                                 interrupted: counters.interrupted, dataExhausted: counters.dataExhausted)
-        summary.audioWarnings = warnings
-        summary.planDirectory = URL(fileURLWithPath: plan.baseDirectory).standardizedFileURL.path
-        runStore?.finish(profile: profile, startWall: engine.startWall, interrupted: interrupted.isSet)
-        try summary.write(to: folder + "/summary.json")
-        writeReportAndPaths(folder: folder, plan: plan, target: baseURL, status: summary.status, startMicros: engine.startWall,
-                            total: statistics.total, storeFeed: runStore)
-        if interrupted.isSet { throw CommandFailure(.interrupted) }
-        if let compareBase { try compare(with: compareBase, folder: folder, plan: plan, profile: profile, startWall: engine.startWall) }
+        if let compareBase {
+            try compare(with: compareBase, folder: folder, plan: plan, profile: end.statistics.profile, startWall: end.statistics.startWall)
+        }
     }
 
     /// `--compare-to`: this run (its JTL, placed exactly by the engine's start when known) against the base.
-    private func compare(with base: RunSide, folder: String, plan: Plan, profile: LoadProfile, startWall: Int64?) throws {
-        let jtl = folder + "/results.jtl"
+    private func compare(with base: RunSide, folder: RunFolder, plan: Plan, profile: LoadProfile, startWall: Int64?) throws {
+        let jtl = folder.jtl
         let read: JTLSampleReader.Result
         do { read = try JTLSampleReader.read(path: jtl) } catch { throw CommandFailure(.runtime, "\(jtl): \(error)") }
-        let candidate = RunSide(name: folder, source: jtl, title: plan.name, samples: read.samples, profile: profile,
+        let candidate = RunSide(name: folder.path, source: jtl, title: plan.name, samples: read.samples, profile: profile,
                                 startMicros: startWall, notes: read.warnings)
         let comparison = Comparator.compare(base: base, candidate: candidate, tolerances: try compareOptions.tolerances)
         print("\ncompared with \(base.name):")
-        try finishComparison(comparison, options: compareOptions, format: .text, html: folder + "/compare.html")
+        try finishComparison(comparison, options: compareOptions, format: .text, html: folder.comparePage)
     }
 
-    /// The end of every run, in-process or on agents: the dashboard (unless --no-report), then the
-    /// outputs' paths; the last line is always `run folder: DIR`.
-    func writeReportAndPaths(folder: String, plan: Plan, target: String, status: String, startMicros: Int64, total: SampleStats,
-                             storeFeed: StoreFeed?) {
-        var reportPath: String?
-        if !noReport {
-            do {
-                reportPath = try Dashboard.writeRunFolder(folder, plan: plan, target: target, status: status, startMicros: startMicros,
-                                                          monitors: storeFeed?.monitors() ?? [])
-            } catch {
-                printError("report not written: \(error)")
-            }
-        }
-        print("\nsamples: \(total.count), errors: \(total.errors) (\(RunText.percent(total.errorRate)))")
-        print("results: \(folder)/results.jtl")
-        print("summary: \(folder)/summary.json")
-        if let reportPath { print("report: \(reportPath)") }
-        if let storeFeed, let id = storeFeed.runID, storeFeed.failure == nil { print("store: \(store) (run \(id))") }
-        print("run folder: \(folder)")
-    }
-
-    /// Drains samples four times a second and prints one line per second until the engine ends.
-    private func liveLoop(engine: LoadEngine, recorder: RunRecorder, profile: LoadProfile, finished: DispatchSemaphore) {
-        let tty = isatty(STDOUT_FILENO) != 0
-        var lastLine = Date()
-        var startFixed = false
-        while finished.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
-            if !startFixed, engine.startWall > 0 {
-                recorder.setStart(engine.startWall)
-                startFixed = true
-            }
-            recorder.drain()
-            let now = Date()
-            guard now.timeIntervalSince(lastLine) >= 1 else { continue }
-            let seconds = now.timeIntervalSince(lastLine)
-            lastLine = now
-            let interval = recorder.takeInterval()
-            if quiet { continue }
-            let t = engine.elapsed
-            let step = profile.groups.compactMap { $0.step(at: t)?.name }.first ?? "finishing"
-            printLine(RunText.liveLine(elapsed: t, total: profile.duration, step: step, users: engine.activeUsers.reduce(0, +),
-                                       interval: interval, seconds: seconds, errorsTotal: recorder.statistics.total.errors,
-                                       progressBar: tty))
-        }
-        if !startFixed { recorder.setStart(engine.startWall) }
-    }
-
-    func makeRunFolder(plan: Plan) throws -> String {
-        let folder: String
-        if let out { folder = out } else {
-            let formatter = DateFormatter()
-            formatter.dateFormat = "yyyyMMdd-HHmmss"
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            let safe = plan.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }
-            folder = "reports/\(String(safe))-\(formatter.string(from: Date()))"
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CommandFailure(.usage, "cannot create the run folder \(folder): \(error.localizedDescription)")
-        }
-        return folder
+    /// A new run folder (`--out`, or reports/<plan>-<timestamp>): never one holding an earlier run.
+    func makeRunFolder(plan: Plan) throws -> RunFolder {
+        do { return try RunFolder.create(planName: plan.name, out: out) } catch { throw CommandFailure(.usage, "\(error)") }
     }
 
     /// The run folder's README: what each file is, and how JMeter reads the TTS columns.
@@ -289,22 +212,19 @@ func printLine(_ text: String) {
     fflush(nil)
 }
 
-/// Set once by the SIGINT handler.
-final class InterruptFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.lock(); value = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-}
-
-/// Routes SIGINT/SIGTERM to `handler(count)` on a dispatch queue instead of killing the process.
-func installInterruptHandler(_ handler: @escaping @Sendable (Int) -> Void) -> DispatchSourceSignal {
-    signal(SIGINT, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "ttsload.signals"))
+/// Routes SIGINT and SIGTERM (what systemd, Kubernetes and CI runners send) to
+/// `handler(signal, count)` on a dispatch queue instead of killing the process; `count` counts
+/// both signals together, so a second one of either means "stop now".
+func installInterruptHandler(_ handler: @escaping @Sendable (Int32, Int) -> Void) -> [DispatchSourceSignal] {
     let counter = InterruptCounter()
-    source.setEventHandler { handler(counter.next()) }
-    source.resume()
-    return source
+    let queue = DispatchQueue(label: "ttsload.signals")
+    return ([SIGINT, SIGTERM] as [Int32]).map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+        source.setEventHandler { handler(number, counter.next()) }
+        source.resume()
+        return source
+    }
 }
 
 final class InterruptCounter: @unchecked Sendable {

@@ -46,23 +46,19 @@ public struct SideLoader: Sendable {
     /// A run folder: results.jtl, its steps from plan.yaml (tried against summary.json's
     /// plan_directory, the folder, the current folder and plans/), inferred when no plan loads.
     public func runFolder(_ folder: String) throws(Failure) -> RunSide {
-        let jtlPath = (folder as NSString).appendingPathComponent("results.jtl")
+        let run = RunFolder(folder)
+        let jtlPath = run.jtl
         guard FileManager.default.fileExists(atPath: jtlPath) else { throw Failure("\(folder): no results.jtl (not a run folder)") }
         var notes: [String] = []
         var profile: LoadProfile?
         var title: String?
-        let planPath = (folder as NSString).appendingPathComponent("plan.yaml")
-        if let data = FileManager.default.contents(atPath: planPath) {
-            let directory = Self.planDirectory(summaryIn: folder)
-            var loaded: LoadedPlan?
-            for base in [directory, folder, ".", "plans"].compactMap({ $0 }) where loaded == nil {
-                loaded = try? PlanLoader.parse(data: data, file: planPath, defaultName: "plan", baseDirectory: base)
-            }
-            if let loaded {
+        if FileManager.default.fileExists(atPath: run.plan) {
+            switch run.loadPlan() {
+            case .success(let loaded):
                 profile = LoadProfile(plan: loaded.plan)
                 title = loaded.plan.name
-            } else {
-                notes.append("\(planPath) could not be loaded as a plan; steps are inferred from allThreads")
+            case .failure:
+                notes.append("\(run.plan) could not be loaded as a plan; steps are inferred from allThreads")
             }
         }
         return try jtl(jtlPath, name: folder, profile: profile, title: title, notes: notes)
@@ -115,12 +111,5 @@ public struct SideLoader: Sendable {
             throw Failure("\(purpose): no store at \(storePath) (and no such file or folder)")
         }
         do { return try ResultStore(path: storePath) } catch { throw Failure("\(storePath): \(error)") }
-    }
-
-    /// summary.json's `plan_directory`, when the folder has one.
-    static func planDirectory(summaryIn folder: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent("summary.json")),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return object["plan_directory"] as? String
     }
 }

@@ -1,0 +1,118 @@
+import Dispatch
+import Engine
+import Foundation
+import Results
+import RunPipeline
+
+/// The controller's side of a distributed run as a driver of the run pipeline: the same outputs
+/// as a run in one process, fed from the agents' merged live streams (one `SecondSnapshot` per
+/// second every live agent has completed) and, at the end, from their collected spools (every
+/// sample, merged into the run's JTL by the JTL output).
+public final class DistributedLoad: @unchecked Sendable {
+    public let controller: Controller
+    public let context: RunContext
+    private let feed: RunFeed
+    private let lock = NSLock()
+    private var interrupted = false
+
+    /// `context.folder` must be set: the agents' spools are collected into its `agents/`.
+    public init(controller: Controller, context: RunContext, outputs: [RunOutput]) {
+        self.controller = controller
+        self.context = context
+        feed = RunFeed(context: context, outputs: outputs)
+        feed.onFailure = { [controller] _ in controller.stop() }
+    }
+
+    /// Begins the outputs, starts every agent `lead` seconds from now, follows them to the end,
+    /// collects and merges their spools. `started` is told the common start instant.
+    public func run(lead: Double, threads: Int, started: (Int64) -> Void) throws -> RunEnd {
+        try feed.begin()
+        let startAt = try controller.start(lead: lead)
+        feed.start(at: startAt)
+        started(startAt)
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { [controller] in
+            controller.follow()
+            finished.signal()
+        }
+        var handedOut = startAt / 1_000_000 - 1
+        var errors = 0
+        func handOut(through: Int64) {
+            guard through > handedOut else { return }
+            for second in (handedOut + 1)...through {
+                let (total, byLabel) = controller.merge.stats(second: second)
+                errors += total.errors
+                feed.second(SecondSnapshot(second: second, elapsed: Double((second + 1) * 1_000_000 - startAt) / 1_000_000,
+                                           users: [controller.merge.activeUsers], total: total, byLabel: byLabel, errorsSoFar: errors))
+            }
+            handedOut = through
+        }
+        while finished.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
+            if let through = controller.merge.completeThrough { handOut(through: min(through, wallMicros() / 1_000_000)) }
+        }
+
+        // The spools are the record of truth: every sample, merged into the outputs.
+        let folder = context.folder!
+        let collected = controller.collect(into: folder.agents)
+        var reasons: [String] = []
+        for c in collected where c.problem != nil { reasons.append(c.problem!) }
+        let spools = collected.compactMap { c in c.path.map { (agent: c.agent, path: $0) } }
+        var rows: [String: Int] = [:]
+        var lastEnd = startAt
+        do {
+            let merged = try SpoolMerge.read(spools: spools, users: controller.merge.usersTimeline())
+            for warning in merged.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+            rows = merged.rowsByAgent
+            lastEnd = merged.samples.lazy.map(\.end).max() ?? startAt
+            feed.add(merged.samples)
+        } catch {
+            reasons.append("merging the agents' spools: \(error)")
+        }
+        let states = controller.agents
+        let lost = states.filter { $0.lostAt != nil }
+        for s in lost { reasons.append("lost \(s.address.name) (last answer \(isoTime(s.lostAt!)))") }
+        lock.lock()
+        let wasInterrupted = interrupted
+        lock.unlock()
+        let status: RunStatus = wasInterrupted ? .interrupted : (reasons.isEmpty ? .complete : .degraded)
+        return feed.finish(status: status, reasons: reasons, counters: EngineCounters(), durationSeconds: Double(lastEnd - startAt) / 1_000_000) { end in
+            let summary = self.distributedSummary(states: states, rows: rows, threads: threads, startAt: startAt)
+            end.summary.distributed = summary
+            end.sections.append(("per agent", summary.agents.map { a in
+                let collected = a.rowsCollected.map(String.init) ?? "-"
+                return "  \(a.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(a.status.padding(toLength: 8, withPad: " ", startingAt: 0)) streamed \(a.samplesStreamed), collected \(collected), clock \(String(format: "%+.1f", a.clockOffsetMs)) ms" + (a.problem.map { "  (\($0))" } ?? "") + "\n"
+            }.joined()))
+        }
+    }
+
+    /// Asks every agent to stop (Ctrl-C, SIGTERM): in-flight requests finish, the spools are
+    /// collected, and the run ends `interrupted`.
+    public func stop() {
+        lock.lock()
+        interrupted = true
+        lock.unlock()
+        controller.stop()
+    }
+
+    private func distributedSummary(states: [Controller.AgentState], rows: [String: Int], threads: Int,
+                                    startAt: Int64) -> DistributedSummary {
+        let streamedCounts = controller.merge.samplesByAgent
+        let agents = states.map { s in
+            DistributedSummary.Agent(
+                name: s.address.name, url: s.address.url, share: s.prepared?.share ?? "",
+                clockOffsetMs: Double(s.offset?.offset ?? 0) / 1_000, roundTripMs: Double(s.offset?.roundTrip ?? 0) / 1_000,
+                samplesStreamed: streamedCounts[s.address.name] ?? 0, rowsCollected: rows[s.address.name],
+                status: s.lostAt != nil ? "lost" : (s.stoppedBecause != nil && s.stoppedBecause != "stopped by the controller" ? "stopped" : "ok"),
+                lostAt: s.lostAt.map(isoTime), problem: s.lostReason ?? s.stoppedBecause)
+        }
+        let streamed = controller.merge.labelTotals.mapValues { DistributedSummary.Streamed(count: $0.count, errors: $0.errors, latency: $0.latency) }
+        return DistributedSummary(runID: controller.runID, threadsPerAgent: threads, startAt: isoTime(startAt), agents: agents, streamed: streamed)
+    }
+}
+
+/// µs since the epoch as ISO 8601 with milliseconds.
+public func isoTime(_ micros: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: Date(timeIntervalSince1970: Double(micros) / 1_000_000))
+}

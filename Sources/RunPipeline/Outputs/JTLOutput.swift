@@ -1,0 +1,42 @@
+import Foundation
+import Results
+
+/// Writes every sample to a JTL file as it is drained (the run folder's `results.jtl`, an agent's
+/// spool), flushed at least every half second, so a killed run keeps all but its last moments.
+public final class JTLOutput: RunOutput {
+    public let path: String
+    /// Whether rows carry the TTS columns (`JTLFormat.audioVariables`); `--jtl-plain` turns them off.
+    public let audioColumns: Bool
+    private var writer: JTLWriter?
+    private var lastFlush = Date()
+
+    public init(path: String, audioColumns: Bool = true) {
+        self.path = path
+        self.audioColumns = audioColumns
+    }
+
+    /// Rows written so far.
+    public var rows: Int { writer?.rows ?? 0 }
+
+    public func begin(_ run: RunContext) throws {
+        let writer = try JTLWriter(path: path, variables: audioColumns ? JTLFormat.audioVariables : [])
+        try writer.flush()
+        self.writer = writer
+    }
+
+    public func add(_ batch: [Sample]) throws {
+        guard let writer else { return }
+        for sample in batch { try writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : []) }
+        if Date().timeIntervalSince(lastFlush) >= 0.5 {
+            try writer.flush()
+            lastFlush = Date()
+        }
+    }
+
+    public func finish(_ end: inout RunEnd) throws {
+        guard let writer else { return }
+        self.writer = nil
+        try writer.close()
+        end.files.append(("results", path))
+    }
+}

@@ -1,0 +1,64 @@
+import Results
+
+/// The figures of one whole second of a run (wall clock, on the run's reference clock): the
+/// samples that ended in it, all of them and per label, and the users then. Built by
+/// `SecondWindow` from drained samples in one process, and from the agents' merged streams by
+/// the controller of a distributed run; histograms are added exactly, never averaged.
+public struct SecondSnapshot: Sendable {
+    /// Seconds since the epoch: the samples here ended in [second, second + 1).
+    public var second: Int64
+    /// Seconds from schedule time 0 to the end of this second.
+    public var elapsed: Double
+    /// Active users per thread group (plan order) when the second was closed.
+    public var users: [Int]
+    public var total: SampleStats
+    public var byLabel: [String: SampleStats]
+    /// Errors of the whole run so far, this second included.
+    public var errorsSoFar: Int
+
+    public init(second: Int64, elapsed: Double, users: [Int], total: SampleStats, byLabel: [String: SampleStats], errorsSoFar: Int) {
+        self.second = second
+        self.elapsed = elapsed
+        self.users = users
+        self.total = total
+        self.byLabel = byLabel
+        self.errorsSoFar = errorsSoFar
+    }
+}
+
+/// Bins drained samples by the second they ended in and hands out whole seconds once they are
+/// complete. A sample that comes after its second was handed out (a drain delayed past the
+/// margin) is counted in the next second handed out rather than lost.
+public struct SecondWindow: Sendable {
+    private var open: [Int64: (total: SampleStats, byLabel: [String: SampleStats])] = [:]
+    /// The last second handed out.
+    public private(set) var closedThrough: Int64 = Int64.min
+    private var errors = 0
+
+    public init() {}
+
+    public mutating func add(_ batch: [Sample]) {
+        for s in batch {
+            var second = s.end / 1_000_000
+            if second <= closedThrough { second = closedThrough + 1 }
+            open[second, default: (SampleStats(), [:])].total.add(s)
+            open[second]!.byLabel[s.label, default: SampleStats()].add(s)
+        }
+    }
+
+    /// Snapshots of every second up to `through` not handed out yet (empty seconds included,
+    /// from the first second with samples or `from`), in order.
+    public mutating func close(through: Int64, from: Int64, startWall: Int64, users: [Int]) -> [SecondSnapshot] {
+        let first = closedThrough == Int64.min ? min(from, open.keys.min() ?? from) : closedThrough + 1
+        guard first <= through else { return [] }
+        var out: [SecondSnapshot] = []
+        for second in first...through {
+            let cell = open.removeValue(forKey: second) ?? (SampleStats(), [:])
+            errors += cell.total.errors
+            out.append(SecondSnapshot(second: second, elapsed: Double((second + 1) * 1_000_000 - startWall) / 1_000_000,
+                                      users: users, total: cell.total, byLabel: cell.byLabel, errorsSoFar: errors))
+        }
+        closedThrough = through
+        return out
+    }
+}

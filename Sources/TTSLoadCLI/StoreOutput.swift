@@ -1,0 +1,34 @@
+import Foundation
+import Plan
+import Results
+import RunPipeline
+
+/// The SQLite store as a run output: the run is begun in the store before the load (status
+/// `running`), its samples added as they are drained, its steps and status written at the end. A
+/// store problem is reported by `StoreFeed` and never stops the run: the JTL has every sample.
+final class StoreOutput: RunOutput {
+    private let feed: StoreFeed
+    private let path: String
+
+    init(path: String, plan: Plan, yaml: String, target: String, folder: RunFolder) {
+        self.path = path
+        feed = StoreFeed(path: path, plan: plan, yaml: yaml, target: target, folder: folder.path)
+    }
+
+    func add(_ batch: [Sample]) throws { feed.add(batch) }
+
+    func finish(_ end: inout RunEnd) throws {
+        let status: ResultStore.Status
+        switch end.status {
+        case .complete: status = .complete
+        case .interrupted: status = .interrupted
+        case .degraded: status = .degraded
+        case .failed: status = .failed
+        }
+        feed.finish(profile: end.statistics.profile, startWall: end.statistics.startWall, status: status)
+        if let id = feed.runID, feed.failure == nil { end.files.append(("store", "\(path) (run \(id))")) }
+    }
+
+    /// The run's monitor series, for the dashboard.
+    func monitors() -> [MonitorSeries] { feed.monitors() }
+}

@@ -72,8 +72,8 @@ public struct RunFolder: Sendable, Equatable {
 
     /// Makes a new run folder and never reuses one that holds results.
     ///
-    /// With `out`, that folder is used if it is new or empty; one holding anything is refused,
-    /// naming it, so a second run cannot truncate an earlier `results.jtl`. Without it, the folder is
+    /// With `out`, that folder is used unless it holds a `results.jtl`: then it is refused, naming
+    /// it, so a second run cannot truncate an earlier run's results. Without it, the folder is
     /// `base/<plan name>-<UTC timestamp>`, suffixed `-2`, `-3`, ... when a run of the same plan
     /// started in the same second: the last path component is made with mkdir(2), which fails
     /// if it exists, so two processes racing for one name each get their own.
@@ -81,9 +81,8 @@ public struct RunFolder: Sendable, Equatable {
         let fm = FileManager.default
         if let out {
             if let contents = try? fm.contentsOfDirectory(atPath: out) {
-                guard contents.isEmpty else {
-                    let what = contents.contains("results.jtl") ? "the results of an earlier run (results.jtl)" : "\(contents.count) file(s)"
-                    throw Refusal(description: "--out \(out) already holds \(what): give a new or empty folder, or remove it first")
+                guard !contents.contains("results.jtl") else {
+                    throw Refusal(description: "--out \(out) already holds the results of an earlier run (results.jtl): give a new folder, or remove it first")
                 }
                 return RunFolder(out)
             }

@@ -34,10 +34,12 @@ import TestSupport
         let before = try served(base)
         kill(run.processIdentifier, SIGKILL)
         run.waitUntilExit()
+        let after = try served(base)
         let table = try JTLReader.read(path: jtl)
-        // 4 users on a 20 ms target make at most ~200 requests a second.
+        // 4 users on a 20 ms target make at most ~200 requests a second; reading the counter takes
+        // a python start, so the rows are bounded by the counts read before and after the kill.
         #expect(table.rows.count >= before - 200, "JTL rows \(table.rows.count), served before the kill \(before)")
-        #expect(table.rows.count <= before + 8)
+        #expect(table.rows.count <= after, "JTL rows \(table.rows.count), served by the end \(after)")
         #expect(table.warnings.count <= 1)
         #expect(table.rows.allSatisfy { $0.count == 23 })
     }

@@ -34,6 +34,7 @@ extension NetworkLab {
     }()
 
     public struct FakeTimeUnavailable: Error, CustomStringConvertible {
+        public init() {}
         public var description: String { "libfaketime not found: apt-get install faketime (./setup does)" }
     }
 

@@ -70,7 +70,7 @@ public final class DistributedLoad: @unchecked Sendable {
         }
         let states = controller.agents
         let lost = states.filter { $0.lostAt != nil }
-        for s in lost { reasons.append("lost \(s.address.name) (last answer \(isoTime(s.lostAt!)))") }
+        reasons.insert(contentsOf: lost.map { "lost \($0.address.name) (last answer \(isoTime($0.lostAt!)))" }, at: 0)
         lock.lock()
         let wasInterrupted = interrupted
         lock.unlock()

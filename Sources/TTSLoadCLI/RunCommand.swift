@@ -13,9 +13,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a plan's load against its target and write the results.",
         discussion: """
             Writes results.jtl (JMeter CSV), plan.yaml (as resolved) and summary.json into
-            reports/<plan-name>-<timestamp>/ (or --out). With target.url: embedded, starts
-            `ttsload server` on a free loopback port first. Ctrl-C stops gracefully (exit 130);
-            a second Ctrl-C aborts in-flight requests.
+            reports/<plan-name>-<timestamp>/ (or --out, which must not hold an earlier run's
+            results.jtl). With target.url: embedded, starts `ttsload server` on a free loopback
+            port first. Ctrl-C or SIGTERM stops gracefully and writes everything (exit 130); a
+            second one aborts in-flight requests.
             """)
 
     @Argument(help: "Plan file (YAML).")

@@ -86,6 +86,9 @@ final class AgentRun: @unchecked Sendable {
         slot = request.slot
         self.threads = threads
         recorder.onBatch = { [weak self] batch in self?.publish(batch) }
+        // A spool that cannot be written (disk full, EIO) stops this agent's load; the reason, which
+        // names the file, reaches the controller in the status, and the rows written before stay.
+        recorder.onWriteFailure = { [weak self] error in self?.stop(because: "spool \(error)") }
         let note = ["run_id": id, "agent": name, "slot": "\(request.slot.index) of \(request.slot.count)", "threads": "\(threads)"]
         try? JSONSerialization.data(withJSONObject: note, options: [.sortedKeys]).write(to: URL(fileURLWithPath: folder + "/agent.json"))
     }

@@ -24,14 +24,24 @@ public final class RunRecorder: @unchecked Sendable {
                 audioColumns: Bool = true) throws {
         self.audioColumns = audioColumns
         writer = try JTLWriter(path: jtlPath, variables: audioColumns ? JTLFormat.audioVariables : [])
-        writer.flush()
+        // The header goes out at once: an unwritable folder or a full disk fails the run before the load.
+        try writer.flush()
         statistics = RunStatistics(profile: profile, groupIndices: groupIndices, startWall: startWall)
     }
 
     /// Called with every drained batch (after the JTL rows are buffered): the SQLite store's feed.
+    /// Still called after a write failure, so the store keeps the samples the JTL could not take.
     public var onBatch: (([Sample]) -> Void)?
 
-    /// Moves pending samples into the JTL buffer and the statistics; flushes the file once a second.
+    /// The first failure to write the JTL (e.g. `…/results.jtl: No space left on device`), nil while
+    /// all is well. After it no more rows are written; the rows before it stay in the file, complete.
+    public private(set) var writeFailure: String?
+
+    /// Called once, on the draining thread, when the JTL cannot be written: the run should stop.
+    public var onWriteFailure: ((FileWriteError) -> Void)?
+
+    /// Moves pending samples into the JTL buffer and the statistics; flushes the file every half second.
+    /// Never throws: a write error is kept in `writeFailure` and reported through `onWriteFailure`.
     public func drain(forceFlush: Bool = false) {
         lock.lock()
         swap(&pending, &draining)
@@ -41,12 +51,27 @@ public final class RunRecorder: @unchecked Sendable {
             draining.removeAll(keepingCapacity: true)
         }
         for sample in draining {
-            writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : [])
+            // Statistics count every sample the run measured, written or not (summary.json says
+            // when the file has fewer: `write_failure`).
             statistics.add(sample)
+            if writeFailure == nil {
+                writing { try writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : []) }
+            }
         }
         if forceFlush || Date().timeIntervalSince(lastFlush) >= 0.5 {
-            writer.flush()
+            if writeFailure == nil { writing { try writer.flush() } }
             lastFlush = Date()
+        }
+    }
+
+    /// Runs one write; the first error becomes `writeFailure` and is reported once.
+    private func writing(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch {
+            guard writeFailure == nil else { return }
+            writeFailure = "\(error)"
+            onWriteFailure?(error as? FileWriteError ?? FileWriteError(path: writer.path, code: EIO))
         }
     }
 
@@ -56,13 +81,18 @@ public final class RunRecorder: @unchecked Sendable {
     /// The statistics of the samples drained since the last call.
     public func takeInterval() -> SampleStats { statistics.takeInterval() }
 
-    /// Drains everything and closes the JTL.
+    /// Drains everything and closes the JTL (synced to disk); a failure here is a `writeFailure` too.
     public func close() {
         drain(forceFlush: true)
-        writer.close()
+        if writeFailure == nil {
+            writing { try writer.close() }
+        } else {
+            try? writer.close()
+        }
     }
 
-    public var rowsWritten: Int { writer.rows }
+    /// Rows in the JTL as complete lines (after a write failure: the rows it kept).
+    public var rowsWritten: Int { writer.rowsOnDisk }
 }
 
 extension RunRecorder: SampleSink {

@@ -134,6 +134,12 @@ struct RunCommand: AsyncParsableCommand {
         let runStore = noStore ? nil : StoreFeed(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL,
                                                        folder: folder)
         if let runStore { recorder.onBatch = { runStore.add($0) } }
+        // A results.jtl that cannot be written (disk full, EIO) ends the run: the load stops as on
+        // Ctrl-C, the rows written before stay, and the command exits 3 below.
+        recorder.onWriteFailure = { error in
+            printError("\nstopping: \(error)")
+            engine.stop(hard: false)
+        }
 
         let interrupted = InterruptFlag()
         let signals = installInterruptHandler { count in
@@ -174,10 +180,22 @@ struct RunCommand: AsyncParsableCommand {
                                  interrupted: counters.interrupted, dataExhausted: counters.dataExhausted)
         summary.audioWarnings = warnings
         summary.planDirectory = URL(fileURLWithPath: plan.baseDirectory).standardizedFileURL.path
-        runStore?.finish(profile: profile, startWall: engine.startWall, interrupted: interrupted.isSet)
-        try summary.write(to: folder + "/summary.json")
+        var summaryFailure: String?
+        summary.writeFailure = recorder.writeFailure
+        if recorder.writeFailure != nil { summary.status = ResultStore.Status.failed.rawValue }
+        runStore?.finish(profile: profile, startWall: engine.startWall,
+                         status: recorder.writeFailure != nil ? .failed : interrupted.isSet ? .interrupted : .complete)
+        // Everything else is still written when one file fails (the disk may have room again).
+        do { try summary.write(to: folder + "/summary.json") } catch {
+            summaryFailure = "cannot write \(error)"
+        }
         writeReportAndPaths(folder: folder, plan: plan, target: baseURL, status: summary.status, startMicros: engine.startWall,
                             total: statistics.total, storeFeed: runStore)
+        if let failure = recorder.writeFailure {
+            throw CommandFailure(.runtime, "cannot write \(failure): the run was stopped; the \(recorder.rowsWritten) rows written before are intact"
+                                 + (summaryFailure.map { "\n" + $0 } ?? ""))
+        }
+        if let summaryFailure { throw CommandFailure(.runtime, summaryFailure) }
         if interrupted.isSet { throw CommandFailure(.interrupted) }
         if let compareBase { try compare(with: compareBase, folder: folder, plan: plan, profile: profile, startWall: engine.startWall) }
     }

@@ -67,7 +67,7 @@ import TestSupport
 
     static func storedSamples(_ store: String) throws -> [String] {
         try ResultStore(path: store).query("SELECT status, (SELECT COUNT(*) FROM samples WHERE run_id = runs.id) AS n FROM runs")
-            .map { "\($0["status"] ?? nil ?? "?") \($0["n"] ?? nil ?? "?")" }
+            .map { row in "\((row["status"] ?? nil) ?? "?") \((row["n"] ?? nil) ?? "?")" }
     }
 
     @Test func samplesDrainedWhileTheStoreIsLockedAreKeptAndStoredLater() throws {
@@ -85,7 +85,8 @@ import TestSupport
         feed.finish(profile: LoadProfile(plan: plan), startWall: 1_800_000_000_000_000, status: .complete)
 
         #expect(feed.failure == nil && feed.lost == 0)
-        #expect(try Self.storedSamples(store) == ["complete 650"])
+        let stored = try Self.storedSamples(store)
+        #expect(stored == ["complete 650"])
         let starts = try ResultStore(path: store).samples(run: feed.runID ?? -1).map(\.start)
         #expect(Set(starts) == Set(Self.batch(650, from: 0).map(\.start)), "every sample once")
     }
@@ -105,6 +106,7 @@ import TestSupport
         #expect(feed.lost == 210)
         lock.release()
         // The store kept what it had; the run is left `running` for the next opener to mark.
-        #expect(try Self.storedSamples(store) == ["running 300"])
+        let stored = try Self.storedSamples(store)
+        #expect(stored == ["running 300"])
     }
 }

@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
         // Shared by the test targets: starting fixture servers, free ports, the repository root.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results", "Plan", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),

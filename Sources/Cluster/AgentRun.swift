@@ -81,6 +81,9 @@ final class AgentRun: @unchecked Sendable {
                            outputs: [JTLOutput(path: folder + "/results.jtl"), stream], seed: request.seed, slot: request.slot)
         slot = request.slot
         self.threads = threads
+        // A spool that cannot be written (disk full, EIO) stops this agent's load; the reason, which
+        // names the file, reaches the controller in the status, and the rows written before stay.
+        load.onFailure = { [weak self] message in self?.stop(because: "spool \(message)") }
         let note = ["run_id": id, "agent": name, "slot": "\(request.slot.index) of \(request.slot.count)", "threads": "\(threads)"]
         try? JSONSerialization.data(withJSONObject: note, options: [.sortedKeys]).write(to: URL(fileURLWithPath: folder + "/agent.json"))
     }
@@ -106,12 +109,19 @@ final class AgentRun: @unchecked Sendable {
         state = .running
         lock.unlock()
         Thread.detachNewThread { [self] in
-            let end = try? load.run(start: (localWall: controllerMicros + offset, reportedWall: controllerMicros))
+            var failure: String?
+            do { _ = try load.run(start: (localWall: controllerMicros + offset, reportedWall: controllerMicros)) } catch {
+                failure = "spool: \(error)"
+            }
+            lock.lock()
+            if stoppedBecause == nil { stoppedBecause = failure }
+            let stopped = stoppedBecause != nil
+            lock.unlock()
+            // The end record first: a daemon shutting down waits for `finished`, then exits.
+            stream.end(state: stopped ? "stopped" : "finished")
             lock.lock()
             state = .finished
-            let reason = stoppedBecause ?? end.flatMap { $0.status == .failed ? $0.reasons.joined(separator: "; ") : nil }
             lock.unlock()
-            stream.end(state: reason == nil ? "finished" : "stopped")
         }
     }
 

@@ -37,10 +37,24 @@ public enum SpoolMerge {
         return Result(samples: all, rowsByAgent: rows, warnings: warnings)
     }
 
-    /// Writes the merged JTL (the TTS columns when `audioColumns`).
+    /// Writes the merged JTL (the TTS columns when `audioColumns`) to a temporary file beside `path`
+    /// and renames it onto `path`: a failure (disk full, EIO; the error names `path`) leaves an
+    /// earlier `path` as it was, and a reader never sees half a file.
     public static func write(_ samples: [Sample], to path: String, audioColumns: Bool) throws {
-        let writer = try JTLWriter(path: path, variables: audioColumns ? JTLFormat.audioVariables : [])
-        for sample in samples { writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : []) }
-        writer.close()
+        let temporary = OutputFile.temporaryPath(beside: path)
+        do {
+            let writer = try JTLWriter(path: temporary, variables: audioColumns ? JTLFormat.audioVariables : [], reportedAs: path)
+            do {
+                for sample in samples { try writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : []) }
+                try writer.close()
+            } catch {
+                try? writer.close()
+                throw error
+            }
+            try OutputFile.rename(temporary, onto: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
     }
 }

@@ -27,7 +27,9 @@ extension Dashboard {
     public static func write(_ model: DashboardModel, to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = RunFolder(directory).dashboard
-        try Data(html(model).utf8).write(to: URL(fileURLWithPath: path))
+        // Through a temporary file renamed into place: on a full disk the earlier page (or none)
+        // stays, never an empty or half-written index.html; the error names the file.
+        try OutputFile.writeAtomically(Array(html(model).utf8), to: path)
         return path
     }
 }

@@ -72,6 +72,9 @@ public struct RunSummary: Codable, Sendable {
     public var planDirectory: String?
     /// Agents, clock offsets and the streamed figures of a distributed run (nil on one host).
     public var distributed: DistributedSummary?
+    /// Why results.jtl holds fewer rows than `total.samples` (e.g. `…/results.jtl: No space left on
+    /// device`): the run stopped there; nil when every sample was written.
+    public var writeFailure: String?
 
     public init(plan: Plan, target: String, statistics: RunStatistics, durationSeconds: Double, interruptedRun: Bool,
                 dropped: Int, late: Int, interrupted: Int, dataExhausted: Int) {
@@ -93,10 +96,12 @@ public struct RunSummary: Codable, Sendable {
         self.dataExhausted = dataExhausted
     }
 
+    /// Writes the summary as JSON, through a temporary file renamed onto `path`, so an earlier
+    /// summary is never left half-overwritten; a failure throws `FileWriteError` naming `path`.
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+        try OutputFile.writeAtomically([UInt8](try encoder.encode(self)), to: path)
     }
 }

@@ -28,8 +28,15 @@ public final class LoadRun: @unchecked Sendable {
         self.threads = threads
         feed = RunFeed(context: context, outputs: outputs)
         engine = try LoadEngine(plan: plan, baseURL: target, threads: threads, sink: queue, seed: seed, slot: slot)
-        feed.onFailure = { [weak self] _ in self?.engine.stop(hard: false) }
+        feed.onFailure = { [weak self] message in
+            self?.engine.stop(hard: false)
+            self?.onFailure?(message)
+        }
     }
+
+    /// Told once, on the driving thread, when an output fails (a write error): the load is
+    /// being stopped; the run will end `failed` with `message` as its reason.
+    public var onFailure: ((String) -> Void)?
 
     /// One request of the first thread group, before any load: a target that does not answer (or
     /// answers what the plan's checks refuse) stops the run here.

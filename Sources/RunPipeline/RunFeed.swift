@@ -69,6 +69,7 @@ public final class RunFeed {
                          counters: counters, durationSeconds: max(0, durationSeconds), audioWarnings: audioWarnings,
                          summary: summary)
         end.summary.status = end.status.rawValue
+        end.summary.writeFailure = failures.first
         adjust(&end)
         for output in outputs {
             let wasFailed = failed.contains(ObjectIdentifier(output))

@@ -120,6 +120,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(.runtime, "cannot start the run: \(error)")
         }
+        // A results.jtl that cannot be written (disk full, EIO) ends the run: the load stops as on
+        // Ctrl-C, the rows written before stay, and the command exits 3.
+        run.onFailure = { message in printError("\nstopping: \(message)") }
         let signals = installInterruptHandler { signal, count in
             run.stop(hard: count > 1)
             printError(count > 1 ? "\nstopping now (in-flight requests aborted)"
@@ -158,7 +161,7 @@ struct RunCommand: AsyncParsableCommand {
         case .complete: break
         case .interrupted: throw CommandFailure(.interrupted)
         case .degraded: throw CommandFailure(.runtime, "run degraded: " + end.reasons.joined(separator: "; "))
-        case .failed: throw CommandFailure(.runtime, "run failed: " + end.reasons.joined(separator: "; ") + " (every row written before is kept)")
+        case .failed: throw CommandFailure(.runtime, "run failed: " + end.reasons.joined(separator: "\n"))
         }
         if let compareBase {
             try compare(with: compareBase, folder: folder, plan: plan, profile: end.statistics.profile, startWall: end.statistics.startWall)

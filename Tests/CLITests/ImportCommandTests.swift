@@ -223,9 +223,9 @@ import TestSupport
             let s = Sample(start: 1_700_000_000_000_000 + Int64(i) * 25_000, elapsed: Int64(60_000 + (i % 13) * 1_000), latency: 30_000,
                            status: 200, success: true, label: "tts", groupName: "g", allThreads: 4, audio: audio)
             samples.append(s)
-            writer.append(s, values: JTLFormat.audioValues(s))
+            try writer.append(s, values: JTLFormat.audioValues(s))
         }
-        writer.close()
+        try writer.close()
         let id = try importFile(path, store: store)
         let db = try ResultStore(path: store)
         let row = try #require(try db.query("SELECT COUNT(ttfa_us) AS n, SUM(audio_seconds) AS a, MIN(ttfa_us) AS t FROM samples WHERE run_id = \(id)").first)

@@ -24,7 +24,7 @@ import TestSupport
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-kill-\(UUID().uuidString)").path
         let run = Process()
         run.executableURL = URL(fileURLWithPath: ttsloadBinary)
-        run.arguments = ["run", plan, "--out", out, "--quiet"]
+        run.arguments = isolatingStore(["run", plan, "--out", out, "--quiet"])
         run.standardOutput = FileHandle.nullDevice
         run.standardError = FileHandle.nullDevice
         try run.run()
@@ -78,7 +78,7 @@ extension KillTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-orphan-\(UUID().uuidString)").path
         let run = Process()
         run.executableURL = URL(fileURLWithPath: ttsloadBinary)
-        run.arguments = ["run", plan, "--out", out, "--quiet", "--no-store"]
+        run.arguments = isolatingStore(["run", plan, "--out", out, "--quiet", "--no-store"])
         run.standardOutput = FileHandle.nullDevice
         run.standardError = FileHandle.nullDevice
         try run.run()

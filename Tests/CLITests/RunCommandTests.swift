@@ -116,7 +116,7 @@ import TestSupport
         let out = folder()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ttsloadBinary)
-        process.arguments = ["run", "plans/stepped.yaml", "--out", out, "--quiet"]
+        process.arguments = isolatingStore(["run", "plans/stepped.yaml", "--out", out, "--quiet"])
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

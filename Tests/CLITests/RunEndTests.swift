@@ -41,7 +41,7 @@ import TestSupport
         let out = work + "/run", store = work + "/store.sqlite"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ttsloadBinary)
-        process.arguments = ["run", try plan(target, name: "sigterm", duration: "60s"), "--out", out, "--quiet", "--store", store]
+        process.arguments = isolatingStore(["run", try plan(target, name: "sigterm", duration: "60s"), "--out", out, "--quiet", "--store", store])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -75,7 +75,8 @@ import TestSupport
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["LD_PRELOAD=\(library)", "FAKETIME=2026-01-01 00:00:00", "FAKETIME_DONT_FAKE_MONOTONIC=1",
-                           "FAKETIME_SHARED=/ttsload-no-faketime-sem /ttsload-no-faketime-shm", "FAKETIME_DISABLE_SHM=1", ttsloadBinary, "run", planPath, "--quiet", "--no-store", "--no-report"]
+                           "FAKETIME_SHARED=/ttsload-no-faketime-sem /ttsload-no-faketime-shm", "FAKETIME_DISABLE_SHM=1", ttsloadBinary]
+                + isolatingStore(["run", planPath, "--quiet", "--no-store", "--no-report"])
             p.currentDirectoryURL = URL(fileURLWithPath: work)
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice

@@ -11,8 +11,8 @@ import Results
     static func jtl(_ samples: [Sample], name: String) throws -> String {
         let path = try temporaryFile("", name: name)
         let writer = try JTLWriter(path: path, variables: JTLFormat.audioVariables)
-        for s in samples { writer.append(s, values: JTLFormat.audioValues(s)) }
-        writer.close()
+        for s in samples { try writer.append(s, values: JTLFormat.audioValues(s)) }
+        try writer.close()
         return path
     }
 

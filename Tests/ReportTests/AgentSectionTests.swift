@@ -12,10 +12,10 @@ struct AgentSectionTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let writer = try JTLWriter(path: folder + "/results.jtl")
         for i in 0..<20 {
-            writer.append(Sample(start: 1_800_000_000_000_000 + Int64(i) * 100_000, elapsed: 50_000, latency: 10_000, status: 200,
+            try writer.append(Sample(start: 1_800_000_000_000_000 + Int64(i) * 100_000, elapsed: 50_000, latency: 10_000, status: 200,
                                  success: true, label: "tts", groupName: "tts", userNumber: i % 2 + 1, agent: i % 2 == 0 ? "east" : "west"))
         }
-        writer.close()
+        try writer.close()
         let agents = [
             DistributedSummary.Agent(name: "east", url: "http://10.0.0.5:7070", share: "tts: 1 users", clockOffsetMs: 2_500.2,
                                      roundTripMs: 0.4, samplesStreamed: 10, rowsCollected: 10, status: "ok", lostAt: nil, problem: nil),
@@ -47,8 +47,8 @@ struct AgentSectionTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let writer = try JTLWriter(path: folder + "/results.jtl")
-        writer.append(Sample(start: 1_800_000_000_000_000, elapsed: 50_000, latency: 10_000, status: 200, success: true, label: "tts", groupName: "tts"))
-        writer.close()
+        try writer.append(Sample(start: 1_800_000_000_000_000, elapsed: 50_000, latency: 10_000, status: 200, success: true, label: "tts", groupName: "tts"))
+        try writer.close()
         let plan = try PlanLoader.parse(data: Data("""
             target: { url: "http://10.0.0.9:80" }
             thread_groups: [{ name: tts, request: { text: hi }, load: { users: 1, duration: 1s } }]

@@ -18,8 +18,8 @@ import Testing
         samples[5].audio = nil
         samples[6].label = "multi\nline"
         let writer = try JTLWriter(path: path, variables: JTLFormat.audioVariables)
-        for s in samples { writer.append(s, values: JTLFormat.audioValues(s)) }
-        writer.close()
+        for s in samples { try writer.append(s, values: JTLFormat.audioValues(s)) }
+        try writer.close()
 
         let result = try JTLSampleReader.read(path: path)
         #expect(!result.headerless && result.warnings.isEmpty)

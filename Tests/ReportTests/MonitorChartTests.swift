@@ -13,8 +13,8 @@ import TestSupport
         let jtl = dir + "/results.jtl", store = dir + "/ttsload.sqlite"
         let run = DashboardTests.kneeRun
         let writer = try JTLWriter(path: jtl, variables: JTLFormat.audioVariables)
-        for s in run.samples { writer.append(s, values: JTLFormat.audioValues(s)) }
-        writer.close()
+        for s in run.samples { try writer.append(s, values: JTLFormat.audioValues(s)) }
+        try writer.close()
         // A page before any monitor rows: no monitor section.
         let imported = try runTTSLoad(["import", jtl, "--store", store])
         #expect(imported.status == 0, "\(imported.stderr)")

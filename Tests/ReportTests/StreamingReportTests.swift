@@ -21,8 +21,8 @@ import Testing
         run.samples[0].elapsed = 3_000_000  // the first start ends late: its row is not first
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UUID().uuidString).jtl").path
         let writer = try JTLWriter(path: path, variables: JTLFormat.audioVariables)
-        for s in run.samples.sorted(by: { $0.end < $1.end }) { writer.append(s, values: JTLFormat.audioValues(s)) }
-        writer.close()
+        for s in run.samples.sorted(by: { $0.end < $1.end }) { try writer.append(s, values: JTLFormat.audioValues(s)) }
+        try writer.close()
         // What the file holds (whole milliseconds), in file order.
         return (path, try JTLSampleReader.read(path: path).samples, run)
     }

@@ -64,10 +64,10 @@ import Testing
         let writer = try JTLWriter(path: path, variables: ["audio_seconds"])
         let labels = ["plain", "with, comma", "with \"quotes\"", "multi\nline", "中文标签", ""]
         for (i, label) in labels.enumerated() {
-            writer.append(Sample(start: Int64(i) * 1_000_000, elapsed: 1_000, latency: 500, status: 200, success: true,
+            try writer.append(Sample(start: Int64(i) * 1_000_000, elapsed: 1_000, latency: 500, status: 200, success: true,
                                  label: label, groupName: "g", userNumber: i + 1), values: ["\(Double(i) / 2)"])
         }
-        writer.close()
+        try writer.close()
         let table = try JTLReader.read(path: path)
         #expect(table.header == JTLFormat.defaultColumns + ["audio_seconds"])
         #expect(table.rows.count == labels.count)

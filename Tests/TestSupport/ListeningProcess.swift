@@ -21,10 +21,11 @@ public final class ListeningProcess: @unchecked Sendable {
         public var description: String { "expected 'listening on ...', got '\(line)'" }
     }
 
-    /// Starts `arguments` (through /usr/bin/env) and waits for its `listening on` line.
+    /// Starts `arguments` (through /usr/bin/env) and waits for its `listening on` line. A ttsload
+    /// `run` or `import` among them records into a store of its own (`isolatingStore`).
     public init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
+        process.arguments = isolatingStore(commandLine: arguments)
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = stdin

@@ -114,8 +114,10 @@ public final class NetworkLab: @unchecked Sendable, CustomStringConvertible {
     /// `ip netns exec`, or directly in the fallback, with `environment` added to this process's.
     /// The returned process is the program itself (both `ip netns exec` and `env` exec), so
     /// signals reach it. Wait for it to be ready with `waitForLine(startingWith: "listening on ")`.
+    /// A ttsload `run` or `import` in `arguments` records into a store of its own (`isolatingStore`).
     public func spawn(host: String, arguments: [String], environment: [String: String] = [:]) throws -> LabProcess {
         precondition(!arguments.isEmpty, "spawn needs a command")
+        let arguments = isolatingStore(commandLine: arguments)
         let executable: String, launch: [String]
         if let namespace = namespace(of: host), let ip = Self.ipCommand {
             executable = ip

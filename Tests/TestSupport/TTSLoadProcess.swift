@@ -24,12 +24,41 @@ public struct MissingBinary: Error, CustomStringConvertible {
     public var description: String { "build the binary first (make test does): \(ttsloadBinary)" }
 }
 
-/// Runs `ttsload` with `arguments` in the repository root and waits for it to exit.
+/// `arguments` of a `ttsload` command made safe for a test. The store's default is
+/// reports/ttsload.sqlite relative to the working directory, which for these helpers is the
+/// repository: a test's `run` or `import` would record into the developer's own store. So a `run`
+/// without `--store`/`--no-store` gets `--no-store`, and an `import` without `--store` a store of its
+/// own in a temporary folder. Every helper here that launches ttsload passes its arguments through this;
+/// a test that starts ttsload itself should too.
+public func isolatingStore(_ arguments: [String]) -> [String] {
+    guard let command = arguments.first else { return arguments }
+    let hasStore = arguments.contains { $0 == "--store" || $0.hasPrefix("--store=") || $0 == "--no-store" }
+    guard !hasStore else { return arguments }
+    switch command {
+    case "run":
+        return arguments + ["--no-store"]
+    case "import":
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-store-\(UUID().uuidString)").path
+        return arguments + ["--store", folder + "/ttsload.sqlite"]
+    default:
+        return arguments
+    }
+}
+
+/// `isolatingStore` for a full command line `[…, ttsloadBinary, subcommand, …]` (lab hosts, wrappers
+/// such as faketime): the part after the binary is made safe; other command lines are left alone.
+public func isolatingStore(commandLine: [String]) -> [String] {
+    guard let index = commandLine.firstIndex(of: ttsloadBinary) else { return commandLine }
+    return Array(commandLine[...index]) + isolatingStore(Array(commandLine[(index + 1)...]))
+}
+
+/// Runs `ttsload` with `arguments` in the repository root and waits for it to exit. A `run` or
+/// `import` without a store of its own records nowhere near the repository's (`isolatingStore`).
 public func runTTSLoad(_ arguments: [String]) throws -> CommandResult {
     guard FileManager.default.isExecutableFile(atPath: ttsloadBinary) else { throw MissingBinary() }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ttsloadBinary)
-    process.arguments = arguments
+    process.arguments = isolatingStore(arguments)
     process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -72,5 +101,43 @@ final class LockedData: @unchecked Sendable {
         defer { condition.unlock() }
         while data == nil { condition.wait() }
         return data ?? Data()
+    }
+}
+
+/// A `ttsload` started in the repository root and not waited for yet: for tests that run several
+/// at once. Its output is read on threads of its own so a full pipe never blocks it.
+public final class RunningTTSLoad: @unchecked Sendable {
+    public let process = Process()
+    private let exited = DispatchSemaphore(value: 0)
+    private let out = LockedData(), err = LockedData()
+
+    /// Starts `ttsload arguments` (through `isolatingStore`).
+    public init(_ arguments: [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: ttsloadBinary) else { throw MissingBinary() }
+        process.executableURL = URL(fileURLWithPath: ttsloadBinary)
+        process.arguments = isolatingStore(arguments)
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        let exited = self.exited
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+        let out = self.out, err = self.err
+        Thread { out.set(outPipe.fileHandleForReading.readDataToEndOfFile()) }.start()
+        Thread { err.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }.start()
+    }
+
+    /// Waits up to `timeout` seconds for it to exit; nil (and the process terminated) if it did not.
+    /// A process ended by a signal reports 128 + the signal, as a shell does.
+    public func wait(timeout: TimeInterval) -> CommandResult? {
+        if exited.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            process.waitUntilExit()
+            return nil
+        }
+        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+        return CommandResult(status: status, stdout: String(decoding: out.wait(), as: UTF8.self),
+                             stderr: String(decoding: err.wait(), as: UTF8.self))
     }
 }

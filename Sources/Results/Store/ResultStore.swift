@@ -41,14 +41,25 @@ public final class ResultStore: Sendable {
     /// reader never waits long.
     public static let batchSize = 10_000
 
+    /// How long a write waits for another process's write to finish before it fails with "database is locked".
+    public static let busyTimeout: TimeInterval = 30
+
+    /// Schema migrations are tried this many times (another process may be migrating the same new store).
+    static let migrationAttempts = 3
+
     let pool: DatabasePool
 
     /// Opens (creating if needed) the store at `path`, brings its schema up to date and marks
-    /// abandoned runs interrupted.
-    public init(path: String) throws {
+    /// abandoned runs interrupted. A write waits up to `busyTimeout` seconds for another process's.
+    public init(path: String, busyTimeout: TimeInterval = ResultStore.busyTimeout) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var configuration = Configuration()
+        // Several processes may write one store at once (two runs and an import): SQLite lets one
+        // write at a time, and without a timeout the others fail at once with SQLITE_BUSY ("database
+        // is locked"). They wait instead; 30 s is far beyond the longest write of a run's batch, and an
+        // import holds the lock for its whole file, which the waiting runs keep queued meanwhile.
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // WAL makes each commit an append; NORMAL sync is durable across process crashes.
@@ -67,7 +78,18 @@ public final class ResultStore: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         pool = try DatabasePool(path: path, configuration: configuration)  // DatabasePool is always WAL
-        try StoreSchema.migrator.migrate(pool)
+        // Two processes opening a new store at once both read its migrations as unapplied; each
+        // migration runs in its own immediate transaction, so the second one's re-run fails (its
+        // identifier is already recorded) and rolls back. Reading the applied list again then
+        // finds nothing or the rest to do.
+        for attempt in 1...Self.migrationAttempts {
+            do {
+                try StoreSchema.migrator.migrate(pool)
+                break
+            } catch where attempt < Self.migrationAttempts {
+                continue
+            }
+        }
         try markAbandonedRuns()
     }
 

@@ -26,17 +26,29 @@ public final class JTLOutput: RunOutput {
 
     public func add(_ batch: [Sample]) throws {
         guard let writer else { return }
-        for sample in batch { try writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : []) }
-        if Date().timeIntervalSince(lastFlush) >= 0.5 {
-            try writer.flush()
-            lastFlush = Date()
+        do {
+            for sample in batch { try writer.append(sample, values: audioColumns ? JTLFormat.audioValues(sample) : []) }
+            if Date().timeIntervalSince(lastFlush) >= 0.5 {
+                try writer.flush()
+                lastFlush = Date()
+            }
+        } catch {
+            throw Failure(writer, error)
         }
     }
 
     public func finish(_ end: inout RunEnd) throws {
         guard let writer else { return }
         self.writer = nil
-        try writer.close()
         end.files.append(("results", path))
+        do { try writer.close() } catch { throw Failure(writer, error) }
+    }
+
+    /// A write that failed (the writer keeps the file ending on a complete row and refuses more).
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ writer: JTLWriter, _ error: Error) {
+            description = "cannot write \(error): the run was stopped; the \(writer.rowsOnDisk) rows written before are intact"
+        }
     }
 }

@@ -6,15 +6,17 @@ import Results
 /// One share of a distributed test on an agent: prepared from the controller's plan, started at
 /// the common instant, its samples spooled to a JTL on disk and summarised into stream records.
 ///
-/// The spool folder (`<spool>/<run id>/`) holds `plan/` (the plan and its data files as shipped),
-/// `results.jtl` (every sample, flushed at least every half second, so a killed agent keeps all but
-/// its last moments) and `agent.json`.
+/// The spool folder (`SpoolFolder`: `<spool>/<run id>/<agent name>/`) holds `plan/` (the plan and
+/// its data files as shipped), `results.jtl` (every sample, flushed at least every half second, so
+/// a killed agent keeps all but its last moments) and `agent.json` (whose spool it is; its row
+/// count once the run has finished).
 final class AgentRun: @unchecked Sendable {
     enum State: String { case prepared, running, finished }
 
     let id: String
     let name: String
     let folder: String
+    let spoolFolder: SpoolFolder
     let plan: Plan
     let profile: LoadProfile
     private let engine: LoadEngine
@@ -23,11 +25,16 @@ final class AgentRun: @unchecked Sendable {
     private var state = State.prepared
     private var outbox: [StreamRecord] = []
     private var stoppedBecause: String?
+    /// The daemon is going away (SIGTERM): the end record says so, and the controller fetches the
+    /// spool at once instead of at the end of the whole run.
+    private var exiting = false
     private var clockStart: (controller: Int64, mono: Int64)?
     /// The probe's line for the controller's log.
     let probe: String
     let slot: EngineSlot
     let threads: Int
+    /// The daemon's own `--name`, for agent.json.
+    let daemon: String
     /// Samples and failures drained so far (the recorder's statistics belong to the drain thread).
     private var drained = (samples: 0, errors: 0)
 
@@ -36,15 +43,18 @@ final class AgentRun: @unchecked Sendable {
     }
 
     /// Writes the shipped files, loads the plan, probes the target and builds the engine.
-    init(_ request: AgentProtocol.Prepare, spool: String, threads: Int) throws {
+    init(_ request: AgentProtocol.Prepare, spool: String, threads: Int, daemon: String = "") throws {
         id = request.runID
         name = request.agentName
-        guard request.runID.range(of: "^[A-Za-z0-9._-]{1,80}$", options: .regularExpression) != nil, !request.runID.hasPrefix(".") else {
-            throw Failure(description: "run_id: use letters, digits, '.', '_' and '-' only")
+        do {
+            spoolFolder = try SpoolFolder(spool: spool, runID: request.runID, agent: request.agentName)
+        } catch {
+            throw Failure(description: error.description)
         }
-        folder = spool + "/" + request.runID
+        folder = spoolFolder.path
         let planFolder = folder + "/plan"
         let fm = FileManager.default
+        // Only this agent's own folder of this run (a run prepared again starts clean).
         try? fm.removeItem(atPath: folder)
         try fm.createDirectory(atPath: planFolder, withIntermediateDirectories: true)
         for file in request.files {
@@ -85,9 +95,14 @@ final class AgentRun: @unchecked Sendable {
         engine = try LoadEngine(plan: plan, baseURL: target, threads: threads, sink: recorder, seed: request.seed, slot: request.slot)
         slot = request.slot
         self.threads = threads
+        self.daemon = daemon
         recorder.onBatch = { [weak self] batch in self?.publish(batch) }
-        let note = ["run_id": id, "agent": name, "slot": "\(request.slot.index) of \(request.slot.count)", "threads": "\(threads)"]
-        try? JSONSerialization.data(withJSONObject: note, options: [.sortedKeys]).write(to: URL(fileURLWithPath: folder + "/agent.json"))
+        try spoolFolder.write(note(state: "prepared"))
+    }
+
+    private func note(state: String, samples: Int? = nil, stoppedBecause: String? = nil, counters: EngineCounters? = nil) -> SpoolFolder.Note {
+        SpoolFolder.Note(runID: id, agent: name, slot: "\(slot.index) of \(slot.count)", daemon: daemon, pid: getpid(), state: state,
+                         samples: samples, stoppedBecause: stoppedBecause, counters: counters)
     }
 
     /// This agent's users at each step of each group, e.g. `tts: 4 17 34 67 users`, or its part of
@@ -144,15 +159,25 @@ final class AgentRun: @unchecked Sendable {
             }
         }
         if !startFixed { recorder.setStart(engine.startWall) }
-        recorder.close()
+        recorder.close()  // flushed and fsync'd
+        let counters = engine.counters
+        lock.lock()
+        let reason = stoppedBecause
+        lock.unlock()
+        // The row count goes to disk before the stream says "end": a controller that fetches the
+        // spool after the end record (or from a restarted agent) finds the count beside the rows.
+        try? spoolFolder.write(note(state: "finished", samples: recorder.rowsWritten, stoppedBecause: reason, counters: counters))
         lock.lock()
         state = .finished
         lock.unlock()
         emitTick(through: controllerNow() / 1_000_000 + 1)
         lock.lock()
         var end = StreamRecord(type: .end, seq: outbox.count)
-        end.samples = drained.samples
-        end.state = stoppedBecause == nil ? "finished" : "stopped"
+        end.samples = recorder.rowsWritten
+        end.state = reason == nil ? "finished" : "stopped"
+        end.stoppedBecause = reason
+        end.counters = counters
+        if exiting { end.exiting = true }
         outbox.append(end)
         lock.unlock()
     }
@@ -190,10 +215,12 @@ final class AgentRun: @unchecked Sendable {
         return (outbox[from...], outbox.last?.type == .end)
     }
 
-    /// Stops the load (in-flight requests finish within the plan's graceful stop).
-    func stop(because reason: String?, hard: Bool = false) {
+    /// Stops the load (in-flight requests finish within the plan's graceful stop). `exiting`: the
+    /// daemon is going away, and the end record tells the controller to fetch the spool now.
+    func stop(because reason: String?, hard: Bool = false, exiting: Bool = false) {
         lock.lock()
         if stoppedBecause == nil { stoppedBecause = reason ?? "stopped by the controller" }
+        if exiting { self.exiting = true }
         lock.unlock()
         engine.stop(hard: hard)
     }
@@ -202,8 +229,15 @@ final class AgentRun: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return AgentProtocol.Status(state: state.rawValue, runID: id, samples: drained.samples, errors: drained.errors,
-                                    activeUsers: engine.activeUsers.reduce(0, +), elapsed: engine.elapsed, stoppedBecause: stoppedBecause)
+                                    activeUsers: engine.activeUsers.reduce(0, +), elapsed: engine.elapsed, stoppedBecause: stoppedBecause,
+                                    counters: engine.counters)
     }
+
+    /// The stream's `end` record has been made (spool closed, synced, counted).
+    var hasEnded: Bool { records(from: .max).ended }
+
+    /// The plan's graceful stop, in seconds: how long a stop may take before requests are aborted.
+    var gracefulStopSeconds: Double { Double(plan.defaults.gracefulStop.microseconds) / 1_000_000 }
 
     var currentState: State {
         lock.lock()

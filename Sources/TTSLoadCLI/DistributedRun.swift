@@ -1,5 +1,6 @@
 import Cluster
 import Dispatch
+import Engine
 import Foundation
 import Plan
 import Report
@@ -55,6 +56,7 @@ extension RunCommand {
         do { startAt = try controller.start(lead: 2) } catch { throw CommandFailure(.runtime, error.message) }
         say("running \(plan.name) on \(addresses.count) agent(s), \(threads) engine thread(s) each: \(ScheduleText.clock(profile.duration)), starting at \(isoTime(startAt))")
         let finished = DispatchSemaphore(value: 0)
+        controller.spoolFolder = folder + "/agents"  // an agent sent SIGTERM hands its spool over at once
         Thread.detachNewThread {
             controller.follow()
             finished.signal()
@@ -74,8 +76,10 @@ extension RunCommand {
         }
         for warning in merged.warnings { printError(warning) }
         let states = controller.agents
-        let lost = states.filter { $0.lostAt != nil }
-        let status: ResultStore.Status = interrupted.isSet ? .interrupted : (lost.isEmpty ? .complete : .degraded)
+        // Lost or self-stopped agents, and spools that are not their agent's own and complete.
+        let findings = SpoolCheck.findings(runID: runID, agents: states, collected: collected, merged: merged)
+        let status: ResultStore.Status = interrupted.isSet ? .interrupted : (findings.isEmpty ? .complete : .degraded)
+        let counters = controller.counters
 
         var indices: [String: Int] = [:]
         for (i, g) in plan.threadGroups.enumerated() { indices[g.name] = i }
@@ -83,10 +87,12 @@ extension RunCommand {
         for sample in merged.samples { statistics.add(sample) }
         let duration = Double((merged.samples.map(\.end).max() ?? startAt) - startAt) / 1_000_000
         var summary = RunSummary(plan: plan, target: target, statistics: statistics, durationSeconds: max(duration, 0),
-                                 interruptedRun: interrupted.isSet, dropped: 0, late: 0, interrupted: 0, dataExhausted: 0)
+                                 interruptedRun: interrupted.isSet, dropped: counters.dropped, late: counters.late,
+                                 interrupted: counters.interrupted, dataExhausted: counters.dataExhausted)
         summary.status = status.rawValue
         summary.planDirectory = URL(fileURLWithPath: plan.baseDirectory).standardizedFileURL.path
-        summary.distributed = distributedSummary(controller, states: states, rows: merged.rowsByAgent, threads: threads, startAt: startAt)
+        summary.distributed = distributedSummary(controller, states: states, rows: merged.rowsByAgent, threads: threads, startAt: startAt,
+                                                 findings: findings)
         try summary.write(to: folder + "/summary.json")
         storeFeed?.add(merged.samples)
         storeFeed?.finish(profile: profile, startWall: startAt, status: status)
@@ -97,6 +103,9 @@ extension RunCommand {
         print(RunText.stepTable(statistics, groupNames: groupNames), terminator: "")
         print("\nper label:")
         print(RunText.labelTable(statistics), terminator: "")
+        if counters != EngineCounters() {
+            print("\ndropped arrivals \(counters.dropped), late arrivals \(counters.late), interrupted \(counters.interrupted), users out of data \(counters.dataExhausted)")
+        }
         print("\nper agent:")
         for a in summary.distributed!.agents {
             let rows = a.rowsCollected.map(String.init) ?? "-"
@@ -105,9 +114,8 @@ extension RunCommand {
         writeReportAndPaths(folder: folder, plan: plan, target: target, status: status.rawValue, startMicros: startAt,
                             total: statistics.total, storeFeed: storeFeed)
         if interrupted.isSet { throw CommandFailure(.interrupted) }
-        if !lost.isEmpty {
-            let names = lost.map { "\($0.address.name) (last answer \(isoTime($0.lostAt!)))" }.joined(separator: ", ")
-            throw CommandFailure(.runtime, "run degraded: lost \(names); the other agents' samples are complete (`ttsload collect \(folder)` fetches a returning agent's spool)")
+        if !findings.isEmpty {
+            throw CommandFailure(.runtime, "run degraded: \(findings.map(\.reason).joined(separator: "; ")) (`ttsload collect \(folder)` fetches a returning agent's spool)")
         }
     }
 
@@ -167,18 +175,19 @@ extension RunCommand {
     }
 
     private func distributedSummary(_ controller: Controller, states: [Controller.AgentState], rows: [String: Int], threads: Int,
-                                    startAt: Int64) -> DistributedSummary {
+                                    startAt: Int64, findings: [SpoolCheck.Finding]) -> DistributedSummary {
         let streamedCounts = controller.merge.samplesByAgent
         let agents = states.map { s in
             DistributedSummary.Agent(
                 name: s.address.name, url: s.address.url, share: s.prepared?.share ?? "",
                 clockOffsetMs: Double(s.offset?.offset ?? 0) / 1_000, roundTripMs: Double(s.offset?.roundTrip ?? 0) / 1_000,
-                samplesStreamed: streamedCounts[s.address.name] ?? 0, rowsCollected: rows[s.address.name],
-                status: s.lostAt != nil ? "lost" : (s.stoppedBecause != nil && s.stoppedBecause != "stopped by the controller" ? "stopped" : "ok"),
-                lostAt: s.lostAt.map(isoTime), problem: s.lostReason ?? s.stoppedBecause)
+                samplesStreamed: streamedCounts[s.address.name] ?? 0, rowsCollected: rows[s.address.name], samplesCounted: s.samplesCounted,
+                status: SpoolCheck.status(of: s, findings: findings), lostAt: s.lostAt.map(isoTime), problem: SpoolCheck.problem(of: s, findings: findings))
         }
         let streamed = controller.merge.labelTotals.mapValues { DistributedSummary.Streamed(count: $0.count, errors: $0.errors, latency: $0.latency) }
-        return DistributedSummary(runID: controller.runID, threadsPerAgent: threads, startAt: isoTime(startAt), agents: agents, streamed: streamed)
+        var summary = DistributedSummary(runID: controller.runID, threadsPerAgent: threads, startAt: isoTime(startAt), agents: agents, streamed: streamed)
+        summary.degradedBecause = findings.map(\.reason)
+        return summary
     }
 }
 

@@ -50,7 +50,10 @@ public struct AgentServer: Sendable {
             logger: logger)
         let service = self.service
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await app.runService() }
+            // No signal handling of Hummingbird's own: on SIGTERM it stopped accepting connections
+            // at once and returned, and the process exited before the controller could fetch the
+            // spool. The daemon's handler (AgentCommand) stops the load, hands the spool over, exits.
+            tasks.addTask { try await app.runService(gracefulShutdownSignals: []) }
             tasks.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .milliseconds(500))

@@ -149,26 +149,30 @@ public final class Controller: @unchecked Sendable {
     private func streamLoop(_ i: Int) {
         let client = clients[i]
         while !isFinished(i) {
+            var end: StreamRecord?
             do {
                 try client.stream(runID: runID, from: merge.nextSeq(of: client.address.name)) { [self] record in
                     merge.add(record, from: client.address.name)
                     if record.type == .end {
-                        // Its spool first when it is going away: once `ended` is set the run may
-                        // move on to collecting, and the agent waits only for this fetch.
-                        if record.exiting == true, let spoolFolder { _ = fetchSpool(i, into: spoolFolder) }
-                        update(i) {
-                            $0.samplesCounted = record.samples
-                            $0.counters = record.counters ?? $0.counters
-                            if let reason = record.stoppedBecause { $0.stoppedBecause = reason }
-                            $0.exiting = record.exiting == true
-                            $0.ended = true
-                        }
+                        end = record
+                        return false  // the last record: hang up (and fetch below, not inside libcurl's callback)
                     }
                     return !isFinished(i)
                 }
             } catch {
                 // The heartbeat decides whether the agent is gone; until then, reconnect.
-                if !isFinished(i) { usleep(300_000) }
+                if end == nil && !isFinished(i) { usleep(300_000) }
+            }
+            guard let record = end else { continue }
+            // Its spool first when it is going away: once `ended` is set the run may move on to
+            // collecting, and the agent waits (bounded) only for this fetch before it exits.
+            if record.exiting == true, let spoolFolder { _ = fetchSpool(i, into: spoolFolder) }
+            update(i) {
+                $0.samplesCounted = record.samples
+                $0.counters = record.counters ?? $0.counters
+                if let reason = record.stoppedBecause { $0.stoppedBecause = reason }
+                $0.exiting = record.exiting == true
+                $0.ended = true
             }
         }
     }

@@ -41,8 +41,8 @@ import TestSupport
         }
 
         /// The agent's command, run in `cwd` (through `env -C`) with `extra` flags; not waited for.
-        func spawnAgent(_ name: String, cwd: String, extra: [String] = []) throws -> LabProcess {
-            try lab.spawn(host: name, arguments: ["env", "-C", cwd, ttsloadBinary, "agent", "--listen", lab.address(of: name) + ":0",
+        func spawnAgent(_ name: String, cwd: String, port: String = "0", extra: [String] = []) throws -> LabProcess {
+            try lab.spawn(host: name, arguments: ["env", "-C", cwd, ttsloadBinary, "agent", "--listen", lab.address(of: name) + ":" + port,
                                                   "--token-file", tokenFile, "--name", name] + extra)
         }
 
@@ -296,6 +296,20 @@ import TestSupport
         #expect(last2 < startMicros + 4_500_000, "agent2's last request \(Double(last2 - startMicros) / 1e6) s into the run")
         let last1 = try #require(rows.filter { $0.agent == "agent1" }.map(\.start).max())
         #expect(last1 > startMicros + 5_500_000)
+
+        // agent2 restarted on its address and spool directory serves that spool again (from
+        // disk, an earlier process's): `ttsload collect` fetches it, checks it and keeps every row.
+        let url = try #require(rig.urls["agent2"])
+        let port = try #require(url.split(separator: ":").last.map(String.init))
+        let restarted = try rig.spawnAgent("agent2", cwd: rig.work, port: port, extra: ["--spool-dir", "spool-2"])
+        #expect(try restarted.waitForLine(startingWith: "listening on ", timeout: 60) == url)
+        let collect = try rig.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out])
+        let collected = try collect.allOutput(timeout: 60)
+        #expect(collect.waitForExit(timeout: 10))
+        #expect(collect.exitStatus == 0, "\(collected.joined(separator: "\n"))\n\(collect.errors)")
+        #expect(collected.contains("agent2: fetched"), "\(collected)")
+        #expect(collected.contains("  agent2: \(counted) rows"), "\(collected)")
+        #expect(try Self.rows(out + "/results.jtl").count == rows.count)
     }
 
     // MARK: (d) open model
@@ -333,13 +347,21 @@ import TestSupport
         #expect(rows.count == 300)
         // Dealt over 3 x 2 global threads, every 6th arrival to each: 100 per agent.
         for name in Self.agentNames { #expect(rows.filter { $0.agent == name }.count == 100, "\(name)") }
-        // Arrival k was meant for start + k/30 s: every k in 0..<300 once (a row's start is its
-        // intended instant; the JTL keeps ms, the spacing is 33 ms).
-        let arrivals = rows.map { Int(((Double($0.start) / 1e6 - startAt) * 30).rounded()) }
-        #expect(arrivals.sorted() == Array(0..<300), "missing: \(Set(0..<300).subtracting(arrivals).sorted())")
+        // Agent i sends arrivals i, i+3, i+6, ... meant for start + k/30 s: relative to its own
+        // first row (an agent that woke late stamps its start that much later), its rows are
+        // arrivals 0, 3, ..., 297 apart, each once (a row's start is its intended instant; the
+        // JTL keeps ms, the spacing is 33 ms).
+        for name in Self.agentNames {
+            let starts = rows.filter { $0.agent == name }.map(\.start).sorted()
+            let first = try #require(starts.first)
+            let offsets = starts.map { Int((Double($0 - first) / 1e6 * 30).rounded()) }
+            #expect(offsets == Array(stride(from: 0, to: 300, by: 3)), "\(name): \(offsets)")
+        }
         let summary = try Self.summary(out)
         #expect(summary["status"] as? String == "complete")
-        // The agents' counters reach summary.json: agent2's three stalled arrivals went out late.
+        // The agents' counters reach summary.json and the end-of-run text: agent2's three
+        // stalled arrivals went out late.
+        #expect(lines.contains { $0.hasPrefix("dropped arrivals 0, late arrivals ") }, "\(lines.suffix(20))")
         #expect(summary["dropped"] as? Int == 0, "\(summary)")
         #expect((summary["late"] as? Int ?? 0) >= 3, "late: \(summary["late"] ?? "-")")
     }

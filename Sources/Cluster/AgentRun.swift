@@ -125,6 +125,8 @@ final class AgentRun: @unchecked Sendable {
         guard state == .prepared else { lock.unlock(); return }
         state = .running
         lock.unlock()
+        // A spool of an agent that dies from here on says it never finished (no row count).
+        try? spoolFolder.write(note(state: "running"))
         let engine = self.engine
         let loadDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {

@@ -157,19 +157,37 @@ public struct AgentClient: Sendable {
         }
     }
 
-    /// The agent's spool (its JTL) for a run, gzip on the wire, inflated by libcurl.
-    public func spool(runID: String) throws(Failure) -> [UInt8] {
+    /// Whose spool the agent says it served (`AgentProtocol.SpoolHeader`); nil fields were absent.
+    public struct SpoolIdentity: Sendable, Equatable {
+        public var runID: String?
+        public var agent: String?
+        /// The agent's row count of a finished run (absent while running or after a crash).
+        public var samples: Int?
+        public init(runID: String?, agent: String?, samples: Int?) {
+            self.runID = runID
+            self.agent = agent
+            self.samples = samples
+        }
+    }
+
+    /// The agent's spool (its JTL) for a run, gzip on the wire, inflated by libcurl, and whose it
+    /// says it is. Asks for this agent's own folder (`?agent=` the controller's name for it).
+    public func spool(runID: String) throws(Failure) -> (bytes: [UInt8], identity: SpoolIdentity) {
         var options = baseOptions
         options.timeoutMs = 600_000
         options.acceptGzip = true
         let reply: HTTPCall.Reply
         do {
-            reply = try HTTPCall.perform(url: address.url + AgentProtocol.prefix + "/runs/\(runID)/spool", headers: headers, options: options)
+            reply = try HTTPCall.perform(url: address.url + AgentProtocol.prefix + "/runs/\(runID)/spool?agent=\(address.name)",
+                                         headers: headers, options: options)
         } catch {
             throw Failure(message: "agent \(address.name): spool not fetched: \(error.message)")
         }
         guard reply.status == 200 else { throw Failure(message: "agent \(address.name): spool not fetched: HTTP \(reply.status): \(reply.text)") }
-        return reply.body
+        let identity = SpoolIdentity(runID: reply.headers[AgentProtocol.SpoolHeader.run.lowercased()],
+                                     agent: reply.headers[AgentProtocol.SpoolHeader.agent.lowercased()],
+                                     samples: reply.headers[AgentProtocol.SpoolHeader.samples.lowercased()].flatMap { Int($0) })
+        return (reply.body, identity)
     }
 }
 

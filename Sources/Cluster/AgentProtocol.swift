@@ -118,12 +118,17 @@ public enum AgentProtocol {
         public var activeUsers: Int
         /// Seconds since the load started (0 before).
         public var elapsed: Double
-        /// Why the agent stopped by itself, when it did (controller silent).
+        /// Why the load stopped before the plan's end, when it did (the controller asked, SIGTERM,
+        /// controller silent).
         public var stoppedBecause: String?
+        /// The engine's dropped, late, interrupted and data-exhausted counts so far (absent when idle).
+        public var counters: EngineCounters?
         enum CodingKeys: String, CodingKey {
             case state, runID = "run_id", samples, errors, activeUsers = "active_users", elapsed, stoppedBecause = "stopped_because"
+            case counters
         }
-        public init(state: String, runID: String?, samples: Int, errors: Int, activeUsers: Int, elapsed: Double, stoppedBecause: String?) {
+        public init(state: String, runID: String?, samples: Int, errors: Int, activeUsers: Int, elapsed: Double, stoppedBecause: String?,
+                    counters: EngineCounters? = nil) {
             self.state = state
             self.runID = runID
             self.samples = samples
@@ -131,7 +136,20 @@ public enum AgentProtocol {
             self.activeUsers = activeUsers
             self.elapsed = elapsed
             self.stoppedBecause = stoppedBecause
+            self.counters = counters
         }
+    }
+
+    /// Response headers of `GET /v1/runs/ID/spool`: whose spool it is, read from the spool
+    /// folder's agent.json (so a spool left by an earlier agent process says so too).
+    public enum SpoolHeader {
+        /// The run id the spool was prepared for.
+        public static let run = "X-TTSLoad-Run"
+        /// The agent name the controller gave in `prepare` (the folder is keyed by it).
+        public static let agent = "X-TTSLoad-Agent"
+        /// The rows the agent wrote, once the run has finished and the spool is closed and synced;
+        /// absent while it runs (or when the agent died before finishing).
+        public static let samples = "X-TTSLoad-Samples"
     }
 
     /// An error body: `{"error": "..."}` with the HTTP status saying which kind.

@@ -8,41 +8,52 @@ import RunPipeline
 /// the common instant, run by `LoadRun` with two outputs: the spool JTL on disk and the stream
 /// the controller follows (`StreamOutput`).
 ///
-/// The spool folder (`<spool>/<run id>/`) holds `plan/` (the plan and its data files as shipped),
-/// `results.jtl` (every sample, flushed at least every half second, so a killed agent keeps all but
-/// its last moments) and `agent.json`.
+/// The spool folder (`SpoolFolder`: `<spool>/<run id>/<agent name>/`) holds `plan/` (the plan and
+/// its data files as shipped), `results.jtl` (every sample, flushed at least every half second, so
+/// a killed agent keeps all but its last moments) and `agent.json` (whose spool it is; its row
+/// count once the run has finished).
 final class AgentRun: @unchecked Sendable {
     enum State: String { case prepared, running, finished }
 
     let id: String
     let name: String
     let folder: String
+    let spoolFolder: SpoolFolder
     let plan: Plan
     let profile: LoadProfile
     private let load: LoadRun
     private let stream: StreamOutput
+    private let spoolJTL: JTLOutput
     private let lock = NSLock()
     private var state = State.prepared
     private var stoppedBecause: String?
+    /// The daemon is going away (SIGTERM): the end record says so, and the controller fetches the
+    /// spool at once instead of at the end of the whole run.
+    private var exiting = false
     /// The probe's line for the controller's log.
     let probe: String
     let slot: EngineSlot
     let threads: Int
+    /// The daemon's own `--name`, for agent.json.
+    let daemon: String
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
     /// Writes the shipped files, loads the plan, probes the target and builds the engine.
-    init(_ request: AgentProtocol.Prepare, spool: String, threads: Int) throws {
+    init(_ request: AgentProtocol.Prepare, spool: String, threads: Int, daemon: String = "") throws {
         id = request.runID
         name = request.agentName
-        guard request.runID.range(of: "^[A-Za-z0-9._-]{1,80}$", options: .regularExpression) != nil, !request.runID.hasPrefix(".") else {
-            throw Failure(description: "run_id: use letters, digits, '.', '_' and '-' only")
+        do {
+            spoolFolder = try SpoolFolder(spool: spool, runID: request.runID, agent: request.agentName)
+        } catch {
+            throw Failure(description: error.description)
         }
-        folder = spool + "/" + request.runID
+        folder = spoolFolder.path
         let planFolder = folder + "/plan"
         let fm = FileManager.default
+        // Only this agent's own folder of this run (a run prepared again starts clean).
         try? fm.removeItem(atPath: folder)
         try fm.createDirectory(atPath: planFolder, withIntermediateDirectories: true)
         for file in request.files {
@@ -77,15 +88,21 @@ final class AgentRun: @unchecked Sendable {
         }
         profile = LoadProfile(plan: plan)
         stream = StreamOutput()
-        load = try LoadRun(plan: plan, target: target, folder: nil, threads: threads,
-                           outputs: [JTLOutput(path: folder + "/results.jtl"), stream], seed: request.seed, slot: request.slot)
+        spoolJTL = JTLOutput(path: folder + "/results.jtl")
+        load = try LoadRun(plan: plan, target: target, folder: nil, threads: threads, outputs: [spoolJTL, stream],
+                           seed: request.seed, slot: request.slot)
         slot = request.slot
         self.threads = threads
+        self.daemon = daemon
         // A spool that cannot be written (disk full, EIO) stops this agent's load; the reason, which
         // names the file, reaches the controller in the status, and the rows written before stay.
         load.onFailure = { [weak self] message in self?.stop(because: "spool \(message)") }
-        let note = ["run_id": id, "agent": name, "slot": "\(request.slot.index) of \(request.slot.count)", "threads": "\(threads)"]
-        try? JSONSerialization.data(withJSONObject: note, options: [.sortedKeys]).write(to: URL(fileURLWithPath: folder + "/agent.json"))
+        try spoolFolder.write(note(state: "prepared"))
+    }
+
+    private func note(state: String, samples: Int? = nil, stoppedBecause: String? = nil, counters: EngineCounters? = nil) -> SpoolFolder.Note {
+        SpoolFolder.Note(runID: id, agent: name, slot: "\(slot.index) of \(slot.count)", daemon: daemon, pid: getpid(), state: state,
+                         samples: samples, stoppedBecause: stoppedBecause, counters: counters)
     }
 
     /// This agent's users at each step of each group, e.g. `tts: 4 17 34 67 users`, or its part of
@@ -108,17 +125,26 @@ final class AgentRun: @unchecked Sendable {
         guard state == .prepared else { lock.unlock(); return }
         state = .running
         lock.unlock()
+        // A spool of an agent that dies from here on says it never finished (no row count).
+        try? spoolFolder.write(note(state: "running"))
         Thread.detachNewThread { [self] in
             var failure: String?
-            do { _ = try load.run(start: (localWall: controllerMicros + offset, reportedWall: controllerMicros)) } catch {
+            var counters = EngineCounters()
+            do {
+                counters = try load.run(start: (localWall: controllerMicros + offset, reportedWall: controllerMicros)).counters
+            } catch {
                 failure = "spool: \(error)"
             }
             lock.lock()
             if stoppedBecause == nil { stoppedBecause = failure }
-            let stopped = stoppedBecause != nil
+            let reason = stoppedBecause, leaving = exiting
             lock.unlock()
-            // The end record first: a daemon shutting down waits for `finished`, then exits.
-            stream.end(state: stopped ? "stopped" : "finished")
+            // The spool is closed and synced (the JTL output's finish); its row count goes to disk
+            // before the stream says "end", so a controller that fetches the spool after the end
+            // record (or from a restarted agent) finds the count beside the rows. The end record
+            // comes before `finished`: a daemon shutting down waits for that, then exits.
+            try? spoolFolder.write(note(state: "finished", samples: spoolJTL.rowsOnDisk, stoppedBecause: reason, counters: counters))
+            stream.end(samples: spoolJTL.rowsOnDisk, stoppedBecause: reason, counters: counters, exiting: leaving)
             lock.lock()
             state = .finished
             lock.unlock()
@@ -130,10 +156,12 @@ final class AgentRun: @unchecked Sendable {
         stream.records(from: seq)
     }
 
-    /// Stops the load (in-flight requests finish within the plan's graceful stop).
-    func stop(because reason: String?, hard: Bool = false) {
+    /// Stops the load (in-flight requests finish within the plan's graceful stop). `exiting`: the
+    /// daemon is going away, and the end record tells the controller to fetch the spool now.
+    func stop(because reason: String?, hard: Bool = false, exiting: Bool = false) {
         lock.lock()
         if stoppedBecause == nil { stoppedBecause = reason ?? "stopped by the controller" }
+        if exiting { self.exiting = true }
         lock.unlock()
         load.stop(hard: hard, reason: reason)
     }
@@ -144,8 +172,14 @@ final class AgentRun: @unchecked Sendable {
         let drained = stream.drained
         return AgentProtocol.Status(state: state.rawValue, runID: id, samples: drained.samples, errors: drained.errors,
                                     activeUsers: load.engine.activeUsers.reduce(0, +), elapsed: load.engine.elapsed,
-                                    stoppedBecause: stoppedBecause)
+                                    stoppedBecause: stoppedBecause, counters: load.engine.counters)
     }
+
+    /// The stream's `end` record has been made (spool closed, synced, counted).
+    var hasEnded: Bool { records(from: .max).ended }
+
+    /// The plan's graceful stop, in seconds: how long a stop may take before requests are aborted.
+    var gracefulStopSeconds: Double { Double(plan.defaults.gracefulStop.microseconds) / 1_000_000 }
 
     var currentState: State {
         lock.lock()

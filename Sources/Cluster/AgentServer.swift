@@ -50,7 +50,10 @@ public struct AgentServer: Sendable {
             logger: logger)
         let service = self.service
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await app.runService() }
+            // No signal handling of Hummingbird's own: on SIGTERM it stopped accepting connections
+            // at once and returned, and the process exited before the controller could fetch the
+            // spool. The daemon's handler (AgentCommand) stops the load, hands the spool over, exits.
+            tasks.addTask { try await app.runService(gracefulShutdownSignals: []) }
             tasks.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .milliseconds(500))
@@ -114,6 +117,9 @@ public struct AgentServer: Sendable {
             }
             let from = request.uri.queryParameters["from"].flatMap { Int($0) } ?? 0
             let body = ResponseBody { writer in
+                // Counted while open: a shutting-down agent waits for a follower to fetch its spool.
+                service.streamFollowed(1)
+                defer { service.streamFollowed(-1) }
                 var next = from
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -132,23 +138,45 @@ public struct AgentServer: Sendable {
                     try await Task.sleep(for: .milliseconds(200))
                 }
                 try await writer.finish(nil)
+                service.endRecordDelivered(runID: run.id)
             }
             return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
         }
         router.get("\(prefix)/runs/:id/spool") { request, context in
             do {
-                let path = try service.spoolPath(runID: context.parameters.get("id") ?? "")
+                let agent = request.uri.queryParameters["agent"].map(String.init)
+                let spool = try service.spool(runID: context.parameters.get("id") ?? "", agent: agent)
+                // agent.json before the rows: a note that says "finished" was written after the
+                // JTL was closed, so the rows read next are all of them.
+                let note = spool.note
                 // Read as it stands: while the run goes on this is every flushed row (a torn last
                 // line is possible, and JTL readers drop it).
-                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                let data = try Data(contentsOf: URL(fileURLWithPath: spool.path))
                 let packed = try Gzip.compress([UInt8](data))
-                return Response(status: .ok,
-                                headers: [.contentType: "text/csv", .contentEncoding: "gzip"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: packed)))
+                var headers: HTTPFields = [.contentType: "text/csv", .contentEncoding: "gzip"]
+                if let note {
+                    Self.setHeader(&headers, AgentProtocol.SpoolHeader.run, note.runID)
+                    Self.setHeader(&headers, AgentProtocol.SpoolHeader.agent, note.agent)
+                    if note.state == "finished", let samples = note.samples {
+                        Self.setHeader(&headers, AgentProtocol.SpoolHeader.samples, String(samples))
+                    }
+                }
+                let body = ResponseBody(contentLength: packed.count) { writer in
+                    try await writer.write(ByteBuffer(bytes: packed))
+                    try await writer.finish(nil)
+                    // Written through to the socket: a shutting-down agent may exit now (the
+                    // kernel still sends what it holds).
+                    service.spoolServed(note)
+                }
+                return Response(status: .ok, headers: headers, body: body)
             } catch {
                 return Self.refused(error)
             }
         }
+    }
+
+    static func setHeader(_ fields: inout HTTPFields, _ name: String, _ value: String) {
+        if let name = HTTPFields.Element.Name(name) { fields[name] = value }
     }
 
     static func decode<T: Decodable>(_ request: Request) async throws -> T {

@@ -22,6 +22,12 @@ public final class AgentService: @unchecked Sendable {
     private var run: AgentRun?
     private var lastContact = AgentRun.monotonicMicros()
     private var controllerTimeout: Double = 10
+    /// Live streams being served now: someone (the controller) is following a run.
+    private var openStreams = 0
+    /// Run id whose finished spool (closed, counted) has been served: the controller has it.
+    private var finishedSpoolServed: String?
+    /// Run id whose stream's end record has been written to a follower.
+    private var endDelivered: String?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -62,7 +68,7 @@ public final class AgentService: @unchecked Sendable {
         guard request.controllerTimeout > 0 else { throw .invalid("controller_timeout_s: must be > 0") }
         let prepared: AgentRun
         do {
-            prepared = try AgentRun(request, spool: configuration.spoolDirectory, threads: request.threads)
+            prepared = try AgentRun(request, spool: configuration.spoolDirectory, threads: request.threads, daemon: configuration.name)
         } catch {
             throw .invalid("\(error)")
         }
@@ -103,26 +109,79 @@ public final class AgentService: @unchecked Sendable {
         return run
     }
 
-    /// The spool JTL of a run: the current one, or one left on disk by an earlier agent process.
-    func spoolPath(runID: String) throws(Refusal) -> String {
-        guard runID.range(of: "^[A-Za-z0-9._-]{1,80}$", options: .regularExpression) != nil, !runID.hasPrefix(".") else {
-            throw .invalid("run id: letters, digits, '.', '_' and '-' only")
+    /// The spool JTL of a run and its agent.json: this process's run, or one left on disk by an
+    /// earlier agent process (`agent` is the controller's name for this agent; without it, the
+    /// run's only spool here).
+    func spool(runID: String, agent: String?) throws(Refusal) -> (path: String, note: SpoolFolder.Note?) {
+        guard SpoolFolder.isSafeName(runID) else { throw .invalid("run id: letters, digits, '.', '_' and '-' only") }
+        if let agent, !SpoolFolder.isSafeName(agent) { throw .invalid("agent: letters, digits, '.', '_' and '-' only") }
+        do {
+            let found = try SpoolFolder.find(spool: configuration.spoolDirectory, runID: runID, agent: agent)
+            return (found.jtl, found.note)
+        } catch {
+            throw .unknown(error.description)
         }
-        let path = configuration.spoolDirectory + "/" + runID + "/results.jtl"
-        guard FileManager.default.fileExists(atPath: path) else { throw .unknown("no spool for run \(runID)") }
-        return path
     }
 
-    /// Stops a running load at once (in-flight requests aborted) and waits up to `seconds` for its
-    /// samples to reach the spool: the daemon is going away.
-    public func shutdown(within seconds: Double) {
+    /// Called when a spool was served: a finished one of the current run means the controller has
+    /// every row (what a shutting-down agent waits for).
+    func spoolServed(_ note: SpoolFolder.Note?) {
+        guard let note, note.state == "finished" else { return }
+        lock.lock()
+        if run?.id == note.runID && run?.name == note.agent { finishedSpoolServed = note.runID }
+        lock.unlock()
+    }
+
+    /// A live stream began (+1) or ended (-1).
+    func streamFollowed(_ delta: Int) {
+        lock.lock()
+        openStreams += delta
+        lock.unlock()
+    }
+
+    /// A follower was sent the end record of `runID`: it will come for the spool.
+    func endRecordDelivered(runID: String) {
+        lock.lock()
+        endDelivered = runID
+        lock.unlock()
+    }
+
+    /// The daemon is going away (SIGTERM, SIGINT). A running load stops as when the controller
+    /// stops it: no new requests, in-flight ones finish within the plan's graceful stop (then are
+    /// aborted), so every request the target served has its row. The spool is closed and synced,
+    /// and the stream's end record says `reason` and that the agent is exiting; while a controller
+    /// follows, waits up to `handover` seconds for it to fetch the finished spool. Every wait is bounded.
+    public func shutdown(because reason: String, handover: Double = 10) {
         lock.lock()
         let run = self.run
         lock.unlock()
         guard let run, run.currentState == .running else { return }
-        run.stop(because: "agent shut down", hard: true)
+        run.stop(because: reason, exiting: true)
+        if !Self.wait(seconds: run.gracefulStopSeconds + 5, until: { run.hasEnded }) {
+            run.stop(because: reason, hard: true, exiting: true)
+            _ = Self.wait(seconds: 5) { run.hasEnded }
+        }
+        // Wait for the fetch only while someone follows: a stream is open, or one took the end
+        // record (it comes for the spool next). An orphaned agent (no controller) waits 1 s, to
+        // let a reconnecting stream (300 ms apart) show itself.
+        let started = Date()
+        _ = Self.wait(seconds: handover) { [self] in
+            lock.lock()
+            defer { lock.unlock() }
+            if finishedSpoolServed == run.id { return true }
+            let followed = openStreams > 0 || endDelivered == run.id
+            return !followed && Date().timeIntervalSince(started) > 1
+        }
+    }
+
+    /// Polls `condition` every 20 ms for at most `seconds`; true when it held.
+    private static func wait(seconds: Double, until condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
-        while run.currentState == .running && Date() < deadline { usleep(50_000) }
+        while !condition() {
+            if Date() >= deadline { return false }
+            usleep(20_000)
+        }
+        return true
     }
 
     /// Stops a running load whose controller has been silent too long (checked twice a second).

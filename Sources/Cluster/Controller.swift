@@ -17,6 +17,23 @@ public final class Controller: @unchecked Sendable {
         /// Its stream ended normally.
         public var ended = false
         public var stoppedBecause: String?
+        /// Rows in its spool by its own count (the `end` record's `samples`), once its stream ended.
+        public var samplesCounted: Int?
+        /// Its engine's counters: from the `end` record, or its last status before it was lost.
+        public var counters: EngineCounters?
+        /// Its end record said the agent process was exiting (SIGTERM).
+        public var exiting = false
+        /// Whose spool it served, as its response headers said (the last fetch that succeeded).
+        public var spool: AgentClient.SpoolIdentity?
+    }
+
+    /// One agent's collected spool: the file (a fresh fetch, or one fetched earlier when the agent
+    /// no longer answers), why the fetch failed if it did, and whose the agent said it was.
+    public struct Collected: Sendable {
+        public var agent: String
+        public var path: String?
+        public var problem: String?
+        public var identity: AgentClient.SpoolIdentity?
     }
 
     public let runID: String
@@ -26,6 +43,9 @@ public final class Controller: @unchecked Sendable {
     private var states: [AgentState]
     /// How long an agent may fail its heartbeats before it is reported lost.
     public var heartbeatTimeout: Double = 5
+    /// Where spools go (`<folder>/<agent>.jtl`): an agent whose end record says it is exiting
+    /// (SIGTERM) has its spool fetched there at once, since it will not answer at the end. nil: not then.
+    public var spoolFolder: String?
 
     public init(agents: [AgentClient.Address], token: String, runID: String, caFile: String? = nil) {
         self.runID = runID
@@ -129,15 +149,30 @@ public final class Controller: @unchecked Sendable {
     private func streamLoop(_ i: Int) {
         let client = clients[i]
         while !isFinished(i) {
+            var end: StreamRecord?
             do {
                 try client.stream(runID: runID, from: merge.nextSeq(of: client.address.name)) { [self] record in
                     merge.add(record, from: client.address.name)
-                    if record.type == .end { update(i) { $0.ended = true } }
+                    if record.type == .end {
+                        end = record
+                        return false  // the last record: hang up (and fetch below, not inside libcurl's callback)
+                    }
                     return !isFinished(i)
                 }
             } catch {
                 // The heartbeat decides whether the agent is gone; until then, reconnect.
-                if !isFinished(i) { usleep(300_000) }
+                if end == nil && !isFinished(i) { usleep(300_000) }
+            }
+            guard let record = end else { continue }
+            // Its spool first when it is going away: once `ended` is set the run may move on to
+            // collecting, and the agent waits (bounded) only for this fetch before it exits.
+            if record.exiting == true, let spoolFolder { _ = fetchSpool(i, into: spoolFolder) }
+            update(i) {
+                $0.samplesCounted = record.samples
+                $0.counters = record.counters ?? $0.counters
+                if let reason = record.stoppedBecause { $0.stoppedBecause = reason }
+                $0.exiting = record.exiting == true
+                $0.ended = true
             }
         }
     }
@@ -151,7 +186,10 @@ public final class Controller: @unchecked Sendable {
             do {
                 let status = try client.status(runID: runID)
                 lastAnswer = wallMicros()
-                if let reason = status.stoppedBecause { update(i) { $0.stoppedBecause = reason } }
+                update(i) {
+                    if let reason = status.stoppedBecause { $0.stoppedBecause = reason }
+                    if let counters = status.counters { $0.counters = counters }
+                }
             } catch {
                 let silent = Double(wallMicros() - lastAnswer) / 1_000_000
                 if silent >= heartbeatTimeout {
@@ -175,20 +213,36 @@ public final class Controller: @unchecked Sendable {
     }
 
     /// Fetches every agent's spool into `folder/<agent>.jtl`; lost agents are tried too (they may
-    /// be back). Returns, per agent, the file or why there is none.
-    public func collect(into folder: String) -> [(agent: String, path: String?, problem: String?)] {
+    /// be back). An agent that does not answer keeps the file fetched earlier (at its exit), with
+    /// the identity it had then. Returns, per agent, the file or why there is none.
+    public func collect(into folder: String) -> [Collected] {
+        clients.indices.map { i in fetchSpool(i, into: folder) }
+    }
+
+    /// The agents' counters added up (each agent's from its end record, or its last status).
+    public var counters: EngineCounters {
+        agents.reduce(EngineCounters()) { $0 + ($1.counters ?? EngineCounters()) }
+    }
+
+    /// Fetches agent `i`'s spool into `folder/<name>.jtl` (through a temporary file, so a failed
+    /// fetch never spoils one fetched before).
+    private func fetchSpool(_ i: Int, into folder: String) -> Collected {
+        let client = clients[i]
+        let name = client.address.name
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return clients.map { client in
-            let path = folder + "/" + client.address.name + ".jtl"
-            do {
-                let bytes = try client.spool(runID: runID)
-                try Data(bytes).write(to: URL(fileURLWithPath: path))
-                return (client.address.name, path, nil)
-            } catch let failure as AgentClient.Failure {
-                return (client.address.name, FileManager.default.fileExists(atPath: path) ? path : nil, failure.message)
-            } catch {
-                return (client.address.name, nil, "\(path): \(error)")
-            }
+        let path = folder + "/" + name + ".jtl"
+        do {
+            let fetched = try client.spool(runID: runID)
+            let temporary = path + ".part"
+            try Data(fetched.bytes).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else { throw AgentClient.Failure(message: "\(path): rename failed") }
+            update(i) { $0.spool = fetched.identity }
+            return Collected(agent: name, path: path, problem: nil, identity: fetched.identity)
+        } catch let failure as AgentClient.Failure {
+            let earlier = FileManager.default.fileExists(atPath: path)
+            return Collected(agent: name, path: earlier ? path : nil, problem: failure.message, identity: earlier ? agents[i].spool : nil)
+        } catch {
+            return Collected(agent: name, path: nil, problem: "\(path): \(error)", identity: nil)
         }
     }
 }

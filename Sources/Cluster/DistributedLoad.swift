@@ -27,6 +27,8 @@ public final class DistributedLoad: @unchecked Sendable {
     /// collects and merges their spools. `started` is told the common start instant.
     public func run(lead: Double, threads: Int, started: (Int64) -> Void) throws -> RunEnd {
         try feed.begin()
+        // An agent sent SIGTERM hands its spool over at once, into the folder the end collects into.
+        controller.spoolFolder = context.folder!.agents
         let startAt = try controller.start(lead: lead)
         feed.start(at: startAt)
         started(startAt)
@@ -54,29 +56,33 @@ public final class DistributedLoad: @unchecked Sendable {
         // The spools are the record of truth: every sample, merged into the outputs.
         let folder = context.folder!
         let collected = controller.collect(into: folder.agents)
-        var reasons: [String] = []
-        for c in collected where c.problem != nil { reasons.append(c.problem!) }
         let spools = collected.compactMap { c in c.path.map { (agent: c.agent, path: $0) } }
+        var findings: [SpoolCheck.Finding] = []
+        var reasons: [String] = []
         var rows: [String: Int] = [:]
         var lastEnd = startAt
+        let states: [Controller.AgentState]
         do {
             let merged = try SpoolMerge.read(spools: spools, users: controller.merge.usersTimeline())
             for warning in merged.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+            states = controller.agents
+            // Lost or self-stopped agents, and spools that are not their agent's own and complete.
+            findings = SpoolCheck.findings(runID: controller.runID, agents: states, collected: collected, merged: merged)
             rows = merged.rowsByAgent
             lastEnd = merged.samples.lazy.map(\.end).max() ?? startAt
             feed.add(merged.samples)
         } catch {
+            states = controller.agents
             reasons.append("merging the agents' spools: \(error)")
         }
-        let states = controller.agents
-        let lost = states.filter { $0.lostAt != nil }
-        reasons.insert(contentsOf: lost.map { "lost \($0.address.name) (last answer \(isoTime($0.lostAt!)))" }, at: 0)
+        reasons = findings.map(\.reason) + reasons
         lock.lock()
         let wasInterrupted = interrupted
         lock.unlock()
         let status: RunStatus = wasInterrupted ? .interrupted : (reasons.isEmpty ? .complete : .degraded)
-        return feed.finish(status: status, reasons: reasons, counters: EngineCounters(), durationSeconds: Double(lastEnd - startAt) / 1_000_000) { end in
-            let summary = self.distributedSummary(states: states, rows: rows, threads: threads, startAt: startAt)
+        return feed.finish(status: status, reasons: reasons, counters: controller.counters,
+                           durationSeconds: Double(lastEnd - startAt) / 1_000_000) { end in
+            let summary = self.distributedSummary(states: states, rows: rows, threads: threads, startAt: startAt, findings: findings)
             end.summary.distributed = summary
             end.sections.append(("per agent", summary.agents.map { a in
                 let collected = a.rowsCollected.map(String.init) ?? "-"
@@ -95,18 +101,20 @@ public final class DistributedLoad: @unchecked Sendable {
     }
 
     private func distributedSummary(states: [Controller.AgentState], rows: [String: Int], threads: Int,
-                                    startAt: Int64) -> DistributedSummary {
+                                    startAt: Int64, findings: [SpoolCheck.Finding]) -> DistributedSummary {
         let streamedCounts = controller.merge.samplesByAgent
         let agents = states.map { s in
             DistributedSummary.Agent(
                 name: s.address.name, url: s.address.url, share: s.prepared?.share ?? "",
                 clockOffsetMs: Double(s.offset?.offset ?? 0) / 1_000, roundTripMs: Double(s.offset?.roundTrip ?? 0) / 1_000,
-                samplesStreamed: streamedCounts[s.address.name] ?? 0, rowsCollected: rows[s.address.name],
-                status: s.lostAt != nil ? "lost" : (s.stoppedBecause != nil && s.stoppedBecause != "stopped by the controller" ? "stopped" : "ok"),
-                lostAt: s.lostAt.map(isoTime), problem: s.lostReason ?? s.stoppedBecause)
+                samplesStreamed: streamedCounts[s.address.name] ?? 0, rowsCollected: rows[s.address.name], samplesCounted: s.samplesCounted,
+                status: SpoolCheck.status(of: s, findings: findings), lostAt: s.lostAt.map(isoTime),
+                problem: SpoolCheck.problem(of: s, findings: findings))
         }
         let streamed = controller.merge.labelTotals.mapValues { DistributedSummary.Streamed(count: $0.count, errors: $0.errors, latency: $0.latency) }
-        return DistributedSummary(runID: controller.runID, threadsPerAgent: threads, startAt: isoTime(startAt), agents: agents, streamed: streamed)
+        var summary = DistributedSummary(runID: controller.runID, threadsPerAgent: threads, startAt: isoTime(startAt), agents: agents, streamed: streamed)
+        summary.degradedBecause = findings.map(\.reason)
+        return summary
     }
 }
 

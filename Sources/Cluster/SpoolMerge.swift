@@ -9,7 +9,31 @@ public enum SpoolMerge {
         public var samples: [Sample]
         /// Rows read per agent.
         public var rowsByAgent: [String: Int]
+        /// Per agent, rows identical to a row of an agent read before it (group, user, start,
+        /// elapsed, label, status, bytes): one sample spooled twice. Users are dealt to one agent
+        /// each, so this is 0 unless spools were mixed up.
+        public var duplicatesByAgent: [String: Int] = [:]
         public var warnings: [String]
+    }
+
+    /// What makes two rows the same sample: one user's request starting at one instant.
+    private struct RowKey: Hashable {
+        var group: Int
+        var user: Int
+        var start: Int64
+        var elapsed: Int64
+        var label: String
+        var status: Int
+        var bytes: Int64
+        init(_ s: Sample) {
+            group = s.groupIndex
+            user = s.userNumber
+            start = s.start
+            elapsed = s.elapsed
+            label = s.label
+            status = s.status
+            bytes = s.bytesReceived
+        }
     }
 
     /// Reads each agent's spool, rewrites the thread fields and returns all samples sorted by start.
@@ -17,11 +41,18 @@ public enum SpoolMerge {
         var all: [Sample] = []
         var rows: [String: Int] = [:]
         var warnings: [String] = []
-        for spool in spools {
+        // Which spool each row was first seen in; a later spool holding the same row is a duplicate.
+        var seen: [RowKey: Int] = [:]
+        var duplicates: [String: Int] = [:]
+        for (index, spool) in spools.enumerated() {
             let read = try JTLSampleReader.read(path: spool.path)
             warnings += read.warnings.map { "\(spool.agent): \($0)" }
             rows[spool.agent] = read.samples.count
             all.reserveCapacity(all.count + read.samples.count)
+            for sample in read.samples {
+                let first = seen[RowKey(sample), default: index]
+                if first == index { seen[RowKey(sample)] = index } else { duplicates[spool.agent, default: 0] += 1 }
+            }
             for var sample in read.samples {
                 sample.agent = spool.agent
                 if !users.isEmpty {
@@ -34,7 +65,7 @@ public enum SpoolMerge {
         }
         // Stable order for equal starts (agent, then user), so the merged file is reproducible.
         all.sort { ($0.start, $0.agent, $0.userNumber) < ($1.start, $1.agent, $1.userNumber) }
-        return Result(samples: all, rowsByAgent: rows, warnings: warnings)
+        return Result(samples: all, rowsByAgent: rows, duplicatesByAgent: duplicates, warnings: warnings)
     }
 
     /// Writes the merged JTL (the TTS columns when `audioColumns`) to a temporary file beside `path`

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Results
 import RunPipeline
@@ -34,12 +35,17 @@ final class StreamOutput: RunOutput, @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Closes the stream; `state` is `finished`, or `stopped` when the load was stopped early.
-    func end(state: String) {
+    /// Closes the stream with the agent's own account of its run: the rows its spool holds, why it
+    /// stopped early (nil: it ran to the end), its engine's counters, and whether the daemon is
+    /// going away (the controller then fetches the spool at once).
+    func end(samples: Int, stoppedBecause: String?, counters: EngineCounters, exiting: Bool) {
         lock.lock()
         var end = StreamRecord(type: .end, seq: outbox.count)
-        end.samples = counts.samples
-        end.state = state
+        end.samples = samples
+        end.state = stoppedBecause == nil ? "finished" : "stopped"
+        end.stoppedBecause = stoppedBecause
+        end.counters = counters
+        if exiting { end.exiting = true }
         outbox.append(end)
         lock.unlock()
     }

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Results
 
@@ -6,7 +7,9 @@ import Results
 /// `second` records carry the samples of one label that ended in one second (of the controller's
 /// clock) and were drained together; the same second and label may come in several records, and
 /// the controller adds them up: histograms merge exactly, so nothing is averaged. `tick` says
-/// every second up to `through` is complete on this agent; `end` closes the stream.
+/// every second up to `through` is complete on this agent; `end` closes the stream, written once
+/// the spool is closed and synced: its `samples` is the spool's row count, and it says why the
+/// load stopped early (`stopped_because`) and carries the engine's counters.
 public struct StreamRecord: Codable, Sendable {
     public enum Kind: String, Codable, Sendable { case second, tick, end }
 
@@ -30,9 +33,18 @@ public struct StreamRecord: Codable, Sendable {
     // tick and end
     public var samples: Int?
     public var state: String?
+    // end
+    /// Why the load stopped before the plan's end (the controller asked, the agent was sent
+    /// SIGTERM, the controller went silent); absent when the plan ran to its end.
+    public var stoppedBecause: String?
+    /// The agent's dropped, late, interrupted and data-exhausted counts.
+    public var counters: EngineCounters?
+    /// The agent process is exiting (SIGTERM): fetch its spool now, it will not answer later.
+    public var exiting: Bool?
 
     enum CodingKeys: String, CodingKey {
         case type, seq, second, label, count, errors, bytesReceived = "bytes_received", latency, ttfa, through, users, samples, state
+        case stoppedBecause = "stopped_because", counters, exiting
     }
 
     public static func tick(seq: Int, through: Int64, users: [Int], samples: Int, state: String) -> StreamRecord {

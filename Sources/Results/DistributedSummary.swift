@@ -13,7 +13,10 @@ public struct DistributedSummary: Codable, Sendable {
         /// Samples the agent reported in its stream, and rows collected from its spool.
         public var samplesStreamed: Int
         public var rowsCollected: Int?
-        /// `ok`, `stopped` (by itself: its reason in `problem`) or `lost`.
+        /// Rows in its spool by the agent's own count (its stream's end record), when it ended.
+        public var samplesCounted: Int?
+        /// `ok`, `stopped` (by itself, e.g. SIGTERM: its reason in `problem`), `lost`, or
+        /// `spool-mismatch` (its spool is not its own or not its count: `problem` says how).
         public var status: String
         /// ISO 8601 time of the last answer from a lost agent.
         public var lostAt: String?
@@ -22,11 +25,13 @@ public struct DistributedSummary: Codable, Sendable {
         // Spelled out so that summary.json reads back without a key strategy (runID is not runId).
         enum CodingKeys: String, CodingKey {
             case name, url, share, clockOffsetMs = "clock_offset_ms", roundTripMs = "round_trip_ms"
-            case samplesStreamed = "samples_streamed", rowsCollected = "rows_collected", status, lostAt = "lost_at", problem
+            case samplesStreamed = "samples_streamed", rowsCollected = "rows_collected", samplesCounted = "samples_counted", status
+            case lostAt = "lost_at", problem
         }
 
         public init(name: String, url: String, share: String, clockOffsetMs: Double, roundTripMs: Double, samplesStreamed: Int,
-                    rowsCollected: Int?, status: String, lostAt: String?, problem: String?) {
+                    rowsCollected: Int?, samplesCounted: Int? = nil, status: String, lostAt: String?, problem: String?) {
+            self.samplesCounted = samplesCounted
             self.name = name
             self.url = url
             self.share = share
@@ -68,9 +73,12 @@ public struct DistributedSummary: Codable, Sendable {
     public var startAt: String
     public var agents: [Agent]
     public var streamed: [String: Streamed]
+    /// Why the run is degraded, one line per problem, each naming its agent (empty when it is not).
+    public var degradedBecause: [String]?
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", threadsPerAgent = "threads_per_agent", startAt = "start_at", agents, streamed
+        case degradedBecause = "degraded_because"
     }
 
     public init(runID: String, threadsPerAgent: Int, startAt: String, agents: [Agent], streamed: [String: Streamed]) {

@@ -10,8 +10,11 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
             Every request must carry the token from --token-file as `Authorization: Bearer ...`; others
             get 401 and change nothing. The agent sends load only to the plan's target. Samples are
-            spooled in --spool-dir/<run id>/results.jtl and survive a restart; a running load stops by
-            itself when the controller has been silent for the controller's timeout (default 10 s).
+            spooled in --spool-dir/<run id>/<agent name>/results.jtl and survive a restart; each agent
+            needs its own --spool-dir (it locks it; a second agent on it refuses to start). A running
+            load stops by itself when the controller has been silent for the controller's timeout
+            (default 10 s). SIGTERM/SIGINT stop the load as the controller's stop does, close the
+            spool and let the controller fetch it before the agent exits.
             Prints `listening on http://HOST:PORT` when ready.
             """)
 
@@ -49,10 +52,18 @@ struct AgentCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(.usage, "--spool-dir \(spoolDir): \(error.localizedDescription)")
         }
+        let spoolDirectory = URL(fileURLWithPath: spoolDir).standardizedFileURL.path
+        // Held for the daemon's life (released by the kernel when it exits, however it exits).
+        let spoolLock: SpoolLock
+        do {
+            spoolLock = try SpoolLock(directory: spoolDirectory, holder: "pid \(getpid()), --listen \(listen)")
+        } catch {
+            throw CommandFailure(.usage, "\(error)")
+        }
         signal(SIGPIPE, SIG_IGN)
         let service = AgentService(configuration: .init(
             name: name ?? ProcessInfo.processInfo.hostName, version: TTSLoadVersion.current,
-            spoolDirectory: URL(fileURLWithPath: spoolDir).standardizedFileURL.path))
+            spoolDirectory: spoolDirectory))
         var tls: (certificate: String, key: String)?
         if let tlsCert, let tlsKey {
             for path in [tlsCert, tlsKey] where !FileManager.default.isReadableFile(atPath: path) {
@@ -65,6 +76,7 @@ struct AgentCommand: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         do {
             try await server.run { address in
+                spoolLock.describe("pid \(getpid()), listening on \(address)")
                 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
             }
         } catch {
@@ -72,14 +84,16 @@ struct AgentCommand: AsyncParsableCommand {
         }
     }
 
-    /// SIGINT/SIGTERM end the daemon: a running load is stopped and its samples drained to the
-    /// spool first (at most a few seconds), so a stopped agent keeps every finished sample.
+    /// SIGINT/SIGTERM end the daemon: a running load stops as the controller's stop does (in-flight
+    /// requests finish within the plan's graceful stop), the spool is closed and synced, the
+    /// controller is told why in the stream's end record and given a few seconds to fetch the
+    /// spool; then the process exits. Every wait is bounded.
     private func installTerminationHandler(_ service: AgentService) -> [DispatchSourceSignal] {
         ([SIGINT, SIGTERM] as [Int32]).map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "ttsload.agent.signals"))
             source.setEventHandler {
-                service.shutdown(within: 5)
+                service.shutdown(because: "agent received \(number == SIGINT ? "SIGINT" : "SIGTERM")")
                 Foundation.exit(number == SIGINT ? 130 : 0)
             }
             source.resume()

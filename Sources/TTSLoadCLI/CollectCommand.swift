@@ -56,11 +56,15 @@ struct CollectCommand: ParsableCommand {
         let audio = (try? String(contentsOfFile: folder + "/results.jtl", encoding: .utf8).prefix(4_000).contains("audio_seconds")) ?? true
         try SpoolMerge.write(merged.samples, to: folder + "/results.jtl", audioColumns: audio)
         for (agent, rows) in merged.rowsByAgent.sorted(by: { $0.key < $1.key }) { print("  \(agent): \(rows) rows") }
+        // The same checks as at the end of the run: each spool its agent's own, with its count.
+        let findings = SpoolCheck.findings(runID: runID, agents: controller.agents, collected: collected, merged: merged)
+        for finding in findings { printError("spool check: \(finding.reason)") }
         print("results: \(folder)/results.jtl (\(merged.samples.count) samples)")
         if let loaded = try? PlanLoader.load(path: folder + "/plan.yaml") {
             let path = try Dashboard.writeRunFolder(folder, plan: loaded.plan, target: object["target"] as? String, status: nil)
             print("report: \(path)")
         }
         if collected.contains(where: { $0.path == nil }) { throw CommandFailure(.runtime, "some agents' samples are missing (above)") }
+        if !findings.isEmpty { throw CommandFailure(.runtime, "some agents' spools are not what they counted (above)") }
     }
 }

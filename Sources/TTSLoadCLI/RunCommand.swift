@@ -160,7 +160,9 @@ struct RunCommand: AsyncParsableCommand {
         switch end.status {
         case .complete: break
         case .interrupted: throw CommandFailure(.interrupted)
-        case .degraded: throw CommandFailure(.runtime, "run degraded: " + end.reasons.joined(separator: "; "))
+        case .degraded:
+            throw CommandFailure(.runtime, "run degraded: " + end.reasons.joined(separator: "; ")
+                                 + " (`ttsload collect \(folder.path)` fetches a returning agent's spool)")
         case .failed: throw CommandFailure(.runtime, "run failed: " + end.reasons.joined(separator: "\n"))
         }
         if let compareBase {

@@ -10,6 +10,8 @@ public enum HTTPCall {
     public struct Reply: Sendable {
         public var status: Int
         public var body: [UInt8]
+        /// The final response's headers, names lowercased (a repeated header keeps its last value).
+        public var headers: [String: String] = [:]
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -59,6 +61,8 @@ public enum HTTPCall {
         if options.acceptGzip { ccurl_easy_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "gzip") }
         ccurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
         ccurl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, bodyWrite)
+        ccurl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, box.toOpaque())
+        ccurl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerWrite)
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
@@ -86,7 +90,7 @@ public enum HTTPCall {
         }
         var status = 0
         ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return Reply(status: status, body: sink.body)
+        return Reply(status: status, body: sink.body, headers: sink.headers)
     }
 }
 
@@ -94,7 +98,24 @@ public enum HTTPCall {
 private final class BodySink {
     let onData: (([UInt8]) -> Bool)?
     var body: [UInt8] = []
+    var headers: [String: String] = [:]
     init(onData: (([UInt8]) -> Bool)?) { self.onData = onData }
+}
+
+/// One header line at a time (libcurl's contract); a status line starts a new response (after a
+/// redirect or a 100 Continue), so only the final response's headers are kept.
+private func headerWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {
+    let length = size * count
+    guard let user, let data else { return length }
+    let sink = Unmanaged<BodySink>.fromOpaque(user).takeUnretainedValue()
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) }
+    if line.hasPrefix("HTTP/") {
+        sink.headers = [:]
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        sink.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    return length
 }
 
 private func bodyWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {

@@ -4,7 +4,8 @@ import Results
 import TTS
 
 /// Counters of one run that are not samples: what a user must not be left guessing about.
-public struct EngineCounters: Sendable, Equatable {
+/// Codable (snake_case) because agents send theirs to the controller, which adds them up.
+public struct EngineCounters: Sendable, Equatable, Codable {
     /// Open-model arrivals that found every slot busy (`max_users` reached); never sent.
     public var dropped = 0
     /// Open-model arrivals sent more than 10 ms after their intended time (their latency counts from it).
@@ -14,7 +15,21 @@ public struct EngineCounters: Sendable, Equatable {
     /// Virtual users that stopped because an `order: unique, on_end: stop` data set ran out.
     public var dataExhausted = 0
 
+    enum CodingKeys: String, CodingKey {
+        case dropped, late, interrupted, dataExhausted = "data_exhausted"
+    }
+
     public init() {}
+
+    /// Both runs' counters together: a distributed run's are the sum of its agents'.
+    public static func + (a: EngineCounters, b: EngineCounters) -> EngineCounters {
+        var sum = a
+        sum.dropped += b.dropped
+        sum.late += b.late
+        sum.interrupted += b.interrupted
+        sum.dataExhausted += b.dataExhausted
+        return sum
+    }
 }
 
 /// State every engine thread reads and writes: active-user counts, stop flags, counters.

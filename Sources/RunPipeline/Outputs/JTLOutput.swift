@@ -15,8 +15,8 @@ public final class JTLOutput: RunOutput {
         self.audioColumns = audioColumns
     }
 
-    /// Rows written so far.
-    public var rows: Int { writer?.rows ?? 0 }
+    /// Complete rows in the file (after `finish`, all of them).
+    public private(set) var rowsOnDisk = 0
 
     public func begin(_ run: RunContext) throws {
         let writer = try JTLWriter(path: path, variables: audioColumns ? JTLFormat.audioVariables : [])
@@ -41,6 +41,7 @@ public final class JTLOutput: RunOutput {
         guard let writer else { return }
         self.writer = nil
         end.files.append(("results", path))
+        defer { rowsOnDisk = writer.rowsOnDisk }
         do { try writer.close() } catch { throw Failure(writer, error) }
     }
 

@@ -88,7 +88,7 @@ final class AgentRun: @unchecked Sendable {
         }
         profile = LoadProfile(plan: plan)
         stream = StreamOutput()
-        spoolJTL = JTLOutput(path: folder + "/results.jtl")
+        spoolJTL = JTLOutput(path: spoolFolder.jtlPath)
         load = try LoadRun(plan: plan, target: target, folder: nil, threads: threads, outputs: [spoolJTL, stream],
                            seed: request.seed, slot: request.slot)
         slot = request.slot
@@ -188,7 +188,7 @@ final class AgentRun: @unchecked Sendable {
     }
 
     /// The spool JTL as it stands (flushed rows only).
-    var spoolPath: String { folder + "/results.jtl" }
+    var spoolPath: String { spoolFolder.jtlPath }
 
     static func monotonicMicros() -> Int64 {
         var ts = timespec()

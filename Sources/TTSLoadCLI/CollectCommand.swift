@@ -25,7 +25,8 @@ struct CollectCommand: ParsableCommand {
     var tokenFile: String?
 
     func run() throws {
-        let clusterPath = folder + "/cluster.json"
+        let run = RunFolder(folder)
+        let clusterPath = run.cluster
         guard let data = FileManager.default.contents(atPath: clusterPath),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let runID = object["run_id"] as? String, let list = object["agents"] as? [[String: String]] else {
@@ -35,13 +36,13 @@ struct CollectCommand: ParsableCommand {
         let addresses = list.compactMap { item in item["name"].flatMap { n in item["url"].map { AgentClient.Address(name: n, url: $0) } } }
         let ca = (object["ca"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         let controller = Controller(agents: addresses, token: token, runID: runID, caFile: ca)
-        let collected = controller.collect(into: folder + "/agents")
+        let collected = controller.collect(into: run.agents)
         for c in collected {
             print("\(c.agent): " + (c.problem.map { c.path == nil ? "nothing: \($0)" : "kept the earlier spool (\($0))" } ?? "fetched"))
         }
         // The earlier merge knows the global user counts; keep them for samples it already had.
         var known: [String: (Int, Int)] = [:]
-        if let earlier = try? JTLSampleReader.read(path: folder + "/results.jtl") {
+        if let earlier = try? JTLSampleReader.read(path: run.jtl) {
             for s in earlier.samples { known["\(s.agent)|\(s.start)|\(s.userNumber)|\(s.groupIndex)"] = (s.groupThreads, s.allThreads) }
         }
         var merged = try SpoolMerge.read(spools: collected.compactMap { c in c.path.map { (agent: c.agent, path: $0) } },
@@ -53,14 +54,14 @@ struct CollectCommand: ParsableCommand {
                 merged.samples[i].allThreads = counts.1
             }
         }
-        let audio = (try? String(contentsOfFile: folder + "/results.jtl", encoding: .utf8).prefix(4_000).contains("audio_seconds")) ?? true
-        try SpoolMerge.write(merged.samples, to: folder + "/results.jtl", audioColumns: audio)
+        let audio = (try? String(contentsOfFile: run.jtl, encoding: .utf8).prefix(4_000).contains("audio_seconds")) ?? true
+        try SpoolMerge.write(merged.samples, to: run.jtl, audioColumns: audio)
         for (agent, rows) in merged.rowsByAgent.sorted(by: { $0.key < $1.key }) { print("  \(agent): \(rows) rows") }
         // The same checks as at the end of the run: each spool its agent's own, with its count.
         let findings = SpoolCheck.findings(runID: runID, agents: controller.agents, collected: collected, merged: merged)
         for finding in findings { printError("spool check: \(finding.reason)") }
-        print("results: \(folder)/results.jtl (\(merged.samples.count) samples)")
-        if let loaded = try? PlanLoader.load(path: folder + "/plan.yaml") {
+        print("results: \(run.jtl) (\(merged.samples.count) samples)")
+        if case .success(let loaded) = run.loadPlan() {
             let path = try Dashboard.writeRunFolder(folder, plan: loaded.plan, target: object["target"] as? String, status: nil)
             print("report: \(path)")
         }

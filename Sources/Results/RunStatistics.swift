@@ -1,47 +1,6 @@
 import Plan
 
-/// Counts and latency histogram of a set of samples.
-public struct SampleStats: Sendable {
-    public var count = 0
-    public var errors = 0
-    public var bytesReceived: Int64 = 0
-    public var latency = LatencyHistogram()
-    /// Error counts by class (transport failures and failed checks).
-    public var errorClasses: [ErrorClass: Int] = [:]
-    /// Time to first audio (µs) and RTF x 1000 of the samples whose audio was read.
-    public var ttfa = LatencyHistogram()
-    public var rtfMilli = LatencyHistogram()
-    public var audioSeconds = 0.0
-    /// Samples with audio, and those of them a real-time player would have stalled on.
-    public var audioSamples = 0
-    public var underrunSamples = 0
-
-    public init() {}
-
-    public mutating func add(_ s: Sample) {
-        count += 1
-        bytesReceived += s.bytesReceived
-        latency.record(s.elapsed)
-        if !s.success {
-            errors += 1
-            errorClasses[s.errorClass ?? .other, default: 0] += 1
-        }
-        if let a = s.audio, let seconds = a.audioSeconds {
-            audioSamples += 1
-            audioSeconds += seconds
-            if let t = a.ttfa { ttfa.record(t) }
-            if let rtf = a.rtf { rtfMilli.record(Int64((rtf * 1_000).rounded())) }
-            if a.underrun > 0 { underrunSamples += 1 }
-        }
-    }
-
-    /// Fraction of audio samples with a playback stall.
-    public var underrunRate: Double { audioSamples == 0 ? 0 : Double(underrunSamples) / Double(audioSamples) }
-    /// RTF at percentile `p`, or nil without audio.
-    public func rtf(_ p: Double) -> Double? { rtfMilli.count == 0 ? nil : Double(rtfMilli.percentile(p)) / 1_000 }
-
-    public var errorRate: Double { count == 0 ? 0 : Double(errors) / Double(count) }
-}
+// `SampleStats` (counts and latency histograms of a set of samples) is `SampleTally<LatencyHistogram>`: SampleTally.swift.
 
 /// The statistics of one step's hold (the steady part) for one thread group.
 public struct StepStats: Sendable {

@@ -58,7 +58,7 @@ import Testing
             #expect(t.audioSamples == withLength.count && t.audioSamples > 600)
             #expect(abs(t.audioSeconds - withLength.reduce(0) { $0 + $1.audio!.audioSeconds! }) < 1e-9)
             #expect(t.underrunSamples == withLength.filter { $0.audio!.underrun > 0 }.count)
-            #expect(t.latency.count == 2_000 && t.okLatency.count == 1_800)
+            #expect(t.latency.count == 2_000)
             // TTFA and RTF only of the samples whose audio length was read (the unknown-format ones have a TTFA).
             #expect(t.ttfa.count == withLength.count && t.rtfMilli.count == withLength.count)
             #expect(t.ended == 2_000 && t.endedOK == 1_800 && t.endedFailed == 200 && t.peakUsers == 13)
@@ -66,30 +66,27 @@ import Testing
         }
         let sparse = tally(SparseHistogram.self), raw = tally(RawValues.self)
         #expect(sparse.count == 2_000 && sparse.errorClasses.count == 4 && sparse.latency.count == 2_000 && sparse.ttfa.count == withLength.count)
-        #expect(raw.latency.count == 2_000 && raw.okLatency.count == 1_800 && raw.rtfMilli.count == withLength.count)
+        #expect(raw.latency.count == 2_000 && raw.rtfMilli.count == withLength.count)
     }
 
     @Test func percentilesMatchSortedValuesAndTheOtherHistograms() {
         let s = Self.samples
         let latencies = s.map(\.elapsed).sorted()
-        let ok = s.filter(\.success).map(\.elapsed).sorted()
         let ttfas = s.filter { $0.audio?.audioSeconds != nil }.map { $0.audio!.ttfa! }.sorted()
         let full = tally(LatencyHistogram.self), sparse = tally(SparseHistogram.self), raw = tally(RawValues.self)
         for p in Self.percentiles {
             // Raw values: exactly the nearest rank.
             #expect(raw.latency.percentile(p) == Self.nearestRank(latencies, p), "raw p\(p)")
-            #expect(raw.okLatency.percentile(p) == Self.nearestRank(ok, p), "raw ok p\(p)")
             #expect(raw.ttfa.percentile(p) == Self.nearestRank(ttfas, p), "raw ttfa p\(p)")
             // HdrHistogram: the same value to 3 significant digits (never below it, at most 1/1024 above),
             // by its rank (p less one ulp, times n, rounded up: 99.9% of 2,000 is rank 1,998, not 1,999).
-            for (h, sorted) in [(full.latency, latencies), (full.okLatency, ok), (full.ttfa, ttfas)] {
+            for (h, sorted) in [(full.latency, latencies), (full.ttfa, ttfas)] {
                 let rank = min(sorted.count, max(1, Int((p.nextDown * Double(sorted.count) / 100).rounded(.up))))
                 let exact = sorted[rank - 1], got = h.percentile(p)
                 #expect(got >= exact && Double(got - exact) <= Double(exact) / 1_024, "hdr p\(p): \(got) vs \(exact)")
             }
             // Sparse: what the full histogram says.
             #expect(sparse.latency.percentile(p) == full.latency.percentile(p), "sparse p\(p)")
-            #expect(sparse.okLatency.percentile(p) == full.okLatency.percentile(p), "sparse ok p\(p)")
             #expect(sparse.ttfa.percentile(p) == full.ttfa.percentile(p), "sparse ttfa p\(p)")
             #expect(sparse.rtfMilli.percentile(p) == full.rtfMilli.percentile(p), "sparse rtf p\(p)")
         }
@@ -122,7 +119,6 @@ import Testing
             #expect(merged.ended == whole.ended && merged.endedOK == whole.endedOK && merged.peakUsers == whole.peakUsers)
             for p in Self.percentiles {
                 #expect(merged.latency.percentile(p) == whole.latency.percentile(p), "p\(p)")
-                #expect(merged.okLatency.percentile(p) == whole.okLatency.percentile(p), "ok p\(p)")
                 #expect(merged.ttfa.percentile(p) == whole.ttfa.percentile(p), "ttfa p\(p)")
                 #expect(merged.rtf(p) == whole.rtf(p), "rtf p\(p)")
             }

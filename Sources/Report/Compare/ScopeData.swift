@@ -56,7 +56,6 @@ struct ScopeData: Sendable {
         ttfa = tally.ttfa.sorted(dividedBy: 1_000)
         rtf = tally.rtfMilli.sorted(dividedBy: 1_000)
         tally.latency = RawValues()
-        tally.okLatency = RawValues()
         tally.ttfa = RawValues()
         tally.rtfMilli = RawValues()
     }

@@ -1,25 +1,20 @@
 import Foundation
 import Results
 
-/// The controller's merge of every agent's stream: per second and label, counts and HdrHistograms
-/// added exactly (never averaged), and per agent which seconds are complete and how many users it
-/// had. Thread-safe: one stream thread per agent adds, the live view reads.
+/// The controller's merge of every agent's stream: per second and label, tallies (counts and sparse
+/// HdrHistograms) added exactly (never averaged), and per agent which seconds are complete and how
+/// many users it had. Thread-safe: one stream thread per agent adds, the live view reads.
 public final class LiveMerge: @unchecked Sendable {
-    /// One second's merged figures of one label.
-    public struct Cell: Sendable {
-        public var count = 0
-        public var errors = 0
-        public var bytesReceived: Int64 = 0
-        public var latency = LatencyHistogram()
-        public var ttfa = LatencyHistogram()
-    }
+    /// Merged figures of seconds and labels, as the live line and the summary read them.
+    public typealias Cell = SampleStats
 
     private let lock = NSLock()
-    private var cells: [Int64: [String: Cell]] = [:]
+    /// Sparse: a full HdrHistogram per second and label would take ~190 KB each for the whole run.
+    private var cells: [Int64: [String: SampleTally<SparseHistogram>]] = [:]
     private var through: [String: Int64] = [:]
     private var users: [String: [Int64: [Int]]] = [:]
     private var lastUsers: [String: [Int]] = [:]
-    private var totals: [String: Cell] = [:]
+    private var totals: [String: SampleTally<SparseHistogram>] = [:]
     private var agentSamples: [String: Int] = [:]
     private var seen: [String: Int] = [:]
     /// Agents whose figures still count towards "complete" seconds (lost ones are dropped).
@@ -38,10 +33,9 @@ public final class LiveMerge: @unchecked Sendable {
         switch record.type {
         case .second:
             guard let second = record.second, let label = record.label else { return }
-            let latency = (try? record.latencyHistogram()) ?? LatencyHistogram()
-            let ttfa = (try? record.ttfaHistogram()) ?? LatencyHistogram()
-            cells[second, default: [:]][label, default: Cell()].add(record, latency, ttfa)
-            totals[label, default: Cell()].add(record, latency, ttfa)
+            let tally = record.tally()
+            cells[second, default: [:]][label, default: SampleTally()].add(tally)
+            totals[label, default: SampleTally()].add(tally)
         case .tick:
             if let t = record.through { through[agent] = max(through[agent] ?? t, t) }
             if let u = record.users, let t = record.through {
@@ -82,36 +76,26 @@ public final class LiveMerge: @unchecked Sendable {
     public func interval(from: Int64, to: Int64) -> Cell {
         lock.lock()
         defer { lock.unlock() }
-        var out = Cell()
-        guard from <= to else { return out }
-        for second in from...to { for cell in (cells[second] ?? [:]).values { out.merge(cell) } }
-        return out
+        var out = SampleTally<SparseHistogram>()
+        if from <= to { for second in from...to { for cell in (cells[second] ?? [:]).values { out.add(cell) } } }
+        return Cell(out)
     }
 
     /// One second's figures, all labels and per label, as the run pipeline takes them.
-    public func stats(second: Int64) -> (total: SampleStats, byLabel: [String: SampleStats]) {
+    public func stats(second: Int64) -> (total: SampleStats, byLabel: [String: SampleTally<SparseHistogram>]) {
         lock.lock()
         let labels = cells[second] ?? [:]
         lock.unlock()
-        var total = SampleStats()
-        var byLabel: [String: SampleStats] = [:]
-        for (label, cell) in labels {
-            let stats = cell.sampleStats
-            byLabel[label] = stats
-            total.count += stats.count
-            total.errors += stats.errors
-            total.bytesReceived += stats.bytesReceived
-            total.latency.add(stats.latency)
-            total.ttfa.add(stats.ttfa)
-        }
-        return (total, byLabel)
+        var total = SampleTally<SparseHistogram>()
+        for cell in labels.values { total.add(cell) }
+        return (Cell(total), labels)
     }
 
     /// Whole-run totals per label, from the streams alone.
     public var labelTotals: [String: Cell] {
         lock.lock()
         defer { lock.unlock() }
-        return totals
+        return totals.mapValues { Cell($0) }
     }
 
     /// Users of every agent added up, the latest ticks.
@@ -134,35 +118,6 @@ public final class LiveMerge: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return UsersTimeline(byAgent: users)
-    }
-}
-
-extension LiveMerge.Cell {
-    /// The cell as statistics: the figures the stream carries (count, errors, bytes, latency, TTFA).
-    var sampleStats: SampleStats {
-        var s = SampleStats()
-        s.count = count
-        s.errors = errors
-        s.bytesReceived = bytesReceived
-        s.latency = latency
-        s.ttfa = ttfa
-        return s
-    }
-
-    mutating func add(_ record: StreamRecord, _ latency: LatencyHistogram, _ ttfa: LatencyHistogram) {
-        count += record.count ?? 0
-        errors += record.errors ?? 0
-        bytesReceived += record.bytesReceived ?? 0
-        self.latency.add(latency)
-        self.ttfa.add(ttfa)
-    }
-
-    mutating func merge(_ other: LiveMerge.Cell) {
-        count += other.count
-        errors += other.errors
-        bytesReceived += other.bytesReceived
-        latency.add(other.latency)
-        ttfa.add(other.ttfa)
     }
 }
 

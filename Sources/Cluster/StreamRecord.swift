@@ -74,9 +74,35 @@ public struct StreamRecord: Codable, Sendable {
         guard let text, let data = Data(base64Encoded: text) else { return LatencyHistogram() }
         return try HistogramEncoding.decode([UInt8](data))
     }
+}
 
-    static func encode(_ histogram: LatencyHistogram) -> String {
-        Data(HistogramEncoding.encode(histogram)).base64EncodedString()
+extension StreamRecord {
+    /// A `second` record of the samples of `tally` (count, errors, bytes, latency and TTFA travel).
+    init(seq: Int, second: Int64, label: String, tally: SampleTally<SparseHistogram>) {
+        self.init(type: .second, seq: seq)
+        self.second = second
+        self.label = label
+        count = tally.count
+        errors = tally.errors
+        bytesReceived = tally.bytesReceived
+        latency = Data(HistogramEncoding.encode(tally.latency)).base64EncodedString()
+        if !tally.ttfa.isEmpty { ttfa = Data(HistogramEncoding.encode(tally.ttfa)).base64EncodedString() }
+    }
+
+    /// What a `second` record carries, as a tally (figures the stream does not carry are 0).
+    func tally() -> SampleTally<SparseHistogram> {
+        var t = SampleTally<SparseHistogram>()
+        t.count = count ?? 0
+        t.errors = errors ?? 0
+        t.bytesReceived = bytesReceived ?? 0
+        t.latency = Self.sparse(latency)
+        t.ttfa = Self.sparse(ttfa)
+        return t
+    }
+
+    static func sparse(_ text: String?) -> SparseHistogram {
+        guard let text, let data = Data(base64Encoded: text) else { return SparseHistogram() }
+        return (try? HistogramEncoding.decodeSparse([UInt8](data))) ?? SparseHistogram()
     }
 }
 
@@ -89,26 +115,11 @@ struct SecondRecorder {
 
     /// Records for one batch; `nextSeq` numbers them.
     static func records(for batch: [Sample], nextSeq: inout Int) -> [StreamRecord] {
-        var groups: [Key: [Sample]] = [:]
-        for s in batch { groups[Key(second: s.end / 1_000_000, label: s.label), default: []].append(s) }
-        var out: [StreamRecord] = []
-        for (key, samples) in groups.sorted(by: { ($0.key.second, $0.key.label) < ($1.key.second, $1.key.label) }) {
-            var latency = LatencyHistogram(), ttfa = LatencyHistogram()
-            var r = StreamRecord(type: .second, seq: nextSeq)
-            nextSeq += 1
-            r.second = key.second
-            r.label = key.label
-            r.count = samples.count
-            r.errors = samples.count { !$0.success }
-            r.bytesReceived = samples.reduce(0) { $0 + $1.bytesReceived }
-            for s in samples {
-                latency.record(s.elapsed)
-                if let t = s.audio?.ttfa { ttfa.record(t) }
-            }
-            r.latency = StreamRecord.encode(latency)
-            if ttfa.count > 0 { r.ttfa = StreamRecord.encode(ttfa) }
-            out.append(r)
+        var tallies: [Key: SampleTally<SparseHistogram>] = [:]
+        for s in batch { tallies[Key(second: s.end / 1_000_000, label: s.label), default: SampleTally()].add(s) }
+        return tallies.sorted { ($0.key.second, $0.key.label) < ($1.key.second, $1.key.label) }.map { key, tally in
+            defer { nextSeq += 1 }
+            return StreamRecord(seq: nextSeq, second: key.second, label: key.label, tally: tally)
         }
-        return out
     }
 }

@@ -12,11 +12,17 @@ public struct StepRow: Sendable {
     public var unit: String
     /// Seconds from the run's time 0.
     public var start: Double, holdStart: Double, end: Double
-    /// Samples that started during the hold: their latency, errors and TTS figures.
+    /// Samples that started during the hold: their latency, errors and TTS figures; and those that
+    /// ended during it (`ended`, `endedOK`: what the service delivered).
     public var stats = SampleStats()
-    /// Samples that ended during the hold, and those of them that succeeded: what the service delivered.
-    public var ended = 0
-    public var endedOK = 0
+    public var ended: Int {
+        get { stats.ended }
+        set { stats.ended = newValue }
+    }
+    public var endedOK: Int {
+        get { stats.endedOK }
+        set { stats.endedOK = newValue }
+    }
     public var isKnee = false
 
     public var holdSeconds: Double { end - holdStart }
@@ -76,10 +82,7 @@ struct ProfileSteps {
         let schedule = profile.groups[g]
         let tStart = StepBuilder.seconds(s.start, from: t0), tEnd = StepBuilder.seconds(s.end, from: t0)
         if let step = schedule.step(at: tStart), tStart >= step.holdStart { groups[g].rows[step.index - 1].stats.add(s) }
-        if let step = schedule.step(at: tEnd), tEnd >= step.holdStart {
-            groups[g].rows[step.index - 1].ended += 1
-            if s.success { groups[g].rows[step.index - 1].endedOK += 1 }
-        }
+        if let step = schedule.step(at: tEnd), tEnd >= step.holdStart { groups[g].rows[step.index - 1].stats.addEnded(s) }
     }
 
     func section(rule: KneeRule) -> StepSection {
@@ -102,7 +105,7 @@ enum StepBuilder {
     /// are left out of the hold because they straddle the change. Hold bounds are whole seconds, so
     /// a step's figures are the sums of its seconds' bins.
     static func inferred(bins: SecondBins, duration: Double, rule: KneeRule) -> StepSection {
-        guard bins.bins.contains(where: { $0.users > 0 }) else {
+        guard bins.bins.contains(where: { $0.peakUsers > 0 }) else {
             return StepSection(groups: [], inferred: true, missingReason:
                 "No plan is known and the file has no allThreads values, so its steps cannot be told apart; see the per-label table.")
         }
@@ -110,7 +113,7 @@ enum StepBuilder {
         var level = [Int](repeating: 0, count: seconds)
         for (i, bin) in bins.bins.enumerated() {
             let k = min(seconds - 1, i)
-            level[k] = max(level[k], bin.users)
+            level[k] = max(level[k], bin.peakUsers)
         }
         let minimum = minimumPlateau(duration)
         let plateaus = StepPlateaus.find(levels: level, duration: duration)
@@ -123,12 +126,7 @@ enum StepBuilder {
         for (n, p) in plateaus.enumerated() {
             var row = StepRow(group: "all threads", index: n + 1, name: "step \(n + 1): \(p.level) users", level: Double(p.level),
                               unit: "users", start: previousEnd, holdStart: p.holdStart, end: p.end)
-            for second in (p.first + 1)..<max(p.first + 1, p.last) {
-                let bin = bins[second]
-                bin.addStarted(to: &row.stats)
-                row.ended += bin.ended
-                row.endedOK += bin.endedOK
-            }
+            for second in (p.first + 1)..<max(p.first + 1, p.last) { row.stats.add(bins[second]) }
             rows.append(row)
             previousEnd = Double(p.last + 1)
         }

@@ -45,7 +45,7 @@ public struct Timeline: Sendable {
             let i = min(count - 1, second / secondsPerSlice)
             ended[i] += bin.ended
             failed[i] += bin.endedFailed
-            users[i] = max(users[i], bin.users)
+            users[i] = max(users[i], bin.peakUsers)
             latencies[i].add(bin.latency)
             ttfas[i].add(bin.ttfa)
             rtfs[i].add(bin.rtfMilli)

@@ -3,34 +3,36 @@ import Histogram
 /// Microsecond latencies in an HdrHistogram (3 significant digits, up to one hour), so that
 /// percentiles come from every sample and histograms from many agents merge exactly.
 public struct LatencyHistogram: Sendable {
-    public private(set) var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    @usableFromInline var storage = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    public var histogram: Histogram<UInt64> { storage }
 
     public init() {}
 
-    public mutating func record(_ micros: Int64) {
-        _ = histogram.record(UInt64(Swift.max(1, Swift.min(micros, 3_600_000_000))))
+    /// Inlinable: `SampleTally.add`, inlined into other modules (the dashboard), calls it per sample.
+    @inlinable public mutating func record(_ micros: Int64) {
+        _ = storage.record(UInt64(Swift.max(1, Swift.min(micros, 3_600_000_000))))
     }
 
     /// Adds `count` values equal to `micros` at once (the store decodes its histograms with this).
     public mutating func record(_ micros: Int64, count: UInt64) {
-        _ = histogram.record(UInt64(Swift.max(1, Swift.min(micros, 3_600_000_000))), count: count)
+        _ = storage.record(UInt64(Swift.max(1, Swift.min(micros, 3_600_000_000))), count: count)
     }
 
-    public mutating func add(_ other: LatencyHistogram) { histogram.add(other.histogram) }
+    public mutating func add(_ other: LatencyHistogram) { storage.add(other.storage) }
 
     /// Empties the histogram, keeping its storage (to reuse one for many computations).
-    public mutating func reset() { histogram.reset() }
+    public mutating func reset() { storage.reset() }
 
     /// Each non-empty bucket: its highest equivalent value (µs) and count, in increasing order.
     public var buckets: [(value: Int64, count: UInt64)] {
-        histogram.recordedValues().map { (Int64($0.value), UInt64($0.count)) }
+        storage.recordedValues().map { (Int64($0.value), UInt64($0.count)) }
     }
 
-    public var count: Int { Int(histogram.totalCount) }
+    public var count: Int { Int(storage.totalCount) }
 
     /// The value at `percentile` (0...100) in µs; 0 when empty.
-    public func percentile(_ p: Double) -> Int64 { count == 0 ? 0 : Int64(histogram.valueAtPercentile(p)) }
-    public var max: Int64 { count == 0 ? 0 : Int64(histogram.max) }
-    public var min: Int64 { count == 0 ? 0 : Int64(histogram.min) }
-    public var mean: Double { count == 0 ? 0 : histogram.mean }
+    public func percentile(_ p: Double) -> Int64 { count == 0 ? 0 : Int64(storage.valueAtPercentile(p)) }
+    public var max: Int64 { count == 0 ? 0 : Int64(storage.max) }
+    public var min: Int64 { count == 0 ? 0 : Int64(storage.min) }
+    public var mean: Double { count == 0 ? 0 : storage.mean }
 }

@@ -24,7 +24,9 @@ public struct SparseHistogram: Sendable {
 
     public init() {}
 
-    public mutating func record(_ value: Int64, count: UInt64 = 1) {
+    public mutating func record(_ value: Int64) { record(value, count: 1) }
+
+    public mutating func record(_ value: Int64, count: UInt64) {
         let clamped = UInt64(Swift.max(1, Swift.min(value, 3_600_000_000)))  // as LatencyHistogram.record
         add(bucket: Self.lowestEquivalent(clamped), count: count)
         maxValue = Swift.max(maxValue, clamped)
@@ -53,10 +55,33 @@ public struct SparseHistogram: Sendable {
     public var isEmpty: Bool { used == 0 }
 
     /// Samples recorded.
-    public var count: UInt64 {
+    public var count: Int {
         var total: UInt64 = 0
         forEachBucket { _, n in total += n }
-        return total
+        return Int(total)
+    }
+
+    /// The value at percentile `p` (0...100), 0 when empty: the same as `add(to:)` a `LatencyHistogram`
+    /// and its `percentile(p)` (HdrHistogram's rule: the highest equivalent value of the bucket that
+    /// holds the p% rank, capped at the maximum recorded), without making one.
+    public func percentile(_ p: Double) -> Int64 {
+        guard !isEmpty else { return 0 }
+        let sorted = buckets
+        let top = sorted[sorted.count - 1]
+        if p >= 100 { return Int64(maxValue) }
+        if p <= 0 {
+            // `add(to:)` records the lowest bucket at its lowest value, or at the maximum when it is the only one.
+            return Int64(sorted.count == 1 ? maxValue : Self.lowestEquivalent(sorted[0].value))
+        }
+        var total: UInt64 = 0
+        for b in sorted { total += b.count }
+        let wanted = Swift.max(1, UInt64(((p.nextDown * Double(total)) / 100).rounded(.up)))
+        var seen: UInt64 = 0
+        for b in sorted {
+            seen += b.count
+            if seen >= wanted { return Int64(Swift.min(b.value, maxValue)) }
+        }
+        return Int64(Swift.min(top.value, maxValue))
     }
 
     public func add(to histogram: inout LatencyHistogram) {

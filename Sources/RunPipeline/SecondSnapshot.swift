@@ -12,11 +12,14 @@ public struct SecondSnapshot: Sendable {
     /// Active users per thread group (plan order) when the second was closed.
     public var users: [Int]
     public var total: SampleStats
-    public var byLabel: [String: SampleStats]
+    /// Per label, with sparse histograms (a full HdrHistogram per label and second would cost
+    /// ~190 KB each to make); `SampleStats(_:)` turns one into the full form.
+    public var byLabel: [String: SampleTally<SparseHistogram>]
     /// Errors of the whole run so far, this second included.
     public var errorsSoFar: Int
 
-    public init(second: Int64, elapsed: Double, users: [Int], total: SampleStats, byLabel: [String: SampleStats], errorsSoFar: Int) {
+    public init(second: Int64, elapsed: Double, users: [Int], total: SampleStats, byLabel: [String: SampleTally<SparseHistogram>],
+                errorsSoFar: Int) {
         self.second = second
         self.elapsed = elapsed
         self.users = users
@@ -30,7 +33,7 @@ public struct SecondSnapshot: Sendable {
 /// complete. A sample that comes after its second was handed out (a drain delayed past the
 /// margin) is counted in the next second handed out rather than lost.
 public struct SecondWindow: Sendable {
-    private var open: [Int64: (total: SampleStats, byLabel: [String: SampleStats])] = [:]
+    private var open: [Int64: [String: SampleTally<SparseHistogram>]] = [:]
     /// The last second handed out.
     public private(set) var closedThrough: Int64 = Int64.min
     private var errors = 0
@@ -41,8 +44,7 @@ public struct SecondWindow: Sendable {
         for s in batch {
             var second = s.end / 1_000_000
             if second <= closedThrough { second = closedThrough + 1 }
-            open[second, default: (SampleStats(), [:])].total.add(s)
-            open[second]!.byLabel[s.label, default: SampleStats()].add(s)
+            open[second, default: [:]][s.label, default: SampleTally()].add(s)
         }
     }
 
@@ -53,10 +55,12 @@ public struct SecondWindow: Sendable {
         guard first <= through else { return [] }
         var out: [SecondSnapshot] = []
         for second in first...through {
-            let cell = open.removeValue(forKey: second) ?? (SampleStats(), [:])
-            errors += cell.total.errors
+            let byLabel = open.removeValue(forKey: second) ?? [:]
+            var total = SampleTally<SparseHistogram>()
+            for tally in byLabel.values { total.add(tally) }
+            errors += total.errors
             out.append(SecondSnapshot(second: second, elapsed: Double((second + 1) * 1_000_000 - startWall) / 1_000_000,
-                                      users: users, total: cell.total, byLabel: cell.byLabel, errorsSoFar: errors))
+                                      users: users, total: SampleStats(total), byLabel: byLabel, errorsSoFar: errors))
         }
         closedThrough = through
         return out

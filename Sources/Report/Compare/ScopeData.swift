@@ -1,27 +1,22 @@
 import Results
 
-/// The raw material of one label or one step hold on one side: sorted values for percentiles,
-/// counts, and per-second series for the rates.
+/// The raw material of one label or one step hold on one side: every value (the resampling needs
+/// them) in a `SampleTally` of raw values, sorted into arrays by `finish()`, and per-second series
+/// for the rates.
 struct ScopeData: Sendable {
-    /// Response times (ms) of the samples in scope, ascending once `finish()` ran.
+    /// Samples that started in the scope (values) and that ended in its time span (for steps: the hold).
+    var tally = SampleTally<RawValues>()
+    /// Response times (ms), time to first audio (ms) and RTF of the samples in scope, ascending; set by `finish()`.
     var latencies: [Double] = []
-    /// Time to first audio (ms) and RTF of the samples with audio, ascending once finished.
     var ttfa: [Double] = []
     var rtf: [Double] = []
-    var count = 0
-    var errors = 0
-    var audioSamples = 0
-    var audioSeconds = 0.0
-    /// Samples that ended in the scope's time span (for steps: the hold), and its length in seconds.
-    var ended = 0
+    /// The span's length in seconds.
     var seconds: Double
     /// Per whole second of the span: samples ended, and audio seconds of samples started.
     var endedPerSecond: [Double]
     var audioPerSecond: [Double]
     /// Start of the span (seconds from the side's time 0).
     let from: Double
-    /// Successful samples that ended in the span (the knee rule's throughput).
-    var endedOK = 0
 
     init(from: Double, to: Double) {
         self.from = from
@@ -31,16 +26,18 @@ struct ScopeData: Sendable {
         audioPerSecond = [Double](repeating: 0, count: slices)
     }
 
+    var count: Int { tally.count }
+    var errors: Int { tally.errors }
+    var audioSamples: Int { tally.audioSamples }
+    var audioSeconds: Double { tally.audioSeconds }
+    var ended: Int { tally.ended }
+    /// Successful samples that ended in the span (the knee rule's throughput).
+    var endedOK: Int { tally.endedOK }
+
     /// Adds a sample that started in the scope (`tStart`: seconds from time 0).
     mutating func addStarted(_ s: Sample, tStart: Double) {
-        count += 1
-        latencies.append(Double(s.elapsed) / 1_000)
-        if !s.success { errors += 1 }
-        if let a = s.audio, let seconds = a.audioSeconds {
-            audioSamples += 1
-            audioSeconds += seconds
-            if let t = a.ttfa { ttfa.append(Double(t) / 1_000) }
-            if let r = a.rtf { rtf.append(r) }
+        tally.add(s)
+        if let seconds = s.audio?.audioSeconds {
             let i = Int(tStart - from)
             if tStart >= from, i < audioPerSecond.count { audioPerSecond[i] += seconds }
         }
@@ -48,21 +45,24 @@ struct ScopeData: Sendable {
 
     /// Counts a sample that ended in the scope's span (`tEnd`: seconds from time 0).
     mutating func addEnded(_ s: Sample, tEnd: Double) {
-        ended += 1
-        if s.success { endedOK += 1 }
+        tally.addEnded(s)
         let i = Int(tEnd - from)
         if tEnd >= from, i < endedPerSecond.count { endedPerSecond[i] += 1 }
     }
 
+    /// Sorts the values into `latencies`, `ttfa` and `rtf` and lets the tally's copies go.
     mutating func finish() {
-        latencies.sort()
-        ttfa.sort()
-        rtf.sort()
+        latencies = tally.latency.sorted(dividedBy: 1_000)
+        ttfa = tally.ttfa.sorted(dividedBy: 1_000)
+        rtf = tally.rtfMilli.sorted(dividedBy: 1_000)
+        tally.latency = RawValues()
+        tally.ttfa = RawValues()
+        tally.rtfMilli = RawValues()
     }
 
     /// Achieved requests per second: samples that ended in the span per second (the dashboard's req/s).
     var throughput: Double { seconds > 0 ? Double(ended) / seconds : 0 }
-    var errorRate: Double { count > 0 ? Double(errors) / Double(count) : 0 }
+    var errorRate: Double { tally.errorRate }
     var audioPerSecondTotal: Double? { audioSamples > 0 && seconds > 0 ? audioSeconds / seconds : nil }
 }
 

@@ -11,25 +11,9 @@ struct SecondAggregates {
         var label: String
     }
 
-    struct Bucket {
-        var count = 0
-        var errors = 0
-        var bytesReceived: Int64 = 0
-        var latency = SparseHistogram()
-        var ttfa = SparseHistogram()
-        var rtfMilli = SparseHistogram()
-
-        mutating func add(_ s: Sample) {
-            count += 1
-            if !s.success { errors += 1 }
-            bytesReceived += s.bytesReceived
-            latency.record(s.elapsed)
-            if let a = s.audio {
-                if let t = a.ttfa { ttfa.record(t) }
-                if let r = a.rtf { rtfMilli.record(Int64((r * 1_000).rounded())) }
-            }
-        }
-    }
+    /// Counted as the run's statistics count (`SampleTally.add`); count, errors, bytes and the
+    /// latency, TTFA and RTF histograms are stored.
+    typealias Bucket = SampleTally<SparseHistogram>
 
     var buckets: [Key: Bucket] = [:]
 

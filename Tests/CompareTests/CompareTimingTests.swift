@@ -39,8 +39,9 @@ import TestSupport
         var decided = 0
         for (k, (a, b)) in pairs.enumerated() {
             var (status, list) = try entries(a, b, store: store)
+            // Every metric counts, as it does for the exit status (a p90 change alone makes it 1).
             func changed(_ list: [[String: Any]]) -> [String] {
-                list.filter { ["rps", "p50", "p95"].contains($0["metric"] as? String ?? "") }.compactMap { e in
+                list.compactMap { e in
                     let verdict = e["verdict"] as? String ?? "?"
                     let line = "A/A pair \(k + 1): \(e["scope"] ?? "?") \(e["metric"] ?? "?") \(e["relative"].map { "\($0)" } ?? "-") \(verdict)"
                     print(line)
@@ -74,10 +75,15 @@ import TestSupport
         #expect(r.stdout.contains("IMPROVEMENT"))
         #expect(FileManager.default.fileExists(atPath: out + "/compare.html"))
         let (_, list) = try entries("serial", out, store: store)
+        // At 8 users batching wins on every figure. At 4 users it wins on throughput and median; its
+        // p95 gain depends on the serial run's tail: on a quiet machine serial p95 sits at its p50
+        // (83 vs 82 ms seen) and batching's -6% is inside the 10% tolerance, so there it must only
+        // not be a regression.
         for step in ["tts step 2 (4 users)", "tts step 3 (8 users)"] {
             for metric in ["rps", "p50", "p95"] {
                 let e = list.first { $0["scope"] as? String == step && $0["metric"] as? String == metric }
-                #expect(e?["verdict"] as? String == "improvement", "\(step) \(metric): \(String(describing: e))")
+                let allowed = step.hasPrefix("tts step 2") && metric == "p95" ? ["improvement", "unchanged"] : ["improvement"]
+                #expect(allowed.contains(e?["verdict"] as? String ?? "-"), "\(step) \(metric): \(String(describing: e))")
                 print("batching vs serial: \(step) \(metric) \(e?["relative"].map { "\($0)" } ?? "-") \(e?["verdict"] ?? "-")")
             }
         }

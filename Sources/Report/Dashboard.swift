@@ -75,7 +75,7 @@ struct DashboardPage {
         if !input.thresholds.isEmpty {
             out += "<h3>Thresholds</h3><ul>"
             for expression in input.thresholds {
-                out += "<li><code>\(HTMLText.escape(expression))</code> <span class=\"muted\">not evaluated (thresholds are checked by a later version)</span></li>"
+                out += "<li><code>\(HTMLText.escape(expression))</code> <span class=\"muted\">not evaluated: ttsload does not judge thresholds yet</span></li>"
             }
             out += "</ul>\n"
         }

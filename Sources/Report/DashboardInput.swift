@@ -14,7 +14,7 @@ public struct DashboardInput: Sendable {
     public var target: String?
     /// `complete`, `interrupted`, ... from summary.json when there is one.
     public var status: String?
-    /// The plan's threshold expressions, listed as not evaluated (a later issue evaluates them).
+    /// The plan's threshold expressions, listed as not evaluated (ttsload does not judge them yet).
     public var thresholds: [String]
     public var knee: KneeRule
     public var apdex: ApdexRule

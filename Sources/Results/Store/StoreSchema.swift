@@ -134,7 +134,7 @@ enum StoreSchema {
                 """)
             for view in views { try db.execute(sql: view["sql"] as String) }
         }
-        // Named baselines for `ttsload compare --baseline NAME` (issue 8). A baseline follows its run:
+        // Named baselines for `ttsload compare --baseline NAME`. A baseline follows its run:
         // deleting the run deletes the baseline.
         migrator.registerMigration("v3 baselines") { db in
             try db.execute(sql: """

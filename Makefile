@@ -9,10 +9,12 @@ build:
 	$(SWIFT) build
 
 # The main job: check every example plan, then a stepped test (10 -> 50 -> 100 -> 200 users, about
-# a minute) against the embedded TTS server; it ends by printing the run folder.
+# a minute) against the embedded TTS server; it ends with the thresholds' verdict and the run
+# folder. Exit 1 from `ttsload run` is that verdict (thresholds broken at the knee, which is what
+# the demo shows), so it does not fail make; any other failure does.
 demo: build
 	$(BIN) validate --quiet plans/*.yaml
-	$(BIN) run plans/stepped.yaml
+	$(BIN) run plans/stepped.yaml || [ $$? -eq 1 ]
 
 # The whole test suite: unit tests and tests that start real processes on loopback, then the
 # tests that time things, alone and serialized so the shared machine's other work stays out.

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // ttsload: a distributed load-testing tool for text-to-speech services.
 // One target per stage of the data path (docs/ARCHITECTURE.md); dependencies point one way:
-// ttsload -> TTSLoadCLI -> Cluster -> RunPipeline -> (Engine, Report) -> Results, Server stands apart.
+// ttsload -> TTSLoadCLI -> Cluster -> RunPipeline -> (Engine, Report) -> Thresholds -> Results, Server stands apart.
 import PackageDescription
 
 let package = Package(
@@ -53,11 +53,14 @@ let package = Package(
                 // SQLite's C API, for the one hot insert loop (Store/SampleRowBinder.swift).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
+        // The plan's thresholds judged on samples and per-second tallies: verdicts, aborts,
+        // stop_when, JUnit XML.
+        .target(name: "Thresholds", dependencies: ["Results", "Plan"]),
         // HTML dashboard, comparison page, terminal tables (reads Results).
-        .target(name: "Report", dependencies: ["Results", "Plan"]),
+        .target(name: "Report", dependencies: ["Results", "Plan", "Thresholds"]),
         // One run, local or distributed: the engine or the agents' streams feed a list of outputs
         // (JTL, statistics, store, terminal, dashboard) through one protocol.
-        .target(name: "RunPipeline", dependencies: ["Engine", "Results", "Report", "Plan"]),
+        .target(name: "RunPipeline", dependencies: ["Engine", "Results", "Report", "Plan", "Thresholds"]),
         // Controller/agent protocol, clock offset, load split.
         .target(
             name: "Cluster",
@@ -85,7 +88,7 @@ let package = Package(
         .target(
             name: "TTSLoadCLI",
             dependencies: [
-                "Plan", "Engine", "Results", "Report", "RunPipeline", "Cluster", "Server", "TTS",
+                "Plan", "Engine", "Results", "Report", "RunPipeline", "Cluster", "Server", "TTS", "Thresholds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ttsload", dependencies: ["TTSLoadCLI"]),
@@ -95,6 +98,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results", "Plan", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
+        .testTarget(name: "ThresholdsTests", dependencies: ["Thresholds", "Results", "Plan"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),

@@ -14,6 +14,7 @@ public final class DistributedLoad: @unchecked Sendable {
     private let feed: RunFeed
     private let lock = NSLock()
     private var interrupted = false
+    private var ended: (status: RunStatus, reason: String)?
 
     /// `context.folder` must be set: the agents' spools are collected into its `agents/`.
     public init(controller: Controller, context: RunContext, outputs: [RunOutput]) {
@@ -21,6 +22,7 @@ public final class DistributedLoad: @unchecked Sendable {
         self.context = context
         feed = RunFeed(context: context, outputs: outputs)
         feed.onFailure = { [controller] _ in controller.stop() }
+        context.requestStop = { [weak self] status, reason in self?.end(status: status, reason: reason) }
     }
 
     /// Begins the outputs, starts every agent `lead` seconds from now, follows them to the end,
@@ -78,8 +80,10 @@ public final class DistributedLoad: @unchecked Sendable {
         reasons = findings.map(\.reason) + reasons
         lock.lock()
         let wasInterrupted = interrupted
+        let endedEarly = ended
         lock.unlock()
-        let status: RunStatus = wasInterrupted ? .interrupted : (reasons.isEmpty ? .complete : .degraded)
+        let status: RunStatus = wasInterrupted ? .interrupted : !reasons.isEmpty ? .degraded : (endedEarly?.status ?? .complete)
+        if let endedEarly { reasons.append(endedEarly.reason) }
         return feed.finish(status: status, reasons: reasons, counters: controller.counters,
                            durationSeconds: Double(lastEnd - startAt) / 1_000_000) { end in
             let summary = self.distributedSummary(states: states, rows: rows, threads: threads, startAt: startAt, findings: findings)
@@ -98,6 +102,16 @@ public final class DistributedLoad: @unchecked Sendable {
         interrupted = true
         lock.unlock()
         controller.stop()
+    }
+
+    /// Ends the load early as the plan asks (`aborted` by a threshold, `stopped` by `stop_when`):
+    /// every agent stops, their spools are collected, the run ends with `status`.
+    public func end(status: RunStatus, reason: String) {
+        lock.lock()
+        let first = ended == nil && !interrupted
+        if first { ended = (status, reason) }
+        lock.unlock()
+        if first { controller.stop() }
     }
 
     private func distributedSummary(states: [Controller.AgentState], rows: [String: Int], threads: Int,

@@ -26,6 +26,18 @@ public struct StreamRecord: Codable, Sendable {
     public var latency: String?
     /// Time to first audio µs, same encoding; absent without audio.
     public var ttfa: String?
+    /// What thresholds judge per second on the controller (absent from agents before them):
+    /// successful samples' elapsed, connect, longest chunk gap (µs) and RTF x 1000 histograms,
+    /// samples per HTTP status, failed checks, audio samples, underruns and audio seconds.
+    public var okLatency: String?
+    public var connect: String?
+    public var gap: String?
+    public var rtf: String?
+    public var statuses: [String: Int]?
+    public var checkFailed: Int?
+    public var audioSamples: Int?
+    public var underruns: Int?
+    public var audioSeconds: Double?
     // tick
     public var through: Int64?
     /// Active users per thread group (plan order) on this agent when the tick was made.
@@ -44,6 +56,8 @@ public struct StreamRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case type, seq, second, label, count, errors, bytesReceived = "bytes_received", latency, ttfa, through, users, samples, state
+        case okLatency = "ok_latency", connect, gap, rtf, statuses, checkFailed = "check_failed", audioSamples = "audio_samples"
+        case underruns, audioSeconds = "audio_seconds"
         case stoppedBecause = "stopped_because", counters, exiting
     }
 
@@ -77,7 +91,7 @@ public struct StreamRecord: Codable, Sendable {
 }
 
 extension StreamRecord {
-    /// A `second` record of the samples of `tally` (count, errors, bytes, latency and TTFA travel).
+    /// A `second` record of the samples of `tally` (an extended tally: everything thresholds judge travels).
     init(seq: Int, second: Int64, label: String, tally: SampleTally<SparseHistogram>) {
         self.init(type: .second, seq: seq)
         self.second = second
@@ -85,20 +99,47 @@ extension StreamRecord {
         count = tally.count
         errors = tally.errors
         bytesReceived = tally.bytesReceived
-        latency = Data(HistogramEncoding.encode(tally.latency)).base64EncodedString()
-        if !tally.ttfa.isEmpty { ttfa = Data(HistogramEncoding.encode(tally.ttfa)).base64EncodedString() }
+        latency = Self.encode(tally.latency)
+        if !tally.ttfa.isEmpty { ttfa = Self.encode(tally.ttfa) }
+        if !tally.rtfMilli.isEmpty { rtf = Self.encode(tally.rtfMilli) }
+        if tally.audioSamples > 0 {
+            audioSamples = tally.audioSamples
+            underruns = tally.underrunSamples
+            audioSeconds = tally.audioSeconds
+        }
+        if let extra = tally.extra {
+            if !extra.okLatency.isEmpty { okLatency = Self.encode(extra.okLatency) }
+            connect = Self.encode(extra.connect)
+            if !extra.gap.isEmpty { gap = Self.encode(extra.gap) }
+            statuses = Dictionary(uniqueKeysWithValues: extra.statuses.map { (String($0.key), $0.value) })
+            checkFailed = extra.checkFailed
+        }
     }
 
-    /// What a `second` record carries, as a tally (figures the stream does not carry are 0).
+    /// What a `second` record carries, as a tally (figures the stream does not carry are 0); extended
+    /// when the agent sent the thresholds' figures.
     func tally() -> SampleTally<SparseHistogram> {
-        var t = SampleTally<SparseHistogram>()
+        var t = SampleTally<SparseHistogram>(extended: statuses != nil)
         t.count = count ?? 0
         t.errors = errors ?? 0
         t.bytesReceived = bytesReceived ?? 0
         t.latency = Self.sparse(latency)
         t.ttfa = Self.sparse(ttfa)
+        t.rtfMilli = Self.sparse(rtf)
+        t.audioSamples = audioSamples ?? 0
+        t.underrunSamples = underruns ?? 0
+        t.audioSeconds = audioSeconds ?? 0
+        if let statuses {
+            t.extra?.okLatency = Self.sparse(okLatency)
+            t.extra?.connect = Self.sparse(connect)
+            t.extra?.gap = Self.sparse(gap)
+            for (code, n) in statuses { if let c = Int(code) { t.extra?.statuses[c] = n } }
+            t.extra?.checkFailed = checkFailed ?? 0
+        }
         return t
     }
+
+    static func encode(_ h: SparseHistogram) -> String { Data(HistogramEncoding.encode(h)).base64EncodedString() }
 
     static func sparse(_ text: String?) -> SparseHistogram {
         guard let text, let data = Data(base64Encoded: text) else { return SparseHistogram() }
@@ -116,7 +157,7 @@ struct SecondRecorder {
     /// Records for one batch; `nextSeq` numbers them.
     static func records(for batch: [Sample], nextSeq: inout Int) -> [StreamRecord] {
         var tallies: [Key: SampleTally<SparseHistogram>] = [:]
-        for s in batch { tallies[Key(second: s.end / 1_000_000, label: s.label), default: SampleTally()].add(s) }
+        for s in batch { tallies[Key(second: s.end / 1_000_000, label: s.label), default: SampleTally(extended: true)].add(s) }
         return tallies.sorted { ($0.key.second, $0.key.label) < ($1.key.second, $1.key.label) }.map { key, tally in
             defer { nextSeq += 1 }
             return StreamRecord(seq: nextSeq, second: key.second, label: key.label, tally: tally)

@@ -72,10 +72,12 @@ struct DashboardPage {
             if let rtf = t.rtf(95) { fact("RTF p95", HTMLText.number(rtf)) }
         }
         out += "</div>\n"
-        if !input.thresholds.isEmpty {
+        if let verdict = input.verdict {
+            verdictSection(verdict)
+        } else if !input.thresholds.isEmpty {
             out += "<h3>Thresholds</h3><ul>"
             for expression in input.thresholds {
-                out += "<li><code>\(HTMLText.escape(expression))</code> <span class=\"muted\">not evaluated: ttsload does not judge thresholds yet</span></li>"
+                out += "<li><code>\(HTMLText.escape(expression))</code> <span class=\"muted\">not judged: \(HTMLText.escape(input.thresholdsNotJudged ?? "no plan schedule to judge them on"))</span></li>"
             }
             out += "</ul>\n"
         }
@@ -107,6 +109,7 @@ struct DashboardPage {
             let unit = group.rows.first?.unit ?? "users"
             out += "<div class=\"scroll\"><table><tr><th class=\"l\">step</th><th>\(HTMLText.escape(unit))</th><th>hold</th><th>samples</th><th>req/s</th><th>ok/s</th>"
             out += "<th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th><th>error %</th>"
+            out += "<th title=\"successful samples only\">ok p50 ms</th><th title=\"successful samples only\">ok p95 ms</th>"
             out += "<th>TTFA p95 ms</th><th>RTF p95</th><th>audio s/s</th></tr>\n"
             for row in group.rows {
                 let l = row.stats.latency, s = row.stats
@@ -118,6 +121,8 @@ struct DashboardPage {
                 out += "<td>\(HTMLText.grouped(Int64(s.count)))</td><td>\(HTMLText.number(row.requestsPerSecond))</td>"
                 out += "<td>\(HTMLText.number(row.successesPerSecond))</td><td>\(lat(50))</td><td>\(lat(90))</td><td>\(lat(95))</td><td>\(lat(99))</td>"
                 out += "<td>\(empty ? "-" : HTMLText.ms(l.max))</td><td>\(empty ? "-" : HTMLText.percent(s.errorRate))</td>"
+                let ok = s.extra?.okLatency
+                for p in [50.0, 95] { out += "<td>\(ok.map { $0.count > 0 ? HTMLText.ms($0.percentile(p)) : "-" } ?? "-")</td>" }
                 out += "<td>\(s.ttfa.count > 0 ? HTMLText.ms(s.ttfa.percentile(95)) : "-")</td>"
                 out += "<td>\(s.rtf(95).map(HTMLText.number) ?? "-")</td>"
                 out += "<td>\(row.audioSecondsPerSecond.map(HTMLText.number) ?? "-")</td></tr>\n"

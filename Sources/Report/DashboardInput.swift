@@ -14,8 +14,12 @@ public struct DashboardInput: Sendable {
     public var target: String?
     /// `complete`, `interrupted`, ... from summary.json when there is one.
     public var status: String?
-    /// The plan's threshold expressions, listed as not evaluated (ttsload does not judge them yet).
+    /// The plan's threshold expressions: listed as not judged when there is no `verdict`.
     public var thresholds: [String]
+    /// The thresholds judged (by the run, or by `ttsload report` on the file's samples).
+    public var verdict: ThresholdVerdict?
+    /// Why `thresholds` were not judged (`--no-thresholds`), when there is no verdict.
+    public var thresholdsNotJudged: String?
     public var knee: KneeRule
     public var apdex: ApdexRule
     /// Wall-clock µs of schedule time 0 when known (`ttsload run` knows the engine's start);

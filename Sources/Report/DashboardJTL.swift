@@ -1,14 +1,20 @@
 import Foundation
 import Plan
 import Results
+import Thresholds
 
 extension Dashboard {
     /// The model of a JTL file, streamed: no sample is kept, so memory does not grow with the
     /// file. When `input.startMicros` is nil, a quick first pass finds the earliest start (time 0
     /// must be known before samples are placed in seconds and steps). `input.samples` is ignored;
     /// reader warnings are added to the notes. Returns the model and the number of samples.
-    public static func model(jtl path: String, columns: [String]? = nil,
-                             input: DashboardInput) throws(JTLReader.Failure) -> (model: DashboardModel, samples: Int) {
+    ///
+    /// - Parameter judging: thresholds to judge on the file's samples in the same pass (needs
+    ///   `input.profile` for the steps) and the plan's group name -> index; the verdict goes into
+    ///   `model.input.verdict`, with the stop `input.verdict` carried (the run's abort or stop_when).
+    public static func model(jtl path: String, columns: [String]? = nil, input: DashboardInput,
+                             judging: (thresholds: [Threshold], groupIndices: [String: Int])? = nil)
+        throws(JTLReader.Failure) -> (model: DashboardModel, samples: Int) {
         var input = input
         input.samples = []
         let t0: Int64
@@ -18,8 +24,18 @@ extension Dashboard {
             t0 = DashboardModel.timeZero(input, firstStart: try JTLSampleReader.earliestStart(path: path, columns: columns) ?? 0)
         }
         var accumulator = DashboardAccumulator(input: input, t0: t0)
-        let info = try JTLSampleReader.stream(path: path, columns: columns) { accumulator.add($0) }
-        return (accumulator.model(notes: info.warnings), info.count)
+        var judge = judging.flatMap { j in
+            input.profile.map { ThresholdJudge(thresholds: j.thresholds, profile: $0, groupIndices: j.groupIndices, startWall: t0) }
+        }
+        let info = try JTLSampleReader.stream(path: path, columns: columns) { s in
+            accumulator.add(s)
+            judge?.add(s)
+        }
+        var model = accumulator.model(notes: info.warnings)
+        if let judge {
+            model.input.verdict = judge.verdict(durationSeconds: model.duration, stop: input.verdict?.stop)
+        }
+        return (model, info.count)
     }
 
     /// Writes the page of a model to `directory/index.html` (creating the folder); returns the path.

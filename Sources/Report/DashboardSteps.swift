@@ -14,7 +14,8 @@ public struct StepRow: Sendable {
     public var start: Double, holdStart: Double, end: Double
     /// Samples that started during the hold: their latency, errors and TTS figures; and those that
     /// ended during it (`ended`, `endedOK`: what the service delivered).
-    public var stats = SampleStats()
+    /// Extended: the table shows successful samples' percentiles beside those of all samples.
+    public var stats = SampleStats(extended: true)
     public var ended: Int {
         get { stats.ended }
         set { stats.ended = newValue }

@@ -17,6 +17,8 @@ enum DashboardStyle {
         .tag{display:inline-block;background:#c62828;color:#fff;border-radius:4px;padding:0 6px;font-size:12px;margin-left:6px}
         .note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px;margin:8px 0}
         .muted{color:#5a6473}
+        .pass{color:#1b7f3b;font-weight:600}.fail{color:#c62828;font-weight:600}
+        td.cpass{background:#e7f5ec}td.cfail{background:#fde8e8;font-weight:600}
         svg.chart{width:100%;height:auto;display:block;margin:6px 0 14px}
         svg text{font:12px system-ui,sans-serif;fill:#3b4452}
         .ctitle{font-weight:600;font-size:13px}.ytick{text-anchor:end}.xtick,.xlabel{text-anchor:middle}.ylabel{text-anchor:middle}

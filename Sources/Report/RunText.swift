@@ -39,7 +39,8 @@ public enum RunText {
         return line
     }
 
-    /// Per-step table over each step's hold: users or rate, req/s, percentiles, error %.
+    /// Per-step table over each step's hold: users or rate, req/s, percentiles, error %, and the
+    /// percentiles of successful samples alone (a flood of fast 503s drags p50 down).
     public static func stepTable(_ statistics: RunStatistics, groupNames: [Int: String]) -> String {
         var rows: [[String]] = []
         for s in statistics.steps {
@@ -49,13 +50,15 @@ public enum RunText {
             rows.append([groupNames[s.group] ?? "\(s.group)", "\(s.step.index)", level(s.step.level), String(a.count),
                          String(format: "%.1f", s.throughput), duration(l.percentile(50)), duration(l.percentile(95)),
                          duration(l.percentile(99)), duration(l.max), percent(a.errorRate),
+                         a.extra.map { $0.okLatency.count > 0 ? duration($0.okLatency.percentile(50)) : "-" } ?? "-",
+                         a.extra.map { $0.okLatency.count > 0 ? duration($0.okLatency.percentile(95)) : "-" } ?? "-",
                          a.ttfa.count > 0 ? duration(a.ttfa.percentile(95)) : "-",
                          a.rtf(95).map { String(format: "%.3f", $0) } ?? "-",
                          a.audioSamples > 0 ? percent(a.underrunRate) : "-",
                          a.audioSamples > 0 && hold > 0 ? String(format: "%.1f", a.audioSeconds / hold) : "-"])
         }
         return ScheduleText.table(header: ["group", "step", "level", "samples", "req/s", "p50", "p95", "p99", "max", "errors",
-                                           "ttfa p95", "rtf p95", "underrun", "audio s/s"], rows: rows)
+                                           "ok p50", "ok p95", "ttfa p95", "rtf p95", "underrun", "audio s/s"], rows: rows)
     }
 
     /// Totals per label.

@@ -6,7 +6,8 @@ import Plan
 public struct StepStats: Sendable {
     public let group: Int
     public let step: ScheduleStep
-    public var stats = SampleStats()
+    /// Extended: the tables show successful samples' percentiles beside those of all samples.
+    public var stats = SampleStats(extended: true)
     /// Requests per second over the hold: samples started in it / its length.
     public var throughput: Double {
         let length = step.end - step.holdStart

@@ -75,6 +75,8 @@ public struct RunSummary: Codable, Sendable {
     /// Why results.jtl holds fewer rows than `total.samples` (e.g. `…/results.jtl: No space left on
     /// device`): the run stopped there; nil when every sample was written.
     public var writeFailure: String?
+    /// The plan's thresholds judged (nil: the plan has none, or --no-thresholds).
+    public var verdict: ThresholdVerdict?
 
     public init(plan: Plan, target: String, statistics: RunStatistics, durationSeconds: Double, interruptedRun: Bool,
                 dropped: Int, late: Int, interrupted: Int, dataExhausted: Int) {

@@ -15,6 +15,8 @@ public protocol TallyHistogram: Sendable {
     var count: Int { get }
     /// The value at percentile `p` (0...100) in the recorded unit; 0 when empty.
     func percentile(_ p: Double) -> Int64
+    /// The mean in the recorded unit (buckets count at their middle value); 0 when empty.
+    var mean: Double { get }
 }
 
 extension TallyHistogram {
@@ -35,6 +37,7 @@ public struct RawValues: TallyHistogram {
     @inlinable public mutating func record(thousandths value: Double) { values.append(value) }
     public mutating func add(_ other: RawValues) { values += other.values }
     public var count: Int { values.count }
+    public var mean: Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
     /// The values in increasing order, each divided by `divisor` (1,000: µs to ms, thousandths to the ratio).
     public func sorted(dividedBy divisor: Double = 1) -> [Double] {
@@ -79,8 +82,16 @@ public struct SampleTally<H: TallyHistogram>: Sendable {
     public var endedOK = 0
     /// Highest allThreads of the samples that ended in the set.
     public var peakUsers = 0
+    /// What only thresholds need (successful samples' latency, connect, gaps, statuses, checks);
+    /// nil unless made with `extended: true`. Counted by `add(_:)`.
+    public var extra: TallyExtra<H>?
 
     public init() {}
+
+    /// A tally that also keeps `extra` (`extended: true`).
+    public init(extended: Bool) {
+        if extended { extra = TallyExtra() }
+    }
 
     /// Counts `s` as started in the set.
     @inlinable public mutating func add(_ s: Sample) {
@@ -98,6 +109,7 @@ public struct SampleTally<H: TallyHistogram>: Sendable {
             if let rtf = a.rtf { rtfMilli.record(thousandths: rtf * 1_000) }
             if a.underrun > 0 { underrunSamples += 1 }
         }
+        if extra != nil { extra!.add(s) }
     }
 
     /// Counts `s` as ended in the set.
@@ -107,12 +119,20 @@ public struct SampleTally<H: TallyHistogram>: Sendable {
         if s.allThreads > peakUsers { peakUsers = s.allThreads }
     }
 
-    /// Adds another tally of the same kind: the same as adding each of its samples.
+    /// Adds another tally of the same kind: the same as adding each of its samples. An extended
+    /// `other` makes this tally extended (add extended tallies to extended ones, or to empty ones).
     @inlinable public mutating func add(_ other: SampleTally) {
         addCounts(other)
         latency.add(other.latency)
         ttfa.add(other.ttfa)
         rtfMilli.add(other.rtfMilli)
+        if let o = other.extra {
+            if extra == nil { extra = TallyExtra() }
+            extra!.addCounts(o)
+            extra!.okLatency.add(o.okLatency)
+            extra!.connect.add(o.connect)
+            extra!.gap.add(o.gap)
+        }
     }
 
     /// Adds every count of `other` but its histograms.
@@ -147,6 +167,13 @@ extension SampleTally where H == LatencyHistogram {
         other.latency.add(to: &latency)
         other.ttfa.add(to: &ttfa)
         other.rtfMilli.add(to: &rtfMilli)
+        if let o = other.extra {
+            if extra == nil { extra = TallyExtra() }
+            extra!.addCounts(o)
+            o.okLatency.add(to: &extra!.okLatency)
+            o.connect.add(to: &extra!.connect)
+            o.gap.add(to: &extra!.gap)
+        }
     }
 
     public init(_ sparse: SampleTally<SparseHistogram>) {

@@ -61,6 +61,17 @@ public struct SparseHistogram: Sendable {
         return Int(total)
     }
 
+    /// The mean, each bucket counted at its middle value (as HdrHistogram's mean), 0 when empty.
+    public var mean: Double {
+        var total = 0.0, n = 0.0
+        forEachBucket { value, count in
+            let middle = Double(value) + Double(Self.highestEquivalent(value) - value + 1) / 2
+            total += Swift.min(middle, Double(maxValue)) * Double(count)
+            n += Double(count)
+        }
+        return n == 0 ? 0 : total / n
+    }
+
     /// The value at percentile `p` (0...100), 0 when empty: the same as `add(to:)` a `LatencyHistogram`
     /// and its `percentile(p)` (HdrHistogram's rule: the highest equivalent value of the bucket that
     /// holds the p% rank, capped at the maximum recorded), without making one.

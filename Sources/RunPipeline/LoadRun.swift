@@ -15,7 +15,7 @@ public final class LoadRun: @unchecked Sendable {
     private let feed: RunFeed
     private let queue = SampleQueue()
     private let lock = NSLock()
-    private var stopped: (interrupted: Bool, reason: String?) = (false, nil)
+    private var stopped: (status: RunStatus?, reason: String?) = (nil, nil)
 
     /// Builds the engine (reads the plan's data files); nothing is sent yet.
     ///
@@ -32,6 +32,7 @@ public final class LoadRun: @unchecked Sendable {
             self?.engine.stop(hard: false)
             self?.onFailure?(message)
         }
+        context.requestStop = { [weak self] status, reason in self?.end(status: status, reason: reason) }
     }
 
     /// Told once, on the driving thread, when an output fails (a write error): the load is
@@ -94,7 +95,7 @@ public final class LoadRun: @unchecked Sendable {
         lock.lock()
         let stop = stopped
         lock.unlock()
-        return feed.finish(status: stop.interrupted ? .interrupted : .complete, reasons: stop.reason.map { [$0] } ?? [],
+        return feed.finish(status: stop.status ?? .complete, reasons: stop.reason.map { [$0] } ?? [],
                            counters: engine.counters, durationSeconds: engine.elapsed, audioWarnings: engine.audioWarnings)
     }
 
@@ -103,10 +104,22 @@ public final class LoadRun: @unchecked Sendable {
     /// Safe from any thread (a signal handler's queue).
     public func stop(hard: Bool = false, reason: String? = nil) {
         lock.lock()
-        stopped.interrupted = true
+        stopped.status = .interrupted
         if stopped.reason == nil { stopped.reason = reason }
         lock.unlock()
         engine.stop(hard: hard)
+    }
+
+    /// Ends the load early as the plan asks (`aborted` by a threshold, `stopped` by `stop_when`):
+    /// no new requests, in-flight ones finish within the graceful stop. A Ctrl-C before it wins.
+    public func end(status: RunStatus, reason: String) {
+        lock.lock()
+        if stopped.status == nil {
+            stopped.status = status
+            stopped.reason = reason
+        }
+        lock.unlock()
+        engine.stop(hard: false)
     }
 
     /// The clock samples are stamped on (the controller's, on an agent), read now: the start

@@ -1,6 +1,7 @@
 import Engine
 import Plan
 import Results
+import Thresholds
 
 /// A consumer of a run: the JTL, the statistics' tables, the SQLite store, the live line, the
 /// dashboard, an agent's stream. `RunFeed` calls every output in list order, from one thread:
@@ -41,6 +42,12 @@ public final class RunContext: @unchecked Sendable {
     /// Wall-clock µs of schedule time 0; known once the load starts (0 before). Set by the driver
     /// before the first batch.
     public internal(set) var startWall: Int64 = 0
+    /// Thresholds failing over the last few seconds, as written: the threshold output sets them,
+    /// the live line shows them.
+    public var failingThresholds: [String] = []
+    /// Set by the driver: ends the load early with a status (`aborted`, `stopped`) and a reason.
+    /// An output calls it from `second` (a threshold with `abort: true`, `stop_when`).
+    public var requestStop: ((RunStatus, String) -> Void)?
 
     public init(plan: Plan, folder: RunFolder?, target: String) {
         self.plan = plan
@@ -68,6 +75,10 @@ public enum RunStatus: String, Sendable {
     case degraded
     /// An output could not go on (a write error): the run stopped; rows before it are kept.
     case failed
+    /// A threshold with `abort: true` failed: the load was stopped, what finished is recorded.
+    case aborted
+    /// `stop_when` ended a stepped load after a step's hold: the steps run are complete.
+    case stopped
 }
 
 /// The end of a run as outputs see it in `finish`. Outputs earlier in the list can add to it:
@@ -88,4 +99,6 @@ public struct RunEnd: Sendable {
     public var sections: [(title: String, text: String)] = []
     /// Files written, in order, for the closing lines (`report: index.html`, ...).
     public var files: [(label: String, path: String)] = []
+    /// The plan's thresholds judged (set by the threshold output; nil without thresholds).
+    public var verdict: ThresholdVerdict?
 }

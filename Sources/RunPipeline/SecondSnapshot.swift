@@ -44,7 +44,8 @@ public struct SecondWindow: Sendable {
         for s in batch {
             var second = s.end / 1_000_000
             if second <= closedThrough { second = closedThrough + 1 }
-            open[second, default: [:]][s.label, default: SampleTally()].add(s)
+            // Extended: thresholds judge successful samples' latency, statuses, checks, gaps per second.
+            open[second, default: [:]][s.label, default: SampleTally(extended: true)].add(s)
         }
     }
 
@@ -56,7 +57,7 @@ public struct SecondWindow: Sendable {
         var out: [SecondSnapshot] = []
         for second in first...through {
             let byLabel = open.removeValue(forKey: second) ?? [:]
-            var total = SampleTally<SparseHistogram>()
+            var total = SampleTally<SparseHistogram>(extended: true)
             for tally in byLabel.values { total.add(tally) }
             errors += total.errors
             out.append(SecondSnapshot(second: second, elapsed: Double((second + 1) * 1_000_000 - startWall) / 1_000_000,

@@ -3,6 +3,7 @@ import Foundation
 import Plan
 import Report
 import Results
+import Thresholds
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,9 @@ struct ReportCommand: ParsableCommand {
             A run folder gives results.jtl, plan.yaml (the steps) and summary.json (target, status); the page
             goes into the folder. A JTL file (ttsload's or JMeter's) goes beside the file unless --out is given;
             without --plan its steps are inferred from allThreads plateaus. One self-contained file: inline CSS
-            and SVG, nothing fetched when opened. Exit 2 when the input cannot be read. See docs/report.md.
+            and SVG, nothing fetched when opened. With a plan (the run folder's plan.yaml, or --plan for
+            any JTL, JMeter's included), its thresholds are judged on the file's samples and printed:
+            exit 1 when one failed. Exit 2 when the input cannot be read. See docs/report.md.
             """)
 
     @Argument(help: "A run folder, or a JTL file.")
@@ -30,6 +33,12 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "SQLite store to take the run's monitor series from, when it holds the run (read only if it exists).")
     var store = "reports/ttsload.sqlite"
+
+    @Option(help: ArgumentHelp("Write the thresholds' verdict as JUnit XML to this file.", valueName: "file"))
+    var junit: String?
+
+    @Flag(name: .customLong("no-thresholds"), help: "Do not judge the plan's thresholds.")
+    var noThresholds = false
 
     @Option(help: "Knee rule: a step is the knee when its req/s is under this many times the previous step's ...")
     var kneeThroughput = 1.1
@@ -55,7 +64,8 @@ struct ReportCommand: ParsableCommand {
         var notes: [String] = []
         var profile: LoadProfile?
         var title = ((jtl as NSString).lastPathComponent as NSString).deletingPathExtension
-        var thresholds: [String] = []
+        var thresholds: [Threshold] = []
+        var groupIndices: [String: Int] = [:]
         var target: String?
         var status: String?
         var summaryTarget: String?
@@ -69,7 +79,8 @@ struct ReportCommand: ParsableCommand {
             case .success(let loaded):
                 profile = LoadProfile(plan: loaded.plan)
                 title = loaded.plan.name
-                thresholds = loaded.plan.thresholds.map(\.expression)
+                thresholds = loaded.plan.thresholds
+                for (i, g) in loaded.plan.threadGroups.enumerated() { groupIndices[g.name] = i }
                 if case .url(let url) = loaded.plan.target.location { target = url } else { target = "embedded ttsload server" }
             case .failure(let error):
                 if plan != nil { throw CommandFailure(.usage, "\(planPath): \(error)") }
@@ -82,14 +93,18 @@ struct ReportCommand: ParsableCommand {
         if let summaryTarget { target = summaryTarget }
         var dashboardInput = DashboardInput(
             samples: [], profile: profile, title: title, source: jtl, target: target, status: status,
-            thresholds: thresholds, knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
+            thresholds: thresholds.map(\.expression), knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
         dashboardInput.monitors = monitorSeries(folder: folder, jtl: jtl)
+        // The run's abort or stop_when, from its summary: the samples alone cannot tell why it ended early.
+        dashboardInput.verdict = runFolder.flatMap(Self.recordedVerdict)
+        if noThresholds { dashboardInput.thresholdsNotJudged = "--no-thresholds" }
         if let folder { dashboardInput.distributed = DistributedSummary.read(runFolder: folder) }
         // One streaming pass over the file (after a quick one for time 0): no sample is kept.
         let built: (model: DashboardModel, samples: Int)
         do {
             built = try Dashboard.model(jtl: jtl, columns: columns.map { $0.split(separator: ",").map(String.init) },
-                                        input: dashboardInput)
+                                        input: dashboardInput,
+                                        judging: noThresholds || thresholds.isEmpty ? nil : (thresholds, groupIndices))
         } catch {
             throw CommandFailure(.usage, "\(jtl): \(error)")
         }
@@ -101,6 +116,34 @@ struct ReportCommand: ParsableCommand {
         }
         for note in built.model.input.notes { printError("warning: \(note)") }
         print("\(built.samples) samples -> \(path)")
+        if let verdict = built.model.input.verdict, !thresholds.isEmpty {
+            print(VerdictText.text(verdict), terminator: "")
+            print(VerdictText.line(verdict))
+            if let junit { try writeJUnit(verdict, title: built.model.input.title, duration: built.model.duration, to: junit) }
+            if !verdict.passed { throw CommandFailure(.negative, "thresholds failed") }
+        } else if !thresholds.isEmpty && !noThresholds {
+            printError("warning: thresholds not judged: no plan schedule to place the samples in steps")
+        }
+        if junit != nil && (built.model.input.verdict == nil || thresholds.isEmpty) {
+            throw CommandFailure(.usage, "--junit: no thresholds were judged (give a plan with thresholds: the run folder's plan.yaml or --plan)")
+        }
+    }
+
+    /// The verdict summary.json recorded, if any.
+    static func recordedVerdict(_ folder: RunFolder) -> ThresholdVerdict? {
+        guard let data = FileManager.default.contents(atPath: folder.summary) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        struct Recorded: Decodable { var verdict: ThresholdVerdict? }
+        return (try? decoder.decode(Recorded.self, from: data))?.verdict
+    }
+
+    private func writeJUnit(_ verdict: ThresholdVerdict, title: String, duration: Double, to path: String) throws {
+        do {
+            try OutputFile.writeAtomically(Array(JUnitReport.xml(verdict, plan: title, durationSeconds: duration).utf8), to: path)
+        } catch {
+            throw CommandFailure(.runtime, "cannot write \(path): \(error)")
+        }
     }
 }
 

@@ -6,6 +6,7 @@ import Plan
 import Report
 import Results
 import RunPipeline
+import Thresholds
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +18,11 @@ struct RunCommand: AsyncParsableCommand {
             results.jtl). With target.url: embedded, starts `ttsload server` on a free loopback
             port first. Ctrl-C or SIGTERM stops gracefully and writes everything (exit 130); a
             second one aborts in-flight requests.
+
+            The plan's thresholds are judged on every sample at the end (on the whole run and on
+            each step's hold) and printed as a verdict: exit 1 when one failed (k6 uses 99). A
+            threshold with abort: true stops the load when it fails; stop_when ends a stepped
+            load after the first step that meets it. See docs/plan.md.
             """)
 
     @Argument(help: "Plan file (YAML).")
@@ -35,6 +41,13 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("jtl-plain"), help: "Write only JMeter's 17 default JTL columns (no TTS columns).")
     var jtlPlain = false
+
+    @Option(help: ArgumentHelp("Write the thresholds' verdict as JUnit XML to this file (one testcase per threshold, per step for `each step:` ones).",
+                               valueName: "file"))
+    var junit: String?
+
+    @Flag(name: .customLong("no-thresholds"), help: "Do not judge the plan's thresholds, abort or stop_when (exit 0 whatever the figures).")
+    var noThresholds = false
 
     @Flag(name: .customLong("no-report"), help: "Do not write index.html at the end (build it later with `ttsload report`).")
     var noReport = false
@@ -67,6 +80,7 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256") }
         if agents != nil && tokenFile == nil { throw ValidationError("--agents needs --token-file (the agents' shared token)") }
+        if junit != nil && noThresholds { throw ValidationError("--junit writes the thresholds' verdict: it cannot go with --no-thresholds") }
         guard controllerTimeout >= 2 else { throw ValidationError("--controller-timeout must be at least 2 seconds") }
     }
 
@@ -136,10 +150,12 @@ struct RunCommand: AsyncParsableCommand {
         try finishCommand(end, folder: folder, compareBase: compareBase, plan: plan)
     }
 
-    /// The outputs of every run this command makes, in the order they finish: the JTL first (the
-    /// dashboard reads it), the summary, the store, the terminal's tables, the dashboard.
+    /// The outputs of every run this command makes, in the order they finish: the thresholds
+    /// first (the verdict goes into everything after), the JTL (the dashboard reads it), the
+    /// summary, the store, the terminal's tables, the dashboard.
     func outputs(folder: RunFolder, store: StoreOutput?) -> [RunOutput] {
-        var list: [RunOutput] = [JTLOutput(path: folder.jtl, audioColumns: !jtlPlain), SummaryOutput()]
+        var list: [RunOutput] = noThresholds ? [] : [ThresholdOutput(junit: junit)]
+        list += [JTLOutput(path: folder.jtl, audioColumns: !jtlPlain), SummaryOutput()]
         if let store { list.append(store) }
         list.append(TerminalOutput(quiet: quiet))
         if !noReport { list.append(DashboardOutput(monitors: { store?.monitors() ?? [] })) }
@@ -155,10 +171,15 @@ struct RunCommand: AsyncParsableCommand {
         for file in end.files.sorted(by: { (order.firstIndex(of: $0.label) ?? 9) < (order.firstIndex(of: $1.label) ?? 9) }) {
             lines.append("\(file.label): \(file.path)")
         }
+        if let verdict = end.verdict {
+            lines.append(VerdictText.line(verdict))
+        } else if noThresholds && !(plan.thresholds.isEmpty && plan.stopWhen == nil) {
+            lines.append("verdict: none (--no-thresholds: the plan's thresholds were not judged)")
+        }
         lines.append("run folder: \(folder.path)")
         printLine(lines.joined(separator: "\n"))
         switch end.status {
-        case .complete: break
+        case .complete, .stopped, .aborted: break
         case .interrupted: throw CommandFailure(.interrupted)
         case .degraded:
             throw CommandFailure(.runtime, "run degraded: " + end.reasons.joined(separator: "; ")
@@ -167,6 +188,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let compareBase {
             try compare(with: compareBase, folder: folder, plan: plan, profile: end.statistics.profile, startWall: end.statistics.startWall)
+        }
+        if let verdict = end.verdict, !verdict.passed {
+            throw CommandFailure(.negative, end.status == .aborted ? "thresholds failed; the run was aborted" : "thresholds failed")
         }
     }
 

@@ -71,7 +71,7 @@ final class StoreFeed {
         finish(profile: profile, startWall: startWall, status: interrupted ? .interrupted : .complete)
     }
 
-    func finish(profile: LoadProfile, startWall: Int64, status: ResultStore.Status) {
+    func finish(profile: LoadProfile, startWall: Int64, status: ResultStore.Status, verdict: String? = nil) {
         while failure == nil, !unstored.isEmpty {
             Thread.sleep(until: nextTry)
             flushUnstored()
@@ -79,7 +79,8 @@ final class StoreFeed {
         if failure == nil, let runID {
             _ = retrying { try store?.addSteps(profile, run: runID, t0: startWall) }
                 && retrying {
-                    try store?.finishRun(runID, status: status, endedMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+                    try store?.finishRun(runID, status: status, endedMicros: Int64(Date().timeIntervalSince1970 * 1_000_000),
+                                         verdict: verdict)
                 }
         }
         if let failure {

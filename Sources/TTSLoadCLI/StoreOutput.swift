@@ -24,8 +24,14 @@ final class StoreOutput: RunOutput {
         case .interrupted: status = .interrupted
         case .degraded: status = .degraded
         case .failed: status = .failed
+        case .aborted: status = .aborted
+        case .stopped: status = .stopped
         }
-        feed.finish(profile: end.statistics.profile, startWall: end.statistics.startWall, status: status)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        let verdict = end.verdict.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        feed.finish(profile: end.statistics.profile, startWall: end.statistics.startWall, status: status, verdict: verdict)
         if let id = feed.runID, feed.failure == nil { end.files.append(("store", "\(path) (run \(id))")) }
     }
 

@@ -73,10 +73,10 @@ extension PlanDecoder {
         }
     }
 
-    func checkThresholdScopes(_ thresholds: [Threshold], groups: [ThreadGroup], top: MappingReader) {
+    func checkThresholdScopes(_ thresholds: [Threshold], groups: [ThreadGroup], top: MappingReader, key: String = "thresholds") {
         let names = groups.map(\.name) + groups.compactMap(\.request.label)
         for threshold in thresholds {
-            guard let scope = threshold.scope, !names.contains(scope), let c = top["thresholds"] else { continue }
+            guard let scope = threshold.scope, !names.contains(scope), let c = top[key] else { continue }
             // A label may come from a template (`${emotion}`), so an unknown scope is only a warning.
             reader.warning(c, "threshold '\(threshold.expression)': no thread group or label is named '\(scope)'\(suggestion(for: scope, in: names))")
         }

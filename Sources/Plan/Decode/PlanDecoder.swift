@@ -10,7 +10,7 @@ struct PlanDecoder {
 
     static let topLevelKeys = [
         "name", "description", "target", "defaults", "variables", "data", "load", "thread_groups", "thresholds",
-        "monitors", "agents",
+        "stop_when", "monitors", "agents",
     ]
 
     func decode(_ root: Node) -> Plan? {
@@ -40,6 +40,7 @@ struct PlanDecoder {
             }
         }
         let thresholds = top["thresholds"].map(decodeThresholds) ?? []
+        let stopWhen = top["stop_when"].flatMap(decodeStopWhen)
         let monitors = top["monitors"].map(decodeMonitors) ?? []
         let agents = top["agents"].map(decodeAgents) ?? []
 
@@ -52,11 +53,20 @@ struct PlanDecoder {
             checkReferences(groups: groups, cursors: groupCursors, data: data, variables: variables, targetHeaders: targetHeaders)
         }
         checkThresholdScopes(thresholds, groups: groups, top: top)
+        if let stopWhen, let c = top["stop_when"] {
+            checkThresholdScopes(stopWhen.conditions, groups: groups, top: top, key: "stop_when")
+            let stepped = LoadProfile(plan: Plan(name: name, target: target ?? Target(location: .embedded), load: sharedLoad,
+                                                 threadGroups: groups)).groups.contains { $0.steps.count > 1 }
+            if !stepped, reader.diagnostics.allSatisfy({ $0.severity == .warning }) {
+                reader.error(c, "stop_when ends a stepped load at a step: give a thread group steps: (or stages with holds)")
+            }
+            if stopWhen.thresholds && thresholds.isEmpty { reader.error(c, "stop_when: thresholds, but the plan has no thresholds") }
+        }
 
         guard let target, reader.diagnostics.allSatisfy({ $0.severity == .warning }) else { return nil }
         return Plan(name: name, description: description, target: target, defaults: defaults, variables: variables,
-                    data: data, load: sharedLoad, threadGroups: groups, thresholds: thresholds, monitors: monitors,
-                    agents: agents, baseDirectory: baseDirectory)
+                    data: data, load: sharedLoad, threadGroups: groups, thresholds: thresholds, stopWhen: stopWhen,
+                    monitors: monitors, agents: agents, baseDirectory: baseDirectory)
     }
 
     // MARK: Target and defaults
@@ -288,23 +298,64 @@ struct PlanDecoder {
             var exprCursor = item
             var abort = false
             var after = PlanDuration.zero
+            var window: PlanDuration?
+            var abortCursor: Cursor?
             if case .mapping = item.node {
-                guard let m = reader.mapping(item, allowed: ["expr", "abort", "after"]),
+                guard let m = reader.mapping(item, allowed: ["expr", "abort", "after", "for"]),
                       let c = m.required("expr", what: "the threshold expression, e.g. \"p95 < 2s\"")
                 else { continue }
                 exprCursor = c
+                abortCursor = m["abort"]
                 abort = m["abort"].flatMap(reader.bool) ?? false
                 after = m["after"].flatMap { reader.duration($0) } ?? .zero
+                window = m["for"].flatMap { reader.duration($0) }
                 if !abort, let c = m["after"] { reader.warning(c, "after only matters with abort: true") }
+                if !abort, let c = m["for"] { reader.warning(c, "for only matters with abort: true") }
+                if let w = window, w < PlanDuration(seconds: 1), let c = m["for"] {
+                    reader.error(c, "for: judged per whole second, so at least 1s")
+                }
             }
             guard let text = reader.string(exprCursor, what: "a threshold expression such as \"p95 < 2s\"") else { continue }
             do {
-                thresholds.append(try Threshold.parse(text, abort: abort, after: after))
+                let threshold = try Threshold.parse(text, abort: abort, after: after, window: window)
+                if abort, threshold.steps != .run, let c = abortCursor {
+                    reader.error(c, "abort judges the run as it goes: it cannot be used with a step scope ('\(text)'); see stop_when")
+                }
+                thresholds.append(threshold)
             } catch {
                 reader.error(shifted(exprCursor, by: error.offset), "\(error.message) in '\(text)'")
             }
         }
         return thresholds
+    }
+
+    /// `stop_when: ["p95 > 2s", ...]` (conditions judged on each step's hold) or `stop_when: thresholds`.
+    func decodeStopWhen(_ cursor: Cursor) -> StopWhen? {
+        if case .scalar(let scalar) = cursor.node {
+            guard scalar.string == "thresholds" else {
+                reader.error(cursor, "expected a list of conditions such as [\"p95 > 2s\"], or thresholds (stop at the first step that breaks one)")
+                return nil
+            }
+            return StopWhen(conditions: [], thresholds: true)
+        }
+        guard let items = reader.sequence(cursor, what: "a list of conditions such as [\"p95 > 2s\"], or thresholds") else { return nil }
+        var conditions: [Threshold] = []
+        var thresholds = false
+        for item in items {
+            guard let text = reader.string(item, what: "a condition such as \"p95 > 2s\"") else { continue }
+            if text == "thresholds" { thresholds = true; continue }
+            do {
+                let condition = try Threshold.parse(text)
+                if condition.steps != .run {
+                    reader.error(item, "stop_when is judged on every step's hold already: drop '\(text.split(separator: ":")[0]):'")
+                    continue
+                }
+                conditions.append(condition)
+            } catch {
+                reader.error(shifted(item, by: error.offset), "\(error.message) in '\(text)'")
+            }
+        }
+        return StopWhen(conditions: conditions, thresholds: thresholds)
     }
 
     /// A cursor whose mark points `offset` columns into a plain one-line scalar (so errors land on the bad token).

@@ -13,6 +13,8 @@ public struct Plan: Sendable, Equatable {
     public var load: LoadSpec?
     public var threadGroups: [ThreadGroup]
     public var thresholds: [Threshold]
+    /// `stop_when:` ends a stepped run at the first step whose hold meets a condition.
+    public var stopWhen: StopWhen?
     public var monitors: [Monitor]
     /// Agent addresses (`host:port`); empty means the load runs in-process.
     public var agents: [AgentAddress]
@@ -22,7 +24,7 @@ public struct Plan: Sendable, Equatable {
     public init(
         name: String, description: String? = nil, target: Target, defaults: Defaults = Defaults(),
         variables: [String: String] = [:], data: [DataSetSpec] = [], load: LoadSpec? = nil,
-        threadGroups: [ThreadGroup], thresholds: [Threshold] = [], monitors: [Monitor] = [],
+        threadGroups: [ThreadGroup], thresholds: [Threshold] = [], stopWhen: StopWhen? = nil, monitors: [Monitor] = [],
         agents: [AgentAddress] = [], baseDirectory: String = "."
     ) {
         self.name = name
@@ -34,9 +36,24 @@ public struct Plan: Sendable, Equatable {
         self.load = load
         self.threadGroups = threadGroups
         self.thresholds = thresholds
+        self.stopWhen = stopWhen
         self.monitors = monitors
         self.agents = agents
         self.baseDirectory = baseDirectory
+    }
+}
+
+/// When a stepped run ends early: at the end of the first step's hold on which a condition holds
+/// (`p95 > 2s`) or, with `thresholds`, which breaks one of the plan's thresholds.
+public struct StopWhen: Sendable, Equatable {
+    /// Conditions that stop the run when they hold over a step's hold.
+    public var conditions: [Threshold]
+    /// Also stop at the first step that breaks a threshold.
+    public var thresholds: Bool
+
+    public init(conditions: [Threshold], thresholds: Bool) {
+        self.conditions = conditions
+        self.thresholds = thresholds
     }
 }
 

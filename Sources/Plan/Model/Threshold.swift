@@ -1,9 +1,19 @@
 import Foundation
 
 /// A pass/fail rule on the run's results: `[scope:] metric op value`, e.g. `happy-short: rtf_p95 < 0.5`.
-/// Parsed and validated with the plan; evaluated over all samples at the end of a run
-/// (and continuously when `abort` is set).
+/// Judged at the end of a run on the whole run, or on step holds (`step 3:`, `each step:`); every
+/// second while the load runs when `abort` is set (the `Verdict` module).
 public struct Threshold: Sendable, Equatable, CustomStringConvertible {
+    /// Which part of the run a threshold is judged on.
+    public enum Steps: Sendable, Equatable {
+        /// The whole run.
+        case run
+        /// The hold of step N (1-based) of every stepped thread group.
+        case step(Int)
+        /// Every step's hold: the threshold fails when any step breaks it.
+        case each
+    }
+
     public enum Comparison: String, Sendable, Equatable, CaseIterable {
         case lessThan = "<", lessOrEqual = "<=", greaterThan = ">", greaterOrEqual = ">="
 
@@ -21,14 +31,19 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
     public var expression: String
     /// A label or thread-group name; nil = all samples.
     public var scope: String?
+    /// The run, one step's hold or each step's hold (`step 3:`, `each step:` before the metric).
+    public var steps: Steps = .run
     public var metric: ThresholdMetric
     public var comparison: Comparison
     /// In the metric's base unit: seconds for times, a fraction for rates, plain for the rest.
     public var value: Double
-    /// Stop the run as soon as the threshold fails (after `after`).
+    /// Stop the run when the threshold fails (after `after`; for `window` when one is given).
     public var abort: Bool
     /// Do not evaluate for abort before this much of the run has passed.
     public var after: PlanDuration
+    /// `for:` abort only once the condition has failed in every second of this long a stretch;
+    /// nil: abort as soon as the figure over the run so far fails.
+    public var window: PlanDuration?
 
     public var description: String { expression }
 }
@@ -36,25 +51,36 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
 /// What a threshold measures.
 public struct ThresholdMetric: Sendable, Equatable, CustomStringConvertible {
     /// The quantity the statistic is taken of.
-    public enum Quantity: String, Sendable, Equatable {
+    public enum Quantity: String, Sendable, Equatable, CaseIterable {
         case latency = ""  // elapsed time of a sample
+        /// Elapsed time of successful samples only (k6's `{expected_response:true}`).
+        case okLatency = "ok_"
         case ttfa = "ttfa_"
         case rtf = "rtf_"
         case connect = "connect_"
+        /// Each sample's longest gap between two chunks of audio.
+        case gap = "gap_"
     }
     /// Aggregate metrics that are not statistics of a per-sample quantity.
     public enum Aggregate: String, Sendable, Equatable, CaseIterable {
         case errorRate = "error_rate"
         case underrunRate = "underrun_rate"
         case rps
+        /// Successful samples per second (goodput).
+        case okRps = "ok_rps"
         /// Audio seconds produced per wall second (RTFX).
         case rtfx
+        /// Share of the samples with a response that passed every check.
+        case checks
     }
     public enum Kind: Sendable, Equatable {
         /// Percentile 0...100 of a quantity.
         case percentile(Quantity, Double)
         case min(Quantity), max(Quantity), mean(Quantity)
         case aggregate(Aggregate)
+        /// Share of samples whose status matches a pattern such as `5xx`, `503` or `4xx`
+        /// (`rc5xx`); `0xx` counts samples without a response.
+        case statusShare(String)
     }
     /// The unit a threshold value must carry.
     public enum Unit: Sendable, Equatable { case time, fraction, plain }
@@ -67,7 +93,9 @@ public struct ThresholdMetric: Sendable, Equatable, CustomStringConvertible {
         case .percentile(let q, _), .min(let q), .max(let q), .mean(let q):
             return q == .rtf ? .plain : .time
         case .aggregate(let a):
-            return (a == .errorRate || a == .underrunRate) ? .fraction : .plain
+            return (a == .errorRate || a == .underrunRate || a == .checks) ? .fraction : .plain
+        case .statusShare:
+            return .fraction
         }
     }
 
@@ -77,8 +105,8 @@ public struct ThresholdMetric: Sendable, Equatable, CustomStringConvertible {
 
     /// Every metric name, for error messages and did-you-mean.
     public static var allNames: [String] {
-        let prefixes = ["", "ttfa_", "rtf_", "connect_"]
-        return prefixes.flatMap { p in statistics.map { p + $0 } } + Aggregate.allCases.map(\.rawValue)
+        let prefixes = Quantity.allCases.map(\.rawValue)
+        return prefixes.flatMap { p in statistics.map { p + $0 } } + Aggregate.allCases.map(\.rawValue) + ["rc5xx", "rc4xx"]
     }
 
     /// `p95`, `ttfa_p99`, `rtf_avg`, `error_rate`, `rps`...
@@ -88,9 +116,18 @@ public struct ThresholdMetric: Sendable, Equatable, CustomStringConvertible {
             kind = .aggregate(aggregate)
             return
         }
+        if name.hasPrefix("rc"), name.count == 5 {
+            let pattern = name.dropFirst(2)
+            guard let first = pattern.first, ("0"..."5").contains(first),
+                  pattern.dropFirst().allSatisfy({ $0.isNumber || $0 == "x" }),
+                  !(pattern.dropFirst().first == "x" && pattern.last?.isNumber == true)
+            else { return nil }
+            kind = .statusShare(String(pattern))
+            return
+        }
         var quantity = Quantity.latency
         var stat = Substring(name)
-        for q in [Quantity.ttfa, .rtf, .connect] where name.hasPrefix(q.rawValue) {
+        for q in Quantity.allCases where !q.rawValue.isEmpty && name.hasPrefix(q.rawValue) {
             quantity = q
             stat = stat.dropFirst(q.rawValue.count)
         }
@@ -115,8 +152,10 @@ public struct ThresholdParseError: Error, Sendable, Equatable {
 }
 
 extension Threshold {
-    /// Parses `[scope:] metric op value` (`p95 < 2s`, `error_rate < 0.5%`, `happy-short: rtf_p95 < 0.5`).
-    public static func parse(_ expression: String, abort: Bool = false, after: PlanDuration = .zero) throws(ThresholdParseError) -> Threshold {
+    /// Parses `[scope:] metric op value` (`p95 < 2s`, `error_rate < 0.5%`, `happy-short: rtf_p95 < 0.5`,
+    /// `step 3: p95 < 2s`, `each step: error_rate < 1%`).
+    public static func parse(_ expression: String, abort: Bool = false, after: PlanDuration = .zero,
+                             window: PlanDuration? = nil) throws(ThresholdParseError) -> Threshold {
         let text = expression
         // The operator splits the expression; find it first so a scope may itself contain ':'.
         guard let opRange = text.range(of: "<=") ?? text.range(of: ">=") ?? text.range(of: "<") ?? text.range(of: ">") else {
@@ -126,10 +165,21 @@ extension Threshold {
         var left = text[..<opRange.lowerBound]
         let right = text[opRange.upperBound...].trimmingCharacters(in: .whitespaces)
         var scope: String?
+        var steps = Steps.run
         if let colon = left.lastIndex(of: ":") {
             let s = left[..<colon].trimmingCharacters(in: .whitespaces)
             guard !s.isEmpty else { throw ThresholdParseError(message: "empty scope before ':'", offset: 0) }
-            scope = s
+            let words = s.split(separator: " ", omittingEmptySubsequences: true)
+            if words.count == 2, words[0] == "each", words[1] == "step" || words[1] == "steps" {
+                steps = .each
+            } else if words.count == 2, words[0] == "step" {
+                guard let n = Int(words[1]), n >= 1 else {
+                    throw ThresholdParseError(message: "'\(s)': a step is numbered from 1, as in 'step 3: p95 < 2s'", offset: 0)
+                }
+                steps = .step(n)
+            } else {
+                scope = s
+            }
             left = left[left.index(after: colon)...]
         }
         let metricName = left.trimmingCharacters(in: .whitespaces)
@@ -141,7 +191,8 @@ extension Threshold {
         guard let metric = ThresholdMetric(name: metricName) else {
             throw ThresholdParseError(
                 message: "unknown metric '\(metricName)'\(suggestion(for: metricName, in: ThresholdMetric.allNames)); "
-                    + "metrics: p50..p99.9, min, max, avg (also with ttfa_, rtf_, connect_), error_rate, underrun_rate, rps, rtfx",
+                    + "metrics: p50..p99.9, min, max, avg (also with ok_, ttfa_, rtf_, connect_, gap_), error_rate, "
+                    + "underrun_rate, rps, ok_rps, rtfx, checks, rc5xx (any status pattern: rc503, rc4xx)",
                 offset: metricOffset)
         }
         let valueOffset = text.distance(from: text.startIndex, to: opRange.upperBound) + 1
@@ -154,8 +205,8 @@ extension Threshold {
             }
             throw ThresholdParseError(message: "\(metricName) needs \(expected), got '\(right)'", offset: valueOffset)
         }
-        return Threshold(expression: expression, scope: scope, metric: metric, comparison: comparison, value: value,
-                         abort: abort, after: after)
+        return Threshold(expression: expression, scope: scope, steps: steps, metric: metric, comparison: comparison,
+                         value: value, abort: abort, after: after, window: window)
     }
 
     private static func parseValue(_ text: String, unit: ThresholdMetric.Unit) -> Double? {

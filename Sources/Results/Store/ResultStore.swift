@@ -12,6 +12,10 @@ public final class ResultStore: Sendable {
         case running, complete, interrupted, failed
         /// A distributed run that lost an agent on the way (the others' samples are complete).
         case degraded
+        /// A threshold with `abort: true` failed and stopped the load.
+        case aborted
+        /// `stop_when` ended a stepped load after a step.
+        case stopped
     }
 
     /// The facts of a run known at its start.
@@ -106,9 +110,10 @@ public final class ResultStore: Sendable {
     }
 
     /// Sets a run's final status and end time.
-    public func finishRun(_ id: Int64, status: Status, endedMicros: Int64) throws {
+    public func finishRun(_ id: Int64, status: Status, endedMicros: Int64, verdict: String? = nil) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE runs SET status = ?, ended_us = ? WHERE id = ?", arguments: [status.rawValue, endedMicros, id])
+            try db.execute(sql: "UPDATE runs SET status = ?, ended_us = ?, verdict = ? WHERE id = ?",
+                           arguments: [status.rawValue, endedMicros, verdict, id])
         }
     }
 

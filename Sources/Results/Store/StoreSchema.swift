@@ -162,6 +162,32 @@ enum StoreSchema {
                     GROUP BY st.id;
                 """)
         }
+        // Thresholds: runs ended early by an abort or stop_when, and the verdict (summary.json's
+        // `verdict`, as JSON) of runs whose plan has thresholds.
+        migrator.registerMigration("v5 thresholds: aborted and stopped statuses, verdict") { db in
+            let views = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'view'")
+            for view in views { try db.execute(sql: "DROP VIEW \(view["name"] as String)") }
+            try db.execute(sql: """
+                CREATE TABLE runs_v5 (
+                    id INTEGER PRIMARY KEY,
+                    plan_name TEXT NOT NULL,
+                    plan_yaml TEXT NOT NULL DEFAULT '',
+                    target TEXT NOT NULL DEFAULT '',
+                    started_us INTEGER NOT NULL,
+                    ended_us INTEGER,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed', 'degraded', 'aborted', 'stopped')),
+                    pid INTEGER,
+                    tool_version TEXT NOT NULL DEFAULT '',
+                    host TEXT NOT NULL DEFAULT '',
+                    source TEXT NOT NULL DEFAULT '',
+                    verdict TEXT
+                );
+                INSERT INTO runs_v5 SELECT *, NULL FROM runs;
+                DROP TABLE runs;
+                ALTER TABLE runs_v5 RENAME TO runs;
+                """)
+            for view in views { try db.execute(sql: view["sql"] as String) }
+        }
         return migrator
     }
 }

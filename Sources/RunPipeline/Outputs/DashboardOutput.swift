@@ -21,7 +21,7 @@ public final class DashboardOutput: RunOutput {
         do {
             let path = try Dashboard.writeRunFolder(folder.path, plan: context.plan, target: context.target,
                                                     status: end.status.rawValue, startMicros: context.startWall,
-                                                    monitors: monitors())
+                                                    monitors: monitors(), verdict: end.verdict)
             end.files.append(("report", path))
         } catch {
             FileHandle.standardError.write(Data("report not written: \(error)\n".utf8))

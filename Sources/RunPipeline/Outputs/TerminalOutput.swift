@@ -3,7 +3,7 @@ import Report
 import Results
 
 /// The terminal: one line a second while the load runs (users, req/s, percentiles of that second,
-/// errors; a progress bar on a TTY), then the per-step and per-label tables, unreadable audio,
+/// errors, the thresholds failing over the last seconds; a progress bar on a TTY), then the per-step and per-label tables, unreadable audio,
 /// the engine's counters and the driver's extra sections (a distributed run's agents).
 public final class TerminalOutput: RunOutput {
     private let quiet: Bool
@@ -22,9 +22,11 @@ public final class TerminalOutput: RunOutput {
         guard !quiet, let context else { return }
         let t = snapshot.elapsed
         let step = context.profile.groups.compactMap { $0.step(at: max(0, t - 0.5))?.name }.first ?? "finishing"
-        Self.printLine(RunText.liveLine(elapsed: t, total: context.profile.duration, step: step, users: snapshot.users.reduce(0, +),
-                                        interval: snapshot.total, seconds: 1, errorsTotal: snapshot.errorsSoFar,
-                                        progressBar: progressBar))
+        var line = RunText.liveLine(elapsed: t, total: context.profile.duration, step: step, users: snapshot.users.reduce(0, +),
+                                    interval: snapshot.total, seconds: 1, errorsTotal: snapshot.errorsSoFar, progressBar: progressBar)
+        // Judged over the last few seconds by the threshold output, which runs before this one.
+        if !context.failingThresholds.isEmpty { line += "  FAILING: " + context.failingThresholds.joined(separator: ", ") }
+        Self.printLine(line)
     }
 
     public func finish(_ end: inout RunEnd) throws {

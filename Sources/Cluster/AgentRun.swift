@@ -81,7 +81,7 @@ final class AgentRun: @unchecked Sendable {
             throw Failure(description: "target.url: embedded cannot be shared by agents; give the server's URL")
         }
         do {
-            let sample = try Probe.check(plan: plan, baseURL: target)
+            let sample = try Probe.check(plan: plan, baseURL: target, agentName: request.agentName)
             probe = "\(sample.url) -> \(sample.status) in \(sample.elapsed / 1_000) ms"
         } catch {
             throw Failure(description: "\(error)")
@@ -90,7 +90,7 @@ final class AgentRun: @unchecked Sendable {
         stream = StreamOutput()
         spoolJTL = JTLOutput(path: spoolFolder.jtlPath)
         load = try LoadRun(plan: plan, target: target, folder: nil, threads: threads, outputs: [spoolJTL, stream],
-                           seed: request.seed, slot: request.slot)
+                           seed: request.seed, slot: request.slot, agentName: request.agentName)
         slot = request.slot
         self.threads = threads
         self.daemon = daemon

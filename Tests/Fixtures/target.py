@@ -3,6 +3,7 @@
 
 Prints 'listening on http://127.0.0.1:PORT' once ready. Routes (any method):
   /delay/<ms>      wait <ms>, then 200 with 2000 bytes of audio/wav-typed body
+  /by-client/<name> as /delay/, 30 ms x the number that ends <name> (agent2: 60 ms): clients that differ
   /status/<code>   that status (503 carries Retry-After: 1)
   /html            200 text/html
   /truncated       Content-Length 1000, 100 bytes sent, connection closed
@@ -81,6 +82,10 @@ class Handler(BaseHTTPRequestHandler):
         parts = path.strip("/").split("/")
         if parts[0] == "delay":
             time.sleep(int(parts[1]) / 1000.0)
+            self._send(200, BODY)
+        elif parts[0] == "by-client":
+            digits = "".join(c for c in (parts[1] if len(parts) > 1 else "") if c.isdigit())
+            time.sleep(30 * int(digits or "0") / 1000.0)
             self._send(200, BODY)
         elif parts[0] == "status":
             code = int(parts[1])

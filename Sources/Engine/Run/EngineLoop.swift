@@ -204,7 +204,7 @@ final class EngineLoop: @unchecked Sendable {
             case "__iteration": return String(iteration)
             case "__uuid": return UUID().uuidString
             case "__time": return String(Int64(Date().timeIntervalSince1970 * 1_000))
-            case "__agent": return ""
+            case "__agent": return shared.agentName
             default: return group.variables[name]
             }
         }

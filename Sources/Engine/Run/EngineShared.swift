@@ -43,7 +43,13 @@ final class EngineShared: @unchecked Sendable {
     let distinct = DistinctAudioTracker()
     private var hardStop = false
 
-    init(groups: Int) { active = Array(repeating: 0, count: groups) }
+    /// `${__agent}`: this agent's name in a distributed run, empty in one process.
+    let agentName: String
+
+    init(groups: Int, agentName: String = "") {
+        active = Array(repeating: 0, count: groups)
+        self.agentName = agentName
+    }
 
     func adjustActive(group: Int, by delta: Int) {
         lock.lock()

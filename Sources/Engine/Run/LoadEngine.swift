@@ -28,8 +28,10 @@ public final class LoadEngine: @unchecked Sendable {
     /// - Parameters:
     ///   - baseURL: the target's address, `http://127.0.0.1:PORT` for the embedded server.
     ///   - threads: engine threads (libcurl multi loops); default the number of cores.
+    ///   - agentName: what `${__agent}` gives: the agent's name in a distributed run, empty in one process.
     public init(plan: Plan, baseURL: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                sink: SampleSink, seed: UInt64 = UInt64.random(in: 1...UInt64.max), slot: EngineSlot = .whole) throws {
+                sink: SampleSink, seed: UInt64 = UInt64.random(in: 1...UInt64.max), slot: EngineSlot = .whole,
+                agentName: String = "") throws {
         self.plan = plan
         self.slot = slot
         self.profile = LoadProfile(plan: plan)
@@ -54,7 +56,7 @@ public final class LoadEngine: @unchecked Sendable {
                                          target: plan.target))
         }
         self.runtimes = runtimes
-        shared = EngineShared(groups: plan.threadGroups.count)
+        shared = EngineShared(groups: plan.threadGroups.count, agentName: agentName)
     }
 
     /// Runs the whole schedule on `threads` threads and returns when every one has finished.

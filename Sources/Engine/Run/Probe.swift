@@ -12,7 +12,9 @@ public enum Probe {
     /// Sends the first thread group's request once (data from each set's first row) and returns
     /// the sample; throws when the target cannot be reached at all. An HTTP error status is not a
     /// failure here: the run will show it.
-    public static func check(plan: Plan, baseURL: String) throws(Failure) -> Sample {
+    ///
+    /// - Parameter agentName: what `${__agent}` gives (an agent's probe), empty in one process.
+    public static func check(plan: Plan, baseURL: String, agentName: String = "") throws(Failure) -> Sample {
         guard let group = plan.threadGroups.first else { throw Failure(description: "the plan has no thread group") }
         Curl.globalInit()
         var row: [String: String] = [:]
@@ -22,7 +24,15 @@ public enum Probe {
             }
         }
         let request = RequestPlan(group: group, target: plan.target, baseURL: baseURL)
-        let rendered = request.render { row[$0] ?? plan.variables[$0] ?? ($0 == "__user" || $0 == "__iteration" ? "1" : "") }
+        let rendered = request.render { name in
+            if let value = row[name] ?? plan.variables[name] { return value }
+            switch name {
+            case "__user", "__iteration": return "1"
+            case "__group": return group.name
+            case "__agent": return agentName
+            default: return ""
+            }
+        }
         guard let easy = CurlEasy() else { throw Failure(description: "libcurl could not create a handle") }
         easy.prepare(method: rendered.method, url: rendered.url, headers: rendered.headers, body: rendered.body,
                      connectTimeoutMs: Int(request.timeouts.connect.microseconds / 1_000),

@@ -48,8 +48,18 @@ public enum Comparator {
                                            entries: entries(bd, cd, tolerances, key: "label \(label)")))
         }
         for label in c.labels.keys.sorted() where b.labels[label] == nil { unmatched.append("label \(label) only in the candidate") }
-        return Comparison(base: side(base, b, knee), candidate: side(candidate, c, knee), tolerances: tolerances, scopes: scopes,
-                          unmatched: unmatched)
+        var comparison = Comparison(base: side(base, b, knee), candidate: side(candidate, c, knee), tolerances: tolerances,
+                                    scopes: scopes, unmatched: unmatched)
+        let from = candidate.thresholds.isEmpty ? (base.thresholds.isEmpty ? nil : "base") : "candidate"
+        if let from {
+            let thresholds = from == "candidate" ? candidate.thresholds : base.thresholds
+            let vb = base.judged(thresholds), vc = candidate.judged(thresholds)
+            comparison.thresholds = zip(vb.thresholds, vc.thresholds).map {
+                Comparison.ThresholdPair(expression: $0.expression, base: $0, candidate: $1)
+            }
+            comparison.thresholdsFrom = from
+        }
+        return comparison
     }
 
     /// Every metric of one scope.

@@ -65,6 +65,18 @@ public struct Comparison: Sendable {
     public var scopes: [Scope]
     /// Labels, groups or steps found on one side only.
     public var unmatched: [String]
+    /// The candidate's thresholds (the base's when the candidate has none) judged on both sides;
+    /// shown beside the comparison, not part of its verdict.
+    public var thresholds: [ThresholdPair] = []
+    /// Whose plan the thresholds come from: `candidate` or `base`.
+    public var thresholdsFrom: String?
+
+    /// One threshold judged on each side.
+    public struct ThresholdPair: Sendable {
+        public var expression: String
+        public var base: ThresholdVerdict.Judged
+        public var candidate: ThresholdVerdict.Judged
+    }
 
     /// Every entry with its scope, worst first: regressions by how far past the tolerance, then
     /// improvements, inconclusive, unchanged.

@@ -1,4 +1,5 @@
 import Foundation
+import Results
 
 /// The comparison as JSON (`ttsload compare --format json`): for scripts and CI.
 public enum ComparisonJSON {
@@ -13,6 +14,15 @@ public enum ComparisonJSON {
         var unmatched: [String]
         /// Worst first, as in the terminal table.
         var entries: [EntryFacts]
+        /// The candidate's (or base's) thresholds judged on both sides; not part of the verdict.
+        var thresholds: [ThresholdFacts]
+        var thresholdsFrom: String?
+    }
+
+    struct ThresholdFacts: Encodable {
+        var expression: String
+        var base: ThresholdVerdict.Judged
+        var candidate: ThresholdVerdict.Judged
     }
 
     struct Method: Encodable {
@@ -75,7 +85,9 @@ public enum ComparisonJSON {
         }
         let document = Document(verdict: c.overall, exitCode: c.exitCode(strict: strict), counts: counts, method: Method(),
                                 tolerances: tolerances, base: facts(c.base), candidate: facts(c.candidate), unmatched: c.unmatched,
-                                entries: entries)
+                                entries: entries,
+                                thresholds: c.thresholds.map { ThresholdFacts(expression: $0.expression, base: $0.base, candidate: $0.candidate) },
+                                thresholdsFrom: c.thresholdsFrom)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -25,7 +25,20 @@ public enum ComparisonPage {
             for (i, cell) in cells.enumerated() { out += i < 3 ? "<td class=\"l\">\(HTMLText.escape(cell))</td>" : "<td>\(HTMLText.escape(cell))</td>" }
             out += "<td>\(item.entry.baseCount) / \(item.entry.candidateCount)</td></tr>\n"
         }
-        out += "</table></div>\n<footer>Written by ttsload compare. Percentiles are exact nearest-rank values of every sample in scope; "
+        out += "</table></div>\n"
+        if let from = c.thresholdsFrom, !c.thresholds.isEmpty {
+            out += "<h2>Thresholds</h2>\n<p class=\"muted\">The \(from)'s plan, judged on both sides (not part of the comparison's verdict).</p>\n"
+            out += "<div class=\"scroll\"><table><tr><th class=\"l\">threshold</th><th>base</th><th>candidate</th></tr>\n"
+            for t in c.thresholds {
+                out += "<tr><td class=\"l\"><code>\(HTMLText.escape(t.expression))</code></td>"
+                for j in [t.base, t.candidate] {
+                    out += "<td class=\"\(j.passed ? "cpass" : "cfail")\">\(HTMLText.escape(j.shown)) \(j.passed ? "pass" : "FAIL")</td>"
+                }
+                out += "</tr>\n"
+            }
+            out += "</table></div>\n"
+        }
+        out += "<footer>Written by ttsload compare. Percentiles are exact nearest-rank values of every sample in scope; "
         out += "intervals are seeded, so the page is the same every time for the same runs.</footer>\n</body></html>\n"
         return out
     }

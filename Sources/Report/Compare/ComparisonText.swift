@@ -18,8 +18,19 @@ public enum ComparisonText {
             let hidden = c.count(.unchanged), missing = c.count(.missing)
             if hidden + missing > 0 { out += "\(hidden) unchanged and \(missing) n/a not listed (--all lists them)\n" }
         }
+        out += thresholdText(c)
         out += "\n" + verdictLine(c, color: color) + "\n"
         return out
+    }
+
+    /// Each threshold of the candidate's (or base's) plan, judged on both sides.
+    static func thresholdText(_ c: Comparison) -> String {
+        guard let from = c.thresholdsFrom, !c.thresholds.isEmpty else { return "" }
+        let rows = c.thresholds.map { t in
+            [t.expression, "\(t.base.shown) \(t.base.passed ? "pass" : "FAIL")", "\(t.candidate.shown) \(t.candidate.passed ? "pass" : "FAIL")"]
+        }
+        return "\nthresholds (the \(from)'s plan; not part of the comparison's verdict):\n"
+            + ScheduleText.table(header: ["threshold", "base", "candidate"], rows: rows)
     }
 
     /// Markdown: the verdict, the changed entries as a table, every entry in a collapsed section.
@@ -36,6 +47,12 @@ public enum ComparisonText {
         let changed = c.ranked.filter { $0.entry.verdict != .unchanged && $0.entry.verdict != .missing }
         out += changed.isEmpty ? "No metric changed beyond its tolerance.\n" : head + rows(changed)
         out += "\n<details><summary>All \(c.ranked.count) entries</summary>\n\n" + head + rows(c.ranked) + "\n</details>\n"
+        if let from = c.thresholdsFrom, !c.thresholds.isEmpty {
+            out += "\nThresholds (the \(from)'s plan):\n\n| threshold | base | candidate |\n|---|---:|---:|\n"
+            for t in c.thresholds {
+                out += "| `\(t.expression)` | \(t.base.shown) \(t.base.passed ? "pass" : "**FAIL**") | \(t.candidate.shown) \(t.candidate.passed ? "pass" : "**FAIL**") |\n"
+            }
+        }
         return out
     }
 

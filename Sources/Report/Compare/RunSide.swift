@@ -1,6 +1,7 @@
 import Foundation
 import Plan
 import Results
+import Thresholds
 
 /// One side of a comparison: every sample of a run and where its steps' holds are.
 public struct RunSide: Sendable {
@@ -39,6 +40,11 @@ public struct RunSide: Sendable {
     public var stepsInferred: Bool
     /// Why there are no steps, or what went wrong reading them.
     public var notes: [String]
+    /// The plan's thresholds, its schedule and group indices, when the side's plan is known: the
+    /// comparison judges both sides against them.
+    public var thresholds: [Threshold] = []
+    public var profile: LoadProfile?
+    public var groupIndices: [String: Int] = [:]
 
     /// A side from samples: steps from `profile` when given, else inferred from allThreads (the dashboard's rule).
     /// `startMicros` is schedule time 0 when known (else the first start less the earliest group delay).
@@ -91,5 +97,22 @@ public struct RunSide: Sendable {
         var seen: [String] = []
         for w in windows where !seen.contains(w.group) { seen.append(w.group) }
         return seen
+    }
+}
+
+extension RunSide {
+    /// Takes the thresholds of `plan` (the side's own), for the comparison to judge.
+    public mutating func adopt(_ plan: Plan) {
+        thresholds = plan.thresholds
+        profile = LoadProfile(plan: plan)
+        groupIndices = Dictionary(plan.threadGroups.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The side judged against `thresholds` (its own schedule places samples in steps).
+    func judged(_ thresholds: [Threshold]) -> ThresholdVerdict {
+        var judge = ThresholdJudge(thresholds: thresholds, profile: profile ?? LoadProfile(groups: []), groupIndices: groupIndices,
+                                   startWall: t0)
+        judge.add(samples)
+        return judge.verdict(durationSeconds: duration)
     }
 }

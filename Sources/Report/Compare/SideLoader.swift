@@ -52,16 +52,20 @@ public struct SideLoader: Sendable {
         var notes: [String] = []
         var profile: LoadProfile?
         var title: String?
+        var plan: Plan?
         if FileManager.default.fileExists(atPath: run.plan) {
             switch run.loadPlan() {
             case .success(let loaded):
                 profile = LoadProfile(plan: loaded.plan)
                 title = loaded.plan.name
+                plan = loaded.plan
             case .failure:
                 notes.append("\(run.plan) could not be loaded as a plan; steps are inferred from allThreads")
             }
         }
-        return try jtl(jtlPath, name: folder, profile: profile, title: title, notes: notes)
+        var side = try jtl(jtlPath, name: folder, profile: profile, title: title, notes: notes)
+        if let plan { side.adopt(plan) }
+        return side
     }
 
     /// A JTL file; steps from `profile` when given, else inferred.

@@ -369,6 +369,10 @@ struct PlanDecoder {
 
     func decodeMonitors(_ cursor: Cursor) -> [Monitor] {
         guard let items = reader.sequence(cursor, what: "a list of monitors (host, {prometheus: URL})") else { return [] }
+        if !items.isEmpty {
+            // Checked, so a plan written now stays valid, but nothing samples them yet: say so.
+            reader.warning(cursor, "not recorded yet: the run goes on without monitors (the list is only checked)")
+        }
         var monitors: [Monitor] = []
         for item in items {
             if case .scalar = item.node {

@@ -148,10 +148,11 @@ import TestSupport
         let at = try #require(stop["at_seconds"] as? Double)
         #expect(at >= 4 + 5 - 1 && at <= 4 + 5 + 2, "aborted at \(at) s; the condition fails from 4 s, for: 5s")
         // The load really stopped there: no request was sent after the abort (the file's own rows,
-        // from the first request, which the schedule sends at 0 s).
+        // from the first request, which the schedule sends at 0 s). `at` is the end of the second
+        // judged; a second is judged once complete, 300-550 ms after its end, and the stop follows.
         let rows = try Self.jtlRows(out)
         let first = try #require(rows.map(\.start).min()), last = try #require(rows.map(\.start).max())
-        #expect(Double(last - first) / 1_000 <= at + 0.5, "last request sent at \(Double(last - first) / 1_000) s, abort at \(at) s")
+        #expect(Double(last - first) / 1_000 <= at + 1, "last request sent at \(Double(last - first) / 1_000) s, abort at \(at) s")
     }
 
     /// One slow sample now and then, between fast ones, fails `max < 1s` for one second at a time:

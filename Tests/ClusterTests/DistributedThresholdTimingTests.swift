@@ -5,7 +5,8 @@ import TestSupport
 
 /// A distributed run judges its thresholds on the controller from every agent's samples: the p95
 /// it judges is that of all raw rows together, while each agent's own p95 is different (the target
-/// answers each agent at its own speed). Real agents on loopback (127.0.0.x) and the Python target.
+/// answers each agent at its own speed), and an abort is judged on the controller from the agents'
+/// merged per-second figures. Real agents on loopback (127.0.0.x) and the Python target.
 /// Named *TimingTests: `make test` runs it alone (--no-parallel).
 @Suite(.serialized) struct DistributedThresholdTimingTests {
     static let token = "threshold-test-token-0123456789abcdef"
@@ -35,10 +36,13 @@ import TestSupport
             name: judged-globally
             target: { url: "\(target.address)", api: raw }
             thread_groups:
-              - { name: g, request: { method: GET, path: "/by-client/${__agent}" }, load: { users: 6, duration: 6s } }
+              - { name: g, request: { method: GET, path: "/by-client/${__agent}" }, load: { users: 6, duration: 20s } }
             thresholds:
               - "p95 < 10s"
               - "p50 < 10s"
+              # Every request takes 30 ms or more: fails in every second, on figures only the
+              # agents' stream records carry (successful samples' latency).
+              - { expr: "ok_p50 < 20ms", abort: true, after: 2s, for: 2s }
             """.write(toFile: plan, atomically: true, encoding: .utf8)
         let out = work + "/run"
         let controller = try lab.spawn(host: "controller", arguments: [ttsloadBinary, "run", plan, "--agents", urls.joined(separator: ","),
@@ -46,7 +50,7 @@ import TestSupport
                                                                        "--no-store", "--no-report"])
         let lines = try controller.allOutput(timeout: 120)
         #expect(controller.waitForExit(timeout: 10))
-        #expect(controller.exitStatus == 0, "\(lines.suffix(20).joined(separator: "\n"))\n\(controller.errors)")
+        #expect(controller.exitStatus == 1, "\(lines.suffix(20).joined(separator: "\n"))\n\(controller.errors)")
 
         let samples = try JTLSampleReader.read(path: out + "/results.jtl").samples
         var byAgent: [String: [Int64]] = [:]
@@ -63,6 +67,12 @@ import TestSupport
         let all = samples.map { $0.elapsed / 1_000 }
         let data = try Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))
         let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        // The abort fired on the controller at 2 s + 2 s (whole seconds: up to 1 s earlier, 2 s later),
+        // long before the 20 s the plan asks for, and every agent's samples were still collected.
+        #expect(summary["status"] as? String == "aborted")
+        let stop = try #require((summary["verdict"] as? [String: Any])?["stop"] as? [String: Any])
+        let at = try #require(stop["at_seconds"] as? Double)
+        #expect(at >= 3 && at <= 6, "aborted at \(at) s")
         let judged = try #require((summary["verdict"] as? [String: Any])?["thresholds"] as? [[String: Any]])
         for (i, q, own) in [(0, 95.0, own95), (1, 50.0, own50)] {
             let exact = p(all, q)

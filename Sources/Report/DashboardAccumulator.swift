@@ -22,6 +22,7 @@ public struct DashboardAccumulator {
         self.input = input
         self.t0 = t0
         if let profile = input.profile, !profile.groups.isEmpty { profileSteps = ProfileSteps(profile: profile, t0: t0) }
+        bins.extended = profileSteps == nil
     }
 
     public mutating func add(_ s: Sample) {

@@ -96,7 +96,7 @@ struct ProfileSteps {
 enum StepBuilder {
     /// `inferred(bins:...)` for samples in memory (the comparison's sides keep theirs).
     static func inferred(samples: [Sample], t0: Int64, duration: Double, rule: KneeRule) -> StepSection {
-        var bins = SecondBins()
+        var bins = SecondBins(extended: true)
         for s in samples { bins.add(s, t0: t0) }
         return inferred(bins: bins, duration: duration, rule: rule)
     }

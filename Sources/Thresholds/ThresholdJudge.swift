@@ -119,6 +119,12 @@ public struct ThresholdJudge: Sendable {
                 if reached.isEmpty { j.note = "no step reached" }
                 if !broken.isEmpty { j.note = "broken at " + broken.map { "step \(rows[$0].step.index)" }.joined(separator: ", ") }
             }
+            // The threshold that aborted the run failed, whatever the whole run's figure says (once
+            // stopped early, the rest of the run that would have broken it further never came).
+            if let stop, stop.kind == "abort", stop.expression == t.expression, t.abort {
+                j.passed = false
+                j.note = "aborted the run at \(Int(stop.atSeconds.rounded())) s"
+            }
             j.shown = t.metric.show(j.value)
             judged.append(j)
         }

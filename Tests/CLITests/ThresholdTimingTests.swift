@@ -144,6 +144,7 @@ import TestSupport
         #expect(summary["status"] as? String == "aborted")
         let stop = try #require(try Self.verdict(summary)["stop"] as? [String: Any])
         #expect(stop["kind"] as? String == "abort")
+        #expect(try Self.thresholds(try Self.verdict(summary)).first?["passed"] as? Bool == false)
         // Judged per whole wall second: the first failing second may begin up to 1 s before 4 s.
         let at = try #require(stop["at_seconds"] as? Double)
         #expect(at >= 4 + 5 - 1 && at <= 4 + 5 + 2, "aborted at \(at) s; the condition fails from 4 s, for: 5s")

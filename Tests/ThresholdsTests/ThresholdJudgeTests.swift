@@ -86,6 +86,19 @@ import Testing
         #expect(v.steps.map(\.ran) == [true, false, false])
     }
 
+    /// The run's figure can pass once the abort cut the run short: the threshold still failed.
+    @Test func theThresholdThatAbortedTheRunFailed() throws {
+        let samples = (0..<10).map { Self.sample(at: 1 + Double($0) * 0.1, ms: 50, status: $0 < 3 ? 503 : 200, success: $0 >= 3) }
+        var judge = ThresholdJudge(thresholds: [try Threshold.parse("error_rate < 50%", abort: true, window: PlanDuration(seconds: 2))],
+                                   profile: Self.profile, groupIndices: ["g": 0], startWall: Self.t0)
+        judge.add(samples)
+        let stop = ThresholdVerdict.Stop(kind: "abort", expression: "error_rate < 50%", atSeconds: 3.2, value: 0.8, step: nil, text: "abort")
+        let v = judge.verdict(durationSeconds: 3.5, stop: stop)
+        #expect(v.thresholds[0].value == 0.3)
+        #expect(!v.thresholds[0].passed && v.thresholds[0].note == "aborted the run at 3 s")
+        #expect(judge.verdict(durationSeconds: 3.5).thresholds[0].passed)
+    }
+
     @Test func scopesSelectLabels() throws {
         let samples = (0..<10).map { _ in Self.sample(at: 2, ms: 100, label: "short") } + (0..<10).map { _ in Self.sample(at: 2, ms: 900, label: "long") }
         let v = try Self.judge(["short: max < 200ms", "long: max < 200ms", "g: max < 1s"], samples).verdict(durationSeconds: 15)

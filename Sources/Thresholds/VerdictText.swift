@@ -1,7 +1,8 @@
 import Foundation
 import Results
 
-/// The verdict as the terminal prints it: each threshold, the steps x thresholds grid, the answer.
+/// The verdict as the terminal prints it: each threshold (numbered: the grid's columns), the steps
+/// x thresholds grid over each step's hold, and what stopped the run early.
 public enum VerdictText {
     public static func text(_ v: ThresholdVerdict) -> String {
         var out = ""
@@ -13,7 +14,7 @@ public enum VerdictText {
         }
         let judgedRows = v.steps.filter { $0.cells.contains { $0 != nil } || !$0.ran }
         if v.steps.count > 1, !judgedRows.isEmpty {
-            let nameWidth = min(36, v.steps.map { $0.name.count + ($0.group.isEmpty ? 0 : 0) }.max() ?? 0)
+            let nameWidth = min(36, v.steps.map(\.name.count).max() ?? 0)
             let groups = Set(v.steps.map(\.group)).count
             out += "  per step (hold):\n"
             out += "    \(pad(groups > 1 ? "group / step" : "step", nameWidth + (groups > 1 ? 16 : 0)))"

@@ -36,6 +36,15 @@ extension ThresholdMetric {
         }
     }
 
+    /// Whether the metric needs what only an extended tally keeps (`SampleTally(extended:)`).
+    public var needsExtendedTally: Bool {
+        switch kind {
+        case .percentile(let q, _), .min(let q), .max(let q), .mean(let q): return q == .okLatency || q == .connect || q == .gap
+        case .aggregate(let a): return a == .checks
+        case .statusShare: return true
+        }
+    }
+
     private func histogram<H>(_ q: Quantity, _ t: SampleTally<H>) -> H? {
         switch q {
         case .latency: return t.latency

@@ -43,8 +43,10 @@ public struct ThresholdJudge: Sendable {
         var scopes: [String?] = []
         for t in thresholds where !scopes.contains(t.scope) { scopes.append(t.scope) }
         self.scopes = scopes
-        whole = scopes.map { _ in SampleTally(extended: true) }
-        held = scopes.map { _ in rows.map { _ in SampleTally(extended: true) } }
+        // The extra figures cost a few records per sample: only when a threshold reads them.
+        let extended = thresholds.contains { $0.metric.needsExtendedTally }
+        whole = scopes.map { _ in SampleTally(extended: extended) }
+        held = scopes.map { _ in rows.map { _ in SampleTally(extended: extended) } }
     }
 
     public mutating func add(_ batch: [Sample]) {

@@ -136,7 +136,7 @@ public struct ThresholdJudge: Sendable {
         }
         let within = withinSteps(cells: cells, ran: ran)
         let passed = judged.allSatisfy(\.passed)
-        var answer = passed ? "all \(judged.count) thresholds passed"
+        var answer = judged.isEmpty ? "no thresholds" : passed ? "all \(judged.count) thresholds passed"
             : "\(judged.filter { !$0.passed }.count) of \(judged.count) thresholds failed"
         if rows.count > 1 { answer += "; " + within.map { (within.count > 1 ? "\($0.group): " : "") + $0.text }.joined(separator: "; ") }
         return ThresholdVerdict(passed: passed, thresholds: judged, steps: stepRows, within: within, answer: answer, stop: stop)

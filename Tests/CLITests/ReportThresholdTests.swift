@@ -29,13 +29,7 @@ import TestSupport
             v = sorted(int(r['elapsed']) for r in csv.DictReader(open(sys.argv[1], newline='')))
             print(v[max(1, math.ceil(0.95 * len(v))) - 1])
             """, jtl]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let cases = try commandOutput(["/usr/bin/env", "python3", "-c", """
-            import sys
-            from junitparser import JUnitXml
-            for suite in JUnitXml.fromfile(sys.argv[1]):
-                for case in suite:
-                    print(('fail' if case.result else 'pass') + '|' + case.name + '|' + ';'.join(r.message or '' for r in case.result))
-            """, out + "/junit.xml"]).split(separator: "\n").map(String.init)
+        let cases = try junitCases(out + "/junit.xml")
         #expect(cases.count == 3, "\(cases)")
         // The failure message is "<value> ms|s over the whole run".
         let message = try #require(cases.first?.split(separator: "|").last.map(String.init))
@@ -48,4 +42,16 @@ import TestSupport
         let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
         #expect(html.contains("Thresholds: <span class=\"fail\">failed</span>"))
     }
+}
+
+/// The testcases of a JUnit file as junitparser (PyPI) reads it, the way a CI system would: one
+/// line per case, `pass|NAME|` or `fail|NAME|MESSAGE;...`.
+func junitCases(_ path: String) throws -> [String] {
+    try commandOutput(["/usr/bin/env", "python3", "-c", """
+        import sys
+        from junitparser import JUnitXml
+        for suite in JUnitXml.fromfile(sys.argv[1]):
+            for case in suite:
+                print(('fail' if case.result else 'pass') + '|' + case.name + '|' + ';'.join(r.message or '' for r in case.result))
+        """, path]).split(separator: "\n").map(String.init)
 }

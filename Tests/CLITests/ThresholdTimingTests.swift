@@ -113,14 +113,7 @@ import TestSupport
         #expect(within["step"] as? Int == 1)
 
         // junitparser reads the file: one case per threshold, the `each step` one per step.
-        let cases = try commandOutput(["/usr/bin/env", "python3", "-c", """
-            import sys
-            from junitparser import JUnitXml
-            for suite in JUnitXml.fromfile(sys.argv[1]):
-                for case in suite:
-                    print(('fail' if case.result else 'pass') + '|' + case.name + '|' + ';'.join(r.message or '' for r in case.result))
-            """, junit])
-        let lines = cases.split(separator: "\n").map(String.init)
+        let lines = try junitCases(junit)
         #expect(lines.count == 4, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("fail|p95 < 280ms|") && $0.contains(judged[0]["shown"] as? String ?? "?") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("pass|each step: p95 < 280ms [step 1: 1 users]") }, "\(lines)")

@@ -109,30 +109,28 @@ enum StoreSchema {
         }
         migrator.registerMigration("v2 distributed runs: degraded status, sample agent") { db in
             // SQLite cannot change a CHECK in place: rebuild `runs` (the migrator turns foreign keys
-            // off while it runs, so dropping the old table cascades nothing). Views name `runs`, and a
-            // rename refuses to leave a view broken, so they are set aside and made again.
-            let views = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'view'")
-            for view in views { try db.execute(sql: "DROP VIEW \(view["name"] as String)") }
-            try db.execute(sql: """
-                CREATE TABLE runs_v2 (
-                    id INTEGER PRIMARY KEY,
-                    plan_name TEXT NOT NULL,
-                    plan_yaml TEXT NOT NULL DEFAULT '',
-                    target TEXT NOT NULL DEFAULT '',
-                    started_us INTEGER NOT NULL,
-                    ended_us INTEGER,
-                    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed', 'degraded')),
-                    pid INTEGER,
-                    tool_version TEXT NOT NULL DEFAULT '',
-                    host TEXT NOT NULL DEFAULT '',
-                    source TEXT NOT NULL DEFAULT ''
-                );
-                INSERT INTO runs_v2 SELECT * FROM runs;
-                DROP TABLE runs;
-                ALTER TABLE runs_v2 RENAME TO runs;
-                ALTER TABLE samples ADD COLUMN agent TEXT NOT NULL DEFAULT '';
-                """)
-            for view in views { try db.execute(sql: view["sql"] as String) }
+            // off while it runs, so dropping the old table cascades nothing).
+            try settingViewsAside(db) {
+                try db.execute(sql: """
+                    CREATE TABLE runs_v2 (
+                        id INTEGER PRIMARY KEY,
+                        plan_name TEXT NOT NULL,
+                        plan_yaml TEXT NOT NULL DEFAULT '',
+                        target TEXT NOT NULL DEFAULT '',
+                        started_us INTEGER NOT NULL,
+                        ended_us INTEGER,
+                        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed', 'degraded')),
+                        pid INTEGER,
+                        tool_version TEXT NOT NULL DEFAULT '',
+                        host TEXT NOT NULL DEFAULT '',
+                        source TEXT NOT NULL DEFAULT ''
+                    );
+                    INSERT INTO runs_v2 SELECT * FROM runs;
+                    DROP TABLE runs;
+                    ALTER TABLE runs_v2 RENAME TO runs;
+                    ALTER TABLE samples ADD COLUMN agent TEXT NOT NULL DEFAULT '';
+                    """)
+            }
         }
         // Named baselines for `ttsload compare --baseline NAME`. A baseline follows its run:
         // deleting the run deletes the baseline.
@@ -165,29 +163,37 @@ enum StoreSchema {
         // Thresholds: runs ended early by an abort or stop_when, and the verdict (summary.json's
         // `verdict`, as JSON) of runs whose plan has thresholds.
         migrator.registerMigration("v5 thresholds: aborted and stopped statuses, verdict") { db in
-            let views = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'view'")
-            for view in views { try db.execute(sql: "DROP VIEW \(view["name"] as String)") }
-            try db.execute(sql: """
-                CREATE TABLE runs_v5 (
-                    id INTEGER PRIMARY KEY,
-                    plan_name TEXT NOT NULL,
-                    plan_yaml TEXT NOT NULL DEFAULT '',
-                    target TEXT NOT NULL DEFAULT '',
-                    started_us INTEGER NOT NULL,
-                    ended_us INTEGER,
-                    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed', 'degraded', 'aborted', 'stopped')),
-                    pid INTEGER,
-                    tool_version TEXT NOT NULL DEFAULT '',
-                    host TEXT NOT NULL DEFAULT '',
-                    source TEXT NOT NULL DEFAULT '',
-                    verdict TEXT
-                );
-                INSERT INTO runs_v5 SELECT *, NULL FROM runs;
-                DROP TABLE runs;
-                ALTER TABLE runs_v5 RENAME TO runs;
-                """)
-            for view in views { try db.execute(sql: view["sql"] as String) }
+            try settingViewsAside(db) {
+                try db.execute(sql: """
+                    CREATE TABLE runs_v5 (
+                        id INTEGER PRIMARY KEY,
+                        plan_name TEXT NOT NULL,
+                        plan_yaml TEXT NOT NULL DEFAULT '',
+                        target TEXT NOT NULL DEFAULT '',
+                        started_us INTEGER NOT NULL,
+                        ended_us INTEGER,
+                        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed', 'degraded', 'aborted', 'stopped')),
+                        pid INTEGER,
+                        tool_version TEXT NOT NULL DEFAULT '',
+                        host TEXT NOT NULL DEFAULT '',
+                        source TEXT NOT NULL DEFAULT '',
+                        verdict TEXT
+                    );
+                    INSERT INTO runs_v5 SELECT *, NULL FROM runs;
+                    DROP TABLE runs;
+                    ALTER TABLE runs_v5 RENAME TO runs;
+                    """)
+            }
         }
         return migrator
+    }
+
+    /// Runs `body` (a rebuild of `runs`) with every view dropped first and made again after: views
+    /// name `runs`, and a rename refuses to leave a view broken.
+    static func settingViewsAside(_ db: Database, _ body: () throws -> Void) throws {
+        let views = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'view'")
+        for view in views { try db.execute(sql: "DROP VIEW \(view["name"] as String)") }
+        try body()
+        for view in views { try db.execute(sql: view["sql"] as String) }
     }
 }

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // ttsload: a distributed load-testing tool for text-to-speech services.
 // One target per stage of the data path (docs/ARCHITECTURE.md); dependencies point one way:
-// ttsload -> TTSLoadCLI -> Cluster -> RunPipeline -> (Engine, Report) -> Thresholds -> Results, Server stands apart.
+// ttsload -> TTSLoadCLI -> Cluster -> RunPipeline -> (Monitors, Report) -> (Engine, Thresholds) -> Results, Server stands apart.
 import PackageDescription
 
 let package = Package(
@@ -56,11 +56,14 @@ let package = Package(
         // The plan's thresholds judged on samples and per-second tallies: verdicts, aborts,
         // stop_when, JUnit XML.
         .target(name: "Thresholds", dependencies: ["Results", "Plan"]),
+        // Monitors sampled beside the load: Prometheus endpoints (strict text-format parser), the
+        // host and the load generator from /proc, GPUs through nvidia-smi.
+        .target(name: "Monitors", dependencies: ["Engine", "Results", "Plan"]),
         // HTML dashboard, comparison page, terminal tables (reads Results).
         .target(name: "Report", dependencies: ["Results", "Plan", "Thresholds"]),
         // One run, local or distributed: the engine or the agents' streams feed a list of outputs
         // (JTL, statistics, store, terminal, dashboard) through one protocol.
-        .target(name: "RunPipeline", dependencies: ["Engine", "Results", "Report", "Plan", "Thresholds"]),
+        .target(name: "RunPipeline", dependencies: ["Engine", "Results", "Report", "Plan", "Thresholds", "Monitors"]),
         // Controller/agent protocol, clock offset, load split.
         .target(
             name: "Cluster",
@@ -94,6 +97,7 @@ let package = Package(
         .executableTarget(name: "ttsload", dependencies: ["TTSLoadCLI"]),
 
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
+        .testTarget(name: "MonitorsTests", dependencies: ["Monitors", "Plan", "Results", "TestSupport"]),
         // Shared by the test targets: starting fixture servers, free ports, the repository root.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results", "Plan", "TestSupport"]),

@@ -249,10 +249,6 @@ struct DashboardPage {
         return group.rows.map { SVGChart.Band(start: $0.holdStart, end: $0.end, label: "step \($0.index)", highlighted: $0.isKnee) }
     }
 
-    // MARK: monitors
-
-    /// One chart per monitor series of the run (from the store), on the same time axis and
-    /// step shading as the other charts. Nothing when the run has none.
     /// A distributed run's agents: their share, clock offset, what they streamed and what was collected.
     mutating func agentSection() {
         guard let run = model.input.distributed, !run.agents.isEmpty else { return }
@@ -269,41 +265,6 @@ struct DashboardPage {
             out += "<td class=\"l\">\(HTMLText.escape(a.lostAt.map { "lost, last answer \($0)" } ?? a.problem ?? ""))</td></tr>\n"
         }
         out += "</tbody></table>\n"
-    }
-
-    mutating func monitorSection() {
-        let series = model.input.monitors.filter { !$0.points.isEmpty }
-        guard !series.isEmpty else { return }
-        out += "<h2 id=\"monitors\">Monitors</h2>\n"
-        let bands = chartBands()
-        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
-        for (i, s) in series.enumerated() {
-            // Large values (bytes) would not fit the axis labels: shown in MiB, or in millions.
-            var unit = Self.monitorUnit(s.name), scale = 1.0
-            let top = s.points.map { abs($0.value) }.max() ?? 0
-            if unit == "bytes" && top >= 1_048_576 {
-                unit = "MiB"
-                scale = 1.0 / 1_048_576
-            } else if top >= 1_000_000 {
-                unit = "millions"
-                scale = 1e-6
-            }
-            let points = s.points.map { (Double($0.micros - model.t0) / 1_000_000, Optional($0.value * scale)) }
-            let xMax = max(model.duration, points.map(\.0).max() ?? 0)
-            out += SVGChart(title: s.name, unit: unit, series: [
-                SVGChart.Series(name: s.name, color: colors[i % colors.count], points: points),
-            ], bands: bands, xMax: xMax).render() + "\n"
-        }
-    }
-
-    /// A unit read off the series name's usual suffixes (`cpu_percent`, `rss_bytes`, `..._seconds`).
-    static func monitorUnit(_ name: String) -> String {
-        let n = name.lowercased()
-        if n.hasSuffix("percent") || n.hasSuffix("_pct") || n.hasSuffix("%") { return "%" }
-        if n.hasSuffix("bytes") { return "bytes" }
-        if n.hasSuffix("seconds") { return "s" }
-        if n.hasSuffix("_mb") { return "MB" }
-        return "value"
     }
 
     // MARK: errors

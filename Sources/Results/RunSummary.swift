@@ -77,6 +77,9 @@ public struct RunSummary: Codable, Sendable {
     public var writeFailure: String?
     /// The plan's thresholds judged (nil: the plan has none, or --no-thresholds).
     public var verdict: ThresholdVerdict?
+    /// What the monitors recorded (figures per series and step, the load generator, leaks);
+    /// nil for a run made before monitors were recorded.
+    public var monitors: MonitorSummary?
 
     public init(plan: Plan, target: String, statistics: RunStatistics, durationSeconds: Double, interruptedRun: Bool,
                 dropped: Int, late: Int, interrupted: Int, dataExhausted: Int) {

@@ -45,6 +45,9 @@ public final class RunContext: @unchecked Sendable {
     /// Thresholds failing over the last few seconds, as written: the threshold output sets them,
     /// the live line shows them.
     public var failingThresholds: [String] = []
+    /// Why the load generator's last second was saturated (nil when it was not): the monitor
+    /// output sets it, the live line shows it.
+    public var generatorSaturated: String?
     /// Set by the driver: ends the load early with a status (`aborted`, `stopped`) and a reason.
     /// An output calls it from `second` (a threshold with `abort: true`, `stop_when`).
     public var requestStop: ((RunStatus, String) -> Void)?
@@ -101,4 +104,6 @@ public struct RunEnd: Sendable {
     public var files: [(label: String, path: String)] = []
     /// The plan's thresholds judged (set by the threshold output; nil without thresholds).
     public var verdict: ThresholdVerdict?
+    /// The monitor series recorded during the run (set by the monitor output).
+    public var monitors: [MonitorSeries] = []
 }

@@ -150,15 +150,16 @@ struct RunCommand: AsyncParsableCommand {
         try finishCommand(end, folder: folder, compareBase: compareBase, plan: plan)
     }
 
-    /// The outputs of every run this command makes, in the order they finish: the thresholds
-    /// first (the verdict goes into everything after), the JTL (the dashboard reads it), the
-    /// summary, the store, the terminal's tables, the dashboard.
+    /// The outputs of every run this command makes, in the order they finish: the monitors
+    /// (their series go into everything after), the thresholds (the verdict too), the JTL (the
+    /// dashboard reads it), the summary, the store, the terminal's tables, the dashboard.
     func outputs(folder: RunFolder, store: StoreOutput?) -> [RunOutput] {
-        var list: [RunOutput] = noThresholds ? [] : [ThresholdOutput(junit: junit)]
+        var list: [RunOutput] = [MonitorOutput()]
+        if !noThresholds { list.append(ThresholdOutput(junit: junit)) }
         list += [JTLOutput(path: folder.jtl, audioColumns: !jtlPlain), SummaryOutput()]
         if let store { list.append(store) }
         list.append(TerminalOutput(quiet: quiet))
-        if !noReport { list.append(DashboardOutput(monitors: { store?.monitors() ?? [] })) }
+        if !noReport { list.append(DashboardOutput()) }
         return list
     }
 

@@ -90,10 +90,13 @@ final class StoreFeed {
         }
     }
 
-    /// The run's monitor series (none until a monitoring issue records them).
-    func monitors() -> [MonitorSeries] {
-        guard let store, let runID else { return [] }
-        return (try? store.monitorSeries(run: runID)) ?? []
+    /// Stores the run's monitor series (once, at the end: a point a second per series is small).
+    /// A failure is reported: the series are still in the run's dashboard and summary figures.
+    func addMonitors(_ series: [MonitorSeries]) {
+        guard failure == nil, let runID, !series.isEmpty else { return }
+        if !retrying({ try store?.addMonitorSeries(run: runID, series) }) {
+            printError("store \(path): the monitor series of this run were not stored (\(failure ?? "error")); the run folder's index.html has them")
+        }
     }
 
     /// `path` made absolute and standardized: the form runs.source holds for run folders.

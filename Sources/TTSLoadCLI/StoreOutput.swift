@@ -31,10 +31,8 @@ final class StoreOutput: RunOutput {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .sortedKeys
         let verdict = end.verdict.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        feed.addMonitors(end.monitors)
         feed.finish(profile: end.statistics.profile, startWall: end.statistics.startWall, status: status, verdict: verdict)
         if let id = feed.runID, feed.failure == nil { end.files.append(("store", "\(path) (run \(id))")) }
     }
-
-    /// The run's monitor series, for the dashboard.
-    func monitors() -> [MonitorSeries] { feed.monitors() }
 }

@@ -46,7 +46,8 @@ public final class LiveJudge {
         self.thresholds = thresholds
         var conditions = (stopWhen?.conditions ?? []).map { (condition: $0, breaks: false) }
         if stopWhen?.thresholds == true {
-            conditions += thresholds.map { (condition: $0, breaks: true) }
+            // Monitor series are judged at the end of the run only (docs/plan.md).
+            conditions += thresholds.filter { $0.metric.monitorSeries == nil }.map { (condition: $0, breaks: true) }
         }
         stopConditions = conditions
         steps = profile.groups.max { $0.steps.count < $1.steps.count }?.steps ?? []

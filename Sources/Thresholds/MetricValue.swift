@@ -33,6 +33,23 @@ extension ThresholdMetric {
         case .statusShare(let pattern):
             guard let extra = tally.extra, tally.count > 0 else { return nil }
             return Double(extra.count(matching: pattern)) / Double(tally.count)
+        case .monitor:
+            return nil  // judged on the monitor series (`value(of:from:to:t0:)`), not on samples
+        }
+    }
+
+    /// A monitor metric over the series' points at wall µs [from, to); nil without the series or
+    /// points (a slope needs 5 points and 3 effective ones, see `MonitorSeries.slope`).
+    public func value(of series: [MonitorSeries], fromMicros from: Int64, toMicros to: Int64, t0: Int64) -> Double? {
+        guard case .monitor(let name, let stat) = kind, let s = series.first(where: { $0.name == name }) else { return nil }
+        if stat == .slope { return s.slope(fromMicros: from, toMicros: to, t0: t0)?.perHour }
+        guard let f = s.figures(fromMicros: from, toMicros: to) else { return nil }
+        switch stat {
+        case .max: return f.max
+        case .min: return f.min
+        case .mean: return f.mean
+        case .last: return f.last
+        case .slope: return nil
         }
     }
 
@@ -42,6 +59,7 @@ extension ThresholdMetric {
         case .percentile(let q, _), .min(let q), .max(let q), .mean(let q): return q == .okLatency || q == .connect || q == .gap
         case .aggregate(let a): return a == .checks
         case .statusShare: return true
+        case .monitor: return false
         }
     }
 
@@ -69,6 +87,9 @@ extension ThresholdMetric {
             return String(format: value * 100 >= 10 || value == 0 ? "%.1f %%" : "%.2f %%", value * 100)
         case .plain:
             return value >= 100 ? String(format: "%.0f", value) : String(format: "%.3g", value)
+        case .monitor:
+            guard case .monitor(let series, let stat) = kind else { return "" }
+            return MonitorFormat.value(value, series: series) + (stat == .slope ? "/h" : "")
         }
     }
 }

@@ -73,7 +73,9 @@ public struct ThresholdJudge: Sendable {
     ///   - durationSeconds: from schedule time 0 to the end of the load: rates over the whole run,
     ///     and which steps' holds the run reached.
     ///   - stop: what ended the run early, if anything.
-    public func verdict(durationSeconds: Double, stop: ThresholdVerdict.Stop? = nil) -> ThresholdVerdict {
+    ///   - monitors: the run's monitor series, for thresholds on them.
+    public func verdict(durationSeconds: Double, stop: ThresholdVerdict.Stop? = nil,
+                        monitors: [MonitorSeries] = []) -> ThresholdVerdict {
         // A step ran when at least a second of its hold did (or all of a shorter hold), and not
         // after the step stop_when ended the run at (the stop comes a moment into the next ramp).
         let ran = rows.map { row in
@@ -90,17 +92,28 @@ public struct ThresholdJudge: Sendable {
         var judged: [ThresholdVerdict.Judged] = []
         for (i, t) in thresholds.enumerated() {
             let scope = scopes.firstIndex(of: t.scope)!
+            let micros = { (seconds: Double) in startWall + Int64(seconds * 1_000_000) }
             for r in rows.indices where ran[r] && applies(t, row: r) {
-                let v = t.metric.value(of: held[scope][r], seconds: holdSeconds(r))
+                let v = t.metric.monitorSeries == nil
+                    ? t.metric.value(of: held[scope][r], seconds: holdSeconds(r))
+                    : t.metric.value(of: monitors, fromMicros: micros(rows[r].step.holdStart),
+                                     toMicros: micros(min(rows[r].step.end, durationSeconds)), t0: startWall)
                 cells[r][i] = ThresholdVerdict.Cell(value: v, shown: t.metric.show(v), passed: t.holds(v))
             }
             var j = ThresholdVerdict.Judged(expression: t.expression, judgedOn: t.judgedOn, value: nil, shown: "", passed: false,
                                             note: nil, abort: t.abort)
             switch t.steps {
             case .run:
-                j.value = t.metric.value(of: whole[scope], seconds: durationSeconds)
+                if let series = t.metric.monitorSeries {
+                    j.value = t.metric.value(of: monitors, fromMicros: startWall, toMicros: micros(durationSeconds + 1), t0: startWall)
+                    if j.value == nil {
+                        j.note = monitors.contains { $0.name == series } ? "too few points to judge" : "no series \(series) was recorded"
+                    }
+                } else {
+                    j.value = t.metric.value(of: whole[scope], seconds: durationSeconds)
+                    if j.value == nil { j.note = "no samples to judge" }
+                }
                 j.passed = t.holds(j.value)
-                if j.value == nil { j.note = "no samples to judge" }
             case .step(let n):
                 let judgedRows = rows.indices.filter { rows[$0].step.index == n && applies(t, row: $0) }
                 let reached = judgedRows.filter { ran[$0] }

@@ -82,6 +82,8 @@ import Testing
       - host
       - prometheus: ${target}/metrics
       - { prometheus: "http://127.0.0.1:9090/metrics", interval: 5s }
+      - { prometheus: "http://127.0.0.1:9100/metrics", name: node, match: [node_cpu_*, "node_memory_*"] }
+      - gpu
     agents: [loadgen-1:7070, "[::1]:7071"]
     """
 
@@ -102,8 +104,14 @@ import Testing
         #expect(p.variables == ["key": "secret", "voice": "nova"])
         #expect(p.agents == [AgentAddress(host: "loadgen-1", port: 7070), AgentAddress(host: "::1", port: 7071)])
         #expect(p.agents[1].description == "[::1]:7071")
-        #expect(p.monitors == [.host, .prometheus(url: "${target}/metrics", interval: PlanDuration(seconds: 1)),
-                               .prometheus(url: "http://127.0.0.1:9090/metrics", interval: PlanDuration(seconds: 5))])
+        #expect(p.monitors == [
+            .host,
+            .prometheus(PrometheusMonitor(url: "${target}/metrics", interval: PlanDuration(seconds: 1), name: "target")),
+            .prometheus(PrometheusMonitor(url: "http://127.0.0.1:9090/metrics", interval: PlanDuration(seconds: 5), name: "127_0_0_1_9090")),
+            .prometheus(PrometheusMonitor(url: "http://127.0.0.1:9100/metrics", interval: PlanDuration(seconds: 1), name: "node",
+                                          match: ["node_cpu_*", "node_memory_*"])),
+            .gpu,
+        ])
     }
 
     @Test func defaultsAndData() throws {

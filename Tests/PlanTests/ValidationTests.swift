@@ -54,6 +54,11 @@ import Testing
         (plan(group: "    request: { text: hi }\n    load: { steps: [1, 2], hold: 1s }", top: "stop_when: [\"step 2: p95 > 1s\"]"), "3:13", "stop_when is judged on every step's hold already", "stop_when[0]"),
         (plan(group: "    request: { text: hi }\n    load: { steps: [1, 2], hold: 1s }", top: "stop_when: thresholds"), "3:12", "the plan has no thresholds", "stop_when"),
         (plan(group: "    request: { text: hi }\n    load: { steps: [1, 2], hold: 1s }", top: "stop_when: sometimes"), "3:12", "expected a list of conditions", "stop_when"),
+        // Monitors.
+        (plan(group: "    request: { text: hi }\n    load: { users: 1, duration: 1s }", top: "monitors: [hots]"), "3:12", "unknown monitor 'hots' (did you mean 'host'?)", "monitors[0]"),
+        (plan(group: "    request: { text: hi }\n    load: { users: 1, duration: 1s }", top: "monitors: [{ prometheus: \"ftp://x/metrics\" }]"), "3:26", "expected an http(s):// URL", "monitors[0].prometheus"),
+        (plan(group: "    request: { text: hi }\n    load: { users: 1, duration: 1s }", top: "monitors: [{ prometheus: \"${target}/metrics\", name: \"my:name\" }]"), "3:53", "a monitor name is letters, digits and _", "monitors[0].name"),
+        (plan(group: "    request: { text: hi }\n    load: { users: 1, duration: 1s }", top: "monitors: [{ prometheus: \"${target}/metrics\" }, { prometheus: \"${target}/other\" }]"), "3:63", "two monitors named 'target'", "monitors[1].prometheus"),
         // Cross-field rules.
         ("name: t\ntarget: { url: embedded }\nthread_groups:\n  - { name: a, request: { text: hi }, load: { users: 1, duration: 1s } }\n  - { name: a, request: { text: hi }, load: { users: 1, duration: 1s } }", "5:5", "name 'a' is used twice", "thread_groups[1]"),
         (plan(group: "    request: { text: hi }\n    weight: 2"), "5:5", "has a weight, but the plan has no top-level load", "thread_groups[0]"),

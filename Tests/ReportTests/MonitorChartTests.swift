@@ -44,7 +44,8 @@ import TestSupport
         #expect(charts.components(separatedBy: "<svg").count == 3)
         #expect(charts.contains("host_cpu_percent") && charts.contains("server_rss_bytes"))
         #expect(charts.contains("<polyline") || charts.contains("<path"))
-        #expect(Dashboard.monitorUnitForTests("host_cpu_percent") == "%" && Dashboard.monitorUnitForTests("server_rss_bytes") == "bytes")
+        #expect(Dashboard.monitorUnitForTests("host_cpu_percent") == "%" && Dashboard.monitorUnitForTests("server_rss_bytes") == "bytes"
+                && Dashboard.monitorUnitForTests("host:rate(network_receive_bytes)") == "bytes/s")
         #expect(ExternalReferences.find(in: html).isEmpty)
     }
 }

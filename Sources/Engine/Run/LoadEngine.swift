@@ -88,6 +88,9 @@ public final class LoadEngine: @unchecked Sendable {
         for loop in made {
             group.enter()
             let thread = Thread {
+                // The kernel's name for the thread (at most 15 characters): the monitors find engine
+                // threads by it. Foundation's `name` does not reach the kernel on Linux.
+                try? "ttsload-engine".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
                 loop.run()
                 group.leave()
             }

@@ -39,9 +39,9 @@ struct PlanDecoder {
                 }
             }
         }
-        let thresholds = top["thresholds"].map(decodeThresholds) ?? []
-        let stopWhen = top["stop_when"].flatMap(decodeStopWhen)
         let monitors = top["monitors"].map(decodeMonitors) ?? []
+        let thresholds = top["thresholds"].map { decodeThresholds($0, monitors: monitors) } ?? []
+        let stopWhen = top["stop_when"].flatMap(decodeStopWhen)
         let agents = top["agents"].map(decodeAgents) ?? []
 
         checkGroups(groups, cursors: groupCursors, sharedLoad: sharedLoad, top: top)
@@ -291,7 +291,16 @@ struct PlanDecoder {
 
     // MARK: Thresholds, monitors, agents
 
-    func decodeThresholds(_ cursor: Cursor) -> [Threshold] {
+    func decodeThresholds(_ cursor: Cursor, monitors: [Monitor] = []) -> [Threshold] {
+        // A monitor threshold names its series by the monitor's name: it must be one the plan records.
+        var prefixes = ["ttsload"]
+        for m in monitors {
+            switch m {
+            case .host: prefixes.append("host")
+            case .gpu: prefixes.append("gpu")
+            case .prometheus(let p): prefixes.append(p.name)
+            }
+        }
         guard let items = reader.sequence(cursor, what: "a list of threshold expressions") else { return [] }
         var thresholds: [Threshold] = []
         for item in items {
@@ -318,7 +327,12 @@ struct PlanDecoder {
             guard let text = reader.string(exprCursor, what: "a threshold expression such as \"p95 < 2s\"") else { continue }
             do {
                 let threshold = try Threshold.parse(text, abort: abort, after: after, window: window)
-                if abort, threshold.steps != .run, let c = abortCursor {
+                if let series = threshold.metric.monitorSeries,
+                   let prefix = series.split(separator: ":").first.map(String.init), !prefixes.contains(prefix) {
+                    reader.error(exprCursor, "'\(series)': no monitor named '\(prefix)' in monitors:\(suggestion(for: prefix, in: prefixes)) (monitors here: \(prefixes.joined(separator: ", ")))")
+                } else if abort, threshold.metric.monitorSeries != nil, let c = abortCursor {
+                    reader.error(c, "a monitor series is judged at the end of the run: abort is not supported on '\(text)'")
+                } else if abort, threshold.steps != .run, let c = abortCursor {
                     reader.error(c, "abort judges the run as it goes: it cannot be used with a step scope ('\(text)'); see stop_when")
                 }
                 thresholds.append(threshold)
@@ -346,6 +360,10 @@ struct PlanDecoder {
             if text == "thresholds" { thresholds = true; continue }
             do {
                 let condition = try Threshold.parse(text)
+                if condition.metric.monitorSeries != nil {
+                    reader.error(item, "a monitor series is judged at the end of the run: it cannot stop it ('\(text)')")
+                    continue
+                }
                 if condition.steps != .run {
                     reader.error(item, "stop_when is judged on every step's hold already: drop '\(text.split(separator: ":")[0]):'")
                     continue
@@ -368,31 +386,54 @@ struct PlanDecoder {
     }
 
     func decodeMonitors(_ cursor: Cursor) -> [Monitor] {
-        guard let items = reader.sequence(cursor, what: "a list of monitors (host, {prometheus: URL})") else { return [] }
-        if !items.isEmpty {
-            // Checked, so a plan written now stays valid, but nothing samples them yet: say so.
-            reader.warning(cursor, "not recorded yet: the run goes on without monitors (the list is only checked)")
-        }
+        guard let items = reader.sequence(cursor, what: "a list of monitors (host, gpu, {prometheus: URL})") else { return [] }
         var monitors: [Monitor] = []
+        // Series names start with the monitor's name: two monitors of one name would mix their series.
+        var names: [String: Cursor] = ["host": cursor, "gpu": cursor, "ttsload": cursor]
         for item in items {
             if case .scalar = item.node {
                 guard let word = reader.string(item) else { continue }
-                if word == "host" { monitors.append(.host) } else {
-                    reader.error(item, "unknown monitor '\(word)'\(suggestion(for: word, in: ["host", "prometheus"])); expected host or {prometheus: URL}")
+                switch word {
+                case "host": monitors.append(.host)
+                case "gpu": monitors.append(.gpu)
+                default:
+                    reader.error(item, "unknown monitor '\(word)'\(suggestion(for: word, in: ["host", "gpu", "prometheus"])); expected host, gpu or {prometheus: URL}")
                 }
                 continue
             }
-            guard let m = reader.mapping(item, allowed: ["prometheus", "interval"]),
+            guard let m = reader.mapping(item, allowed: ["prometheus", "interval", "name", "match"]),
                   let c = m.required("prometheus", what: "the metrics URL, e.g. ${target}/metrics"),
                   let url = reader.string(c)
             else { continue }
-            if !(url.hasPrefix("${target}") || url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                reader.error(c, "expected an http(s):// URL or one starting with ${target}, got '\(url.prefix(60))'")
-                continue
+            var defaultName = "target"
+            if !url.hasPrefix("${target}") {
+                guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
+                      scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
+                else {
+                    reader.error(c, "expected an http(s):// URL or one starting with ${target}, got '\(url.prefix(60))'")
+                    continue
+                }
+                defaultName = "\(host)_\(parsed.port ?? (scheme == "https" ? 443 : 80))"
+                    .map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
+            }
+            var name = defaultName
+            if let n = m["name"], let given = reader.string(n) {
+                let valid = given.first.map { $0.isLetter || $0 == "_" } == true
+                    && given.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }
+                if !valid { reader.error(n, "a monitor name is letters, digits and _ (it starts every series name: name:metric), got '\(given.prefix(40))'") }
+                name = given
+            }
+            if names[name] != nil {
+                reader.error(m["name"] ?? c, "two monitors named '\(name)': give one of them another `name:` (series are named name:metric)")
+            }
+            names[name] = c
+            var match: [String] = []
+            if let mc = m["match"], let list = reader.sequence(mc, what: "a list of metric name patterns (tts_*, node_cpu_*)") {
+                match = list.compactMap { reader.string($0) }
             }
             let interval = m["interval"].flatMap { reader.duration($0, atLeast: PlanDuration(microseconds: 100_000)) }
                 ?? PlanDuration(microseconds: 1_000_000)
-            monitors.append(.prometheus(url: url, interval: interval))
+            monitors.append(.prometheus(PrometheusMonitor(url: url, interval: interval, name: name, match: match)))
         }
         return monitors
     }

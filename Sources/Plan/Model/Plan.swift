@@ -227,12 +227,33 @@ public struct DataSetSpec: Sendable, Equatable {
     }
 }
 
-/// A monitor sampled every second during a run and stored with it.
+/// A monitor sampled during a run and stored with it (docs/monitors.md).
 public enum Monitor: Sendable, Equatable {
-    /// CPU, memory and network of each load host.
+    /// CPU, memory and network of each load host, from /proc every second.
     case host
-    /// A Prometheus text endpoint (`${target}` expands to the target's base URL).
-    case prometheus(url: String, interval: PlanDuration)
+    /// GPUs through `nvidia-smi` every second (reported once and skipped where there is none).
+    case gpu
+    /// A Prometheus text endpoint scraped at an interval.
+    case prometheus(PrometheusMonitor)
+}
+
+/// A Prometheus endpoint to scrape during the run.
+public struct PrometheusMonitor: Sendable, Equatable {
+    /// The URL as written (`${target}` expands to the target's base URL).
+    public var url: String
+    public var interval: PlanDuration
+    /// Prefix of the series names (`target:tts_queue_depth`): `name:` in the plan, else `target`
+    /// for a `${target}` URL, else the URL's host and port.
+    public var name: String
+    /// Glob patterns on metric family names (`tts_*`); empty keeps every family.
+    public var match: [String]
+
+    public init(url: String, interval: PlanDuration, name: String, match: [String] = []) {
+        self.url = url
+        self.interval = interval
+        self.name = name
+        self.match = match
+    }
 }
 
 /// A `host:port` agent address.

@@ -81,9 +81,17 @@ public struct ThresholdMetric: Sendable, Equatable, CustomStringConvertible {
         /// Share of samples whose status matches a pattern such as `5xx`, `503` or `4xx`
         /// (`rc5xx`); `0xx` counts samples without a response.
         case statusShare(String)
+        /// A statistic of a monitor series over the run or a step's hold (`target:tts_queue_depth max`).
+        case monitor(series: String, stat: MonitorStat)
+    }
+    /// What is taken of a monitor series' points.
+    public enum MonitorStat: String, Sendable, Equatable, CaseIterable {
+        case max, min, mean, last
+        /// Least-squares trend, per hour (`slope < 1MB/min` is converted).
+        case slope
     }
     /// The unit a threshold value must carry.
-    public enum Unit: Sendable, Equatable { case time, fraction, plain }
+    public enum Unit: Sendable, Equatable { case time, fraction, plain, monitor }
 
     public var name: String
     public var kind: Kind
@@ -96,7 +104,15 @@ public struct ThresholdMetric: Sendable, Equatable, CustomStringConvertible {
             return (a == .errorRate || a == .underrunRate || a == .checks) ? .fraction : .plain
         case .statusShare:
             return .fraction
+        case .monitor:
+            return .monitor
         }
+    }
+
+    /// The monitor series a threshold reads, nil for the sample metrics.
+    public var monitorSeries: String? {
+        if case .monitor(let series, _) = kind { return series }
+        return nil
     }
 
     public var description: String { name }
@@ -166,6 +182,13 @@ extension Threshold {
         let right = text[opRange.upperBound...].trimmingCharacters(in: .whitespaces)
         var scope: String?
         var steps = Steps.run
+        if let monitor = try parseMonitor(text, left: left, right: right, comparison: comparison) {
+            var t = monitor
+            t.abort = abort
+            t.after = after
+            t.window = window
+            return t
+        }
         if let colon = left.lastIndex(of: ":") {
             let s = left[..<colon].trimmingCharacters(in: .whitespaces)
             guard !s.isEmpty else { throw ThresholdParseError(message: "empty scope before ':'", offset: 0) }
@@ -202,11 +225,76 @@ extension Threshold {
             case .time: expected = "a duration such as 2s or 800ms"
             case .fraction: expected = "a percentage such as 0.5% or a fraction 0..1"
             case .plain: expected = "a plain number"
+            case .monitor: expected = "a number"
             }
             throw ThresholdParseError(message: "\(metricName) needs \(expected), got '\(right)'", offset: valueOffset)
         }
         return Threshold(expression: expression, scope: scope, steps: steps, metric: metric, comparison: comparison,
                          value: value, abort: abort, after: after, window: window)
+    }
+
+    /// `[step N: | each step:] SERIES STAT op VALUE`, where SERIES holds a ':' (`target:tts_queue_depth`)
+    /// and STAT is max, min, mean, last or slope; nil when the expression is not of that form.
+    private static func parseMonitor(_ text: String, left: Substring, right: String,
+                                     comparison: Comparison) throws(ThresholdParseError) -> Threshold? {
+        let words = left.split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count >= 2, let stat = ThresholdMetric.MonitorStat(rawValue: String(words.last!)) else { return nil }
+        let series = String(words[words.count - 2])
+        guard series.contains(":"), !series.hasSuffix(":") else { return nil }
+        var steps = Steps.run
+        let before = words.dropLast(2).joined(separator: " ")
+        if !before.isEmpty {
+            let scopeWords = before.dropLast(before.hasSuffix(":") ? 1 : 0).split(separator: " ")
+            if scopeWords.count == 2, scopeWords[0] == "each", scopeWords[1] == "step" || scopeWords[1] == "steps" {
+                steps = .each
+            } else if scopeWords.count == 2, scopeWords[0] == "step", let n = Int(scopeWords[1]), n >= 1 {
+                steps = .step(n)
+            } else {
+                throw ThresholdParseError(message: "a monitor series is judged on the run, 'step N:' or 'each step:', not on '\(before)'", offset: 0)
+            }
+        }
+        let valueOffset = text.distance(from: text.startIndex, to: text.range(of: comparison.rawValue)!.upperBound) + 1
+        guard let value = parseMonitorValue(right, slope: stat == .slope) else {
+            throw ThresholdParseError(
+                message: stat == .slope
+                    ? "slope needs a change per time such as 1MB/min, 10/s or 0.5%/h, got '\(right)'"
+                    : "\(series) \(stat.rawValue) needs a number (units K M G, KiB MiB GiB, B, %), got '\(right)'",
+                offset: valueOffset)
+        }
+        return Threshold(expression: text, scope: nil, steps: steps,
+                         metric: ThresholdMetric(series: series, stat: stat), comparison: comparison, value: value,
+                         abort: false, after: .zero, window: nil)
+    }
+
+    /// A number with an optional size unit (K M G T: powers of 1000; KiB MiB GiB TiB: of 1024; a
+    /// trailing B is allowed; % is the number as written, since percent series hold percents);
+    /// for a slope, `/s`, `/min` or `/h` after it (per hour when none), returned per hour.
+    static func parseMonitorValue(_ text: String, slope: Bool) -> Double? {
+        var body = Substring(text.trimmingCharacters(in: .whitespaces))
+        var perHour = 1.0
+        if let slash = body.lastIndex(of: "/") {
+            guard slope else { return nil }
+            switch body[body.index(after: slash)...].trimmingCharacters(in: .whitespaces) {
+            case "s", "sec": perHour = 3600
+            case "min", "m": perHour = 60
+            case "h", "hour": perHour = 1
+            default: return nil
+            }
+            body = body[..<slash]
+        }
+        var number = body.trimmingCharacters(in: .whitespaces)
+        var scale = 1.0
+        if number.hasSuffix("%") { number.removeLast() }
+        let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776),
+                                         ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12),
+                                         ("K", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("B", 1)]
+        for (suffix, factor) in units where number.hasSuffix(suffix) {
+            number.removeLast(suffix.count)
+            scale = factor
+            break
+        }
+        guard let v = Double(number.trimmingCharacters(in: .whitespaces)), v.isFinite else { return nil }
+        return v * scale * perHour
     }
 
     private static func parseValue(_ text: String, unit: ThresholdMetric.Unit) -> Double? {
@@ -221,6 +309,16 @@ extension Threshold {
         case .plain:
             guard let v = Double(text), v.isFinite, v >= 0 else { return nil }
             return v
+        case .monitor:
+            return parseMonitorValue(text, slope: false)
         }
+    }
+}
+
+extension ThresholdMetric {
+    /// A statistic of a monitor series.
+    public init(series: String, stat: MonitorStat) {
+        name = "\(series) \(stat.rawValue)"
+        kind = .monitor(series: series, stat: stat)
     }
 }

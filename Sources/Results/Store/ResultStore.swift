@@ -215,12 +215,19 @@ public final class ResultStore: Sendable {
         return out
     }
 
-    /// Adds points to a monitor series of a run (what a monitoring issue will record: host CPU,
-    /// the target's /metrics...). `points` are (wall-clock µs, value).
+    /// Adds points to a monitor series of a run (host CPU, the target's /metrics...). `points` are
+    /// (wall-clock µs, value); NaN values are left out.
     public func addMonitorPoints(run id: Int64, name: String, points: [(micros: Int64, value: Double)]) throws {
+        try addMonitorSeries(run: id, [MonitorSeries(name: name, points: points)])
+    }
+
+    /// Adds every point of `series` to a run in one transaction.
+    public func addMonitorSeries(run id: Int64, _ series: [MonitorSeries]) throws {
         try pool.write { db in
             let statement = try db.makeStatement(sql: "INSERT INTO monitor_series (run_id, name, t_us, value) VALUES (?, ?, ?, ?)")
-            for p in points { try statement.execute(arguments: [id, name, p.micros, p.value]) }
+            for s in series {
+                for p in s.points where !p.value.isNaN { try statement.execute(arguments: [id, s.name, p.micros, p.value]) }
+            }
         }
     }
 

@@ -7,12 +7,8 @@ import Results
 /// are all in the JTL, and `ttsload report` makes the page again.
 public final class DashboardOutput: RunOutput {
     private var context: RunContext?
-    private let monitors: () -> [MonitorSeries]
 
-    /// - Parameter monitors: the run's monitor series (from the store), read when the page is made.
-    public init(monitors: @escaping () -> [MonitorSeries] = { [] }) {
-        self.monitors = monitors
-    }
+    public init() {}
 
     public func begin(_ run: RunContext) throws { context = run }
 
@@ -21,7 +17,7 @@ public final class DashboardOutput: RunOutput {
         do {
             let path = try Dashboard.writeRunFolder(folder.path, plan: context.plan, target: context.target,
                                                     status: end.status.rawValue, startMicros: context.startWall,
-                                                    monitors: monitors(), verdict: end.verdict)
+                                                    monitors: end.monitors, verdict: end.verdict)
             end.files.append(("report", path))
         } catch {
             FileHandle.standardError.write(Data("report not written: \(error)\n".utf8))

@@ -26,6 +26,7 @@ public final class TerminalOutput: RunOutput {
                                     interval: snapshot.total, seconds: 1, errorsTotal: snapshot.errorsSoFar, progressBar: progressBar)
         // Judged over the last few seconds by the threshold output, which runs before this one.
         if !context.failingThresholds.isEmpty { line += "  FAILING: " + context.failingThresholds.joined(separator: ", ") }
+        if let saturated = context.generatorSaturated { line += "  GENERATOR SATURATED: \(saturated)" }
         Self.printLine(line)
     }
 

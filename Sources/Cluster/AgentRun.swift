@@ -89,7 +89,10 @@ final class AgentRun: @unchecked Sendable {
         profile = LoadProfile(plan: plan)
         stream = StreamOutput()
         spoolJTL = JTLOutput(path: spoolFolder.jtlPath)
-        load = try LoadRun(plan: plan, target: target, folder: nil, threads: threads, outputs: [spoolJTL, stream],
+        // This host's load generator (and the host, when the plan lists it) go to the controller with every tick.
+        let monitors = MonitorOutput(onAgent: true)
+        stream.monitorValues = { monitors.latestValues() }
+        load = try LoadRun(plan: plan, target: target, folder: nil, threads: threads, outputs: [monitors, spoolJTL, stream],
                            seed: request.seed, slot: request.slot, agentName: request.agentName)
         slot = request.slot
         self.threads = threads

@@ -46,8 +46,10 @@ public final class DistributedLoad: @unchecked Sendable {
             for second in (handedOut + 1)...through {
                 let (total, byLabel) = controller.merge.stats(second: second)
                 errors += total.errors
-                feed.second(SecondSnapshot(second: second, elapsed: Double((second + 1) * 1_000_000 - startAt) / 1_000_000,
-                                           users: [controller.merge.activeUsers], total: total, byLabel: byLabel, errorsSoFar: errors))
+                var snapshot = SecondSnapshot(second: second, elapsed: Double((second + 1) * 1_000_000 - startAt) / 1_000_000,
+                                              users: [controller.merge.activeUsers], total: total, byLabel: byLabel, errorsSoFar: errors)
+                snapshot.agentMonitors = controller.merge.takeMonitors(second: second)
+                feed.second(snapshot)
             }
             handedOut = through
         }

@@ -17,6 +17,8 @@ public final class LiveMerge: @unchecked Sendable {
     private var totals: [String: SampleTally<SparseHistogram>] = [:]
     private var agentSamples: [String: Int] = [:]
     private var seen: [String: Int] = [:]
+    /// Agents' monitor readings by second (from their ticks), until handed out.
+    private var monitors: [Int64: [String: [String: Double]]] = [:]
     /// Agents whose figures still count towards "complete" seconds (lost ones are dropped).
     private var live: Set<String>
 
@@ -43,10 +45,18 @@ public final class LiveMerge: @unchecked Sendable {
                 lastUsers[agent] = u
             }
             if let n = record.samples { agentSamples[agent] = n }
+            if let m = record.monitors, let t = record.through { monitors[t, default: [:]][agent] = m }
         case .end:
             if let n = record.samples { agentSamples[agent] = n }
             through[agent] = Int64.max
         }
+    }
+
+    /// Agents' monitor readings of `second` (agent -> series -> value), handed out once.
+    public func takeMonitors(second: Int64) -> [String: [String: Double]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return monitors.removeValue(forKey: second) ?? [:]
     }
 
     /// Where `agent`'s stream should resume after a broken connection.

@@ -11,6 +11,8 @@ final class StreamOutput: RunOutput, @unchecked Sendable {
     private let lock = NSLock()
     private var outbox: [StreamRecord] = []
     private var counts = (samples: 0, errors: 0)
+    /// The agent's monitors' latest readings, sent with every tick.
+    var monitorValues: (() -> [String: Double])?
 
     /// Samples and failures drained so far.
     var drained: (samples: Int, errors: Int) {
@@ -29,9 +31,12 @@ final class StreamOutput: RunOutput, @unchecked Sendable {
     }
 
     func second(_ snapshot: SecondSnapshot) {
+        let values = monitorValues?()
         lock.lock()
-        outbox.append(.tick(seq: outbox.count, through: snapshot.second, users: snapshot.users, samples: counts.samples,
-                            state: "running"))
+        var tick = StreamRecord.tick(seq: outbox.count, through: snapshot.second, users: snapshot.users, samples: counts.samples,
+                                     state: "running")
+        if let values, !values.isEmpty { tick.monitors = values }
+        outbox.append(tick)
         lock.unlock()
     }
 

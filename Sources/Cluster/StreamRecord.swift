@@ -42,6 +42,9 @@ public struct StreamRecord: Codable, Sendable {
     public var through: Int64?
     /// Active users per thread group (plan order) on this agent when the tick was made.
     public var users: [Int]?
+    /// The agent's load generator and host at the tick (`ttsload:engine_demand_percent`,
+    /// `host:cpu_user_percent`...): the latest reading of each series; absent from older agents.
+    public var monitors: [String: Double]?
     // tick and end
     public var samples: Int?
     public var state: String?
@@ -58,7 +61,7 @@ public struct StreamRecord: Codable, Sendable {
         case type, seq, second, label, count, errors, bytesReceived = "bytes_received", latency, ttfa, through, users, samples, state
         case okLatency = "ok_latency", connect, gap, rtf, statuses, checkFailed = "check_failed", audioSamples = "audio_samples"
         case underruns, audioSeconds = "audio_seconds"
-        case stoppedBecause = "stopped_because", counters, exiting
+        case stoppedBecause = "stopped_because", counters, exiting, monitors
     }
 
     public static func tick(seq: Int, through: Int64, users: [Int], samples: Int, state: String) -> StreamRecord {

@@ -14,6 +14,7 @@ public final class MonitorRecorder: Sendable {
         var problems: [String] = []
         var reported: Set<String> = []
         var latest: GeneratorSampler.Reading?
+        var latestValues: [String: Double] = [:]
         var generator = GeneratorFigures()
         var dropped: [String: Int] = [:]
     }
@@ -47,7 +48,7 @@ public final class MonitorRecorder: Sendable {
                 var points: [(String, Double)] = []
                 if let r = generator.sample(atMicros: micros) {
                     points += [("ttsload:cpu_cores", r.cpuCores), ("ttsload:engine_demand_percent", r.demand * 100),
-                               ("ttsload:engine_wait_ms", r.waitMs)]
+                               ("ttsload:engine_wait_ms", r.waitMs), ("ttsload:engine_threads", Double(r.engineThreads))]
                     self.state.withLock {
                         $0.latest = r
                         $0.generator.add(cpuCores: r.cpuCores, demand: r.demand, waitMs: r.waitMs, engineThreads: r.engineThreads, saturated: r.saturated, at: micros)
@@ -102,6 +103,9 @@ public final class MonitorRecorder: Sendable {
     /// The load generator's last reading (for the live line).
     var latest: GeneratorSampler.Reading? { state.withLock { $0.latest } }
 
+    /// The latest value of every series.
+    public func latestValues() -> [String: Double] { state.withLock { $0.latestValues } }
+
     /// Whether the generator's last whole second was saturated, with a short reason.
     public func saturationNow() -> String? {
         guard let r = latest, r.saturated else { return nil }
@@ -114,6 +118,7 @@ public final class MonitorRecorder: Sendable {
             for (name, value) in points {
                 if s.series[name] == nil { s.order.append(name) }
                 s.series[name, default: []].append((micros, value))
+                s.latestValues[name] = value
             }
         }
     }

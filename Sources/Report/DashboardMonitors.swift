@@ -21,29 +21,30 @@ extension DashboardPage {
         monitorCharts(ordered)
     }
 
-    /// The generator's own figures, judged again from its stored series by the same rule as the
-    /// run's live flag (so `ttsload report` says the same thing later).
+    /// The load generators' figures (this host's, or each agent's), judged again from the stored
+    /// series by the same rule as the run's live flag, so `ttsload report` says the same later.
     mutating func generatorParagraph(_ series: [MonitorSeries]) {
-        guard let demand = series.first(where: { $0.name == "ttsload:engine_demand_percent" }) else { return }
-        let wait = series.first { $0.name == "ttsload:engine_wait_ms" }
-        var waits: [Int64: Double] = [:]
-        for p in wait?.points ?? [] { waits[p.micros] = p.value }
-        let saturated = demand.points.filter { p in
-            p.value >= GeneratorLimits.demandPercent || (waits[p.micros] ?? 0) >= GeneratorLimits.waitMs
+        let demandBase = "ttsload:engine_demand_percent"
+        for demand in series where MonitorFormat.base(demand.name) == demandBase {
+            let labels = String(demand.name.dropFirst(demandBase.count))
+            let who = labels.isEmpty ? "Load generator" : "Load generator \(labels)"
+            var waits: [Int64: Double] = [:]
+            for p in series.first(where: { $0.name == "ttsload:engine_wait_ms" + labels })?.points ?? [] { waits[p.micros] = p.value }
+            let saturated = demand.points.filter { p in
+                p.value >= GeneratorLimits.demandPercent || (waits[p.micros] ?? 0) >= GeneratorLimits.waitMs
+            }
+            let maxDemand = demand.points.map(\.value).max() ?? 0, maxWait = waits.values.max() ?? 0
+            let figures = String(format: "busy or waiting for a core at most %.0f%% of the time, at most %.1f ms wait per wake-up", maxDemand, maxWait)
+            if saturated.isEmpty {
+                out += "<p>\(HTMLText.escape(who)): not saturated (engine threads \(figures)).</p>\n"
+                continue
+            }
+            let at = saturated.map { HTMLText.seconds(Double($0.micros - model.t0) / 1_000_000) }
+            out += "<p class=\"fail\"><b>\(HTMLText.escape(who)) saturated</b> in \(saturated.count) of \(demand.points.count) s"
+            out += " (at \(HTMLText.escape(at.prefix(12).joined(separator: ", ")))\(at.count > 12 ? ", ..." : "")): engine threads \(figures). "
+            out += "Latency in those seconds includes the generator's own wait: give it more cores or engine threads "
+            out += "(<code>--threads</code>), or spread the load over agents.</p>\n"
         }
-        let maxDemand = demand.points.map(\.value).max() ?? 0, maxWait = waits.values.max() ?? 0
-        if saturated.isEmpty {
-            out += "<p>Load generator: not saturated (engine threads busy or waiting for a core at most "
-            out += String(format: "%.0f%%", maxDemand) + " of the time, at most " + String(format: "%.1f ms", maxWait)
-            out += " wait per wake-up).</p>\n"
-            return
-        }
-        let at = saturated.map { HTMLText.seconds(Double($0.micros - model.t0) / 1_000_000) }
-        out += "<p class=\"fail\"><b>Load generator saturated</b> in \(saturated.count) of \(demand.points.count) s"
-        out += " (at \(HTMLText.escape(at.prefix(12).joined(separator: ", ")))\(at.count > 12 ? ", ..." : "")): its engine threads were busy or "
-        out += "waiting for a core " + String(format: "%.0f%%", maxDemand) + " of the time at most, up to "
-        out += String(format: "%.1f ms", maxWait) + " per wake-up. Latency in those seconds includes the generator's own wait: "
-        out += "give it more cores or engine threads (<code>--threads</code>), or spread the load over agents.</p>\n"
     }
 
     /// Mean / max of each series over each step's hold (the first group with steps), and the run.

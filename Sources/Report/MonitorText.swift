@@ -10,7 +10,12 @@ public enum MonitorText {
 
     /// - Parameter keep: series to show first (those the thresholds name).
     public static func text(_ summary: MonitorSummary, series: [MonitorSeries], steps: [ScheduleStep], keep: [String]) -> String {
-        var out = summary.generator.text + "\n"
+        var out = ""
+        if summary.agents.isEmpty {
+            out += summary.generator.text + "\n"
+        } else {
+            for (agent, figures) in summary.agents.sorted(by: { $0.key < $1.key }) { out += "agent \(agent): \(figures.text)\n" }
+        }
         let names = series.map(\.name).filter { summary.series[$0] != nil }
         let ordered = keep.filter(names.contains) + names.filter { !keep.contains($0) }
         if !ordered.isEmpty {

@@ -129,6 +129,8 @@ public struct MonitorSummary: Codable, Sendable {
     /// The load generator's own saturation figures, and whether the run should be read with care.
     public var generator: GeneratorFigures
     public var generatorSaturated: Bool
+    /// A distributed run's agents' load generators, by agent name (empty in one process).
+    public var agents: [String: GeneratorFigures] = [:]
     /// Figures of each series over the whole run.
     public var series: [String: MonitorFigures]
     /// Per series, per step hold of the first stepped group: "step N" -> figures.

@@ -17,6 +17,9 @@ public struct SecondSnapshot: Sendable {
     public var byLabel: [String: SampleTally<SparseHistogram>]
     /// Errors of the whole run so far, this second included.
     public var errorsSoFar: Int
+    /// In a distributed run: each agent's monitor readings at this second (its load generator and
+    /// host), from its stream; empty in one process.
+    public var agentMonitors: [String: [String: Double]] = [:]
 
     public init(second: Int64, elapsed: Double, users: [Int], total: SampleStats, byLabel: [String: SampleTally<SparseHistogram>],
                 errorsSoFar: Int) {

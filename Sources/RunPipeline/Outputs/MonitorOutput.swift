@@ -9,15 +9,32 @@ import Results
 /// the end puts the series into the run's end (the store, the dashboard and the thresholds read
 /// them there) with their figures per step, the generator's figures and any leak into the
 /// summary. First in the list of outputs, so the thresholds can judge monitor series.
-public final class MonitorOutput: RunOutput {
+///
+/// In a distributed run, each agent runs one (`onAgent`: its load generator, and its host when the
+/// plan lists `host`) whose latest readings ride on its stream's ticks; the controller's adds them
+/// as series labelled `{agent="NAME"}` and judges each agent's saturation.
+public final class MonitorOutput: RunOutput, @unchecked Sendable {
     private var recorder: MonitorRecorder?
     private var context: RunContext?
+    private let onAgent: Bool
+    /// Agents' series and saturation figures (controller of a distributed run).
+    private var agentSeries: [String: [(micros: Int64, value: Double)]] = [:]
+    private var agentOrder: [String] = []
+    private var agents: [String: GeneratorFigures] = [:]
 
-    public init() {}
+    /// - Parameter onAgent: sample only this host and its load generator (Prometheus endpoints and
+    ///   GPUs are the controller's to sample).
+    public init(onAgent: Bool = false) {
+        self.onAgent = onAgent
+    }
+
+    /// The latest reading of each series (what an agent's tick carries).
+    public func latestValues() -> [String: Double] { recorder?.latestValues() ?? [:] }
 
     public func begin(_ run: RunContext) throws {
         context = run
-        let recorder = MonitorRecorder(monitors: run.plan.monitors, target: run.target) { message in
+        let monitors = onAgent ? run.plan.monitors.filter { $0 == .host } : run.plan.monitors
+        let recorder = MonitorRecorder(monitors: monitors, target: run.target) { message in
             FileHandle.standardError.write(Data("monitor: \(message) (the run goes on)\n".utf8))
         }
         recorder.start()
@@ -25,15 +42,44 @@ public final class MonitorOutput: RunOutput {
     }
 
     public func second(_ snapshot: SecondSnapshot) {
-        context?.generatorSaturated = recorder?.saturationNow()
+        var saturated = recorder?.saturationNow()
+        let micros = snapshot.second * 1_000_000 + 500_000
+        for (agent, values) in snapshot.agentMonitors.sorted(by: { $0.key < $1.key }) {
+            for (name, value) in values {
+                let labelled = Self.labelled(name, agent: agent)
+                if agentSeries[labelled] == nil { agentOrder.append(labelled) }
+                agentSeries[labelled, default: []].append((micros, value))
+            }
+            guard let demand = values["ttsload:engine_demand_percent"], let threads = values["ttsload:engine_threads"] else { continue }
+            let wait = values["ttsload:engine_wait_ms"] ?? 0
+            let isSaturated = demand >= GeneratorLimits.demandPercent || wait >= GeneratorLimits.waitMs
+            agents[agent, default: GeneratorFigures()].add(cpuCores: values["ttsload:cpu_cores"] ?? 0, demand: demand / 100, waitMs: wait,
+                                                           engineThreads: Int(threads), saturated: isSaturated, at: micros)
+            if isSaturated, saturated == nil {
+                saturated = "agent \(agent): " + GeneratorFigures.reason(demand: demand / 100, waitMs: wait, limit: GeneratorLimits.demandPercent / 100)
+            }
+        }
+        context?.generatorSaturated = saturated
+    }
+
+    /// `host:cpu_user_percent{agent="a1"}`: the agent's name as the first label.
+    static func labelled(_ name: String, agent: String) -> String {
+        let label = "agent=\"\(agent.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+        if let brace = name.firstIndex(of: "{"), name.hasSuffix("}") {
+            return name[..<brace] + "{" + label + "," + name[name.index(after: brace)...]
+        }
+        return name + "{" + label + "}"
     }
 
     public func finish(_ end: inout RunEnd) throws {
         guard let recorder, let context else { return }
-        let result = recorder.stop()
+        var result = recorder.stop()
+        result.series += agentOrder.map { MonitorSeries(name: $0, points: agentSeries[$0] ?? []) }
         let t0 = end.statistics.startWall
         end.monitors = result.series
         var summary = MonitorSummary(generator: result.generator, series: [:], steps: [:], leaks: [], problems: [])
+        summary.agents = agents
+        summary.generatorSaturated = result.generator.saturated || agents.values.contains { $0.saturated }
         var seenProblems = Set<String>()
         summary.problems = result.problems.filter { seenProblems.insert($0).inserted }
         for (monitor, count) in result.droppedSeries.sorted(by: { $0.key < $1.key }) {

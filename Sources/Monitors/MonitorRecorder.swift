@@ -47,8 +47,12 @@ public final class MonitorRecorder: Sendable {
                 guard let self else { return }
                 var points: [(String, Double)] = []
                 if let r = generator.sample(atMicros: micros) {
-                    points += [("ttsload:cpu_cores", r.cpuCores), ("ttsload:engine_demand_percent", r.demand * 100),
-                               ("ttsload:engine_wait_ms", r.waitMs), ("ttsload:engine_threads", Double(r.engineThreads))]
+                    points.append(("ttsload:cpu_cores", r.cpuCores))
+                    // A controller has no engine threads: nothing to say about them.
+                    if r.engineThreads > 0 {
+                        points += [("ttsload:engine_demand_percent", r.demand * 100), ("ttsload:engine_wait_ms", r.waitMs),
+                                   ("ttsload:engine_threads", Double(r.engineThreads))]
+                    }
                     self.state.withLock {
                         $0.latest = r
                         $0.generator.add(cpuCores: r.cpuCores, demand: r.demand, waitMs: r.waitMs, engineThreads: r.engineThreads, saturated: r.saturated, at: micros)

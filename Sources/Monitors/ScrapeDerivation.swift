@@ -4,9 +4,12 @@
 
 /// One derived point: the series name and its value at a scrape.
 public struct DerivedPoint: Sendable, Equatable {
+    /// Stable across scrapes, so points with the same name form one plotted line.
     public var series: String
+    /// Never NaN: NaN samples and undefined quantiles give no point at all.
     public var value: Double
 
+    /// A point as given.
     public init(series: String, value: Double) {
         self.series = series
         self.value = value
@@ -17,15 +20,15 @@ public struct DerivedPoint: Sendable, Equatable {
 ///
 /// Series are named `<prefix>:<metric>{labels}` (labels in exposition order);
 /// counters become `<prefix>:rate(<metric>{labels})`, histograms and summaries
-/// `<prefix>:rate(<metric>_count{labels})`, `<prefix>:<metric>_mean{labels}` and,
-/// for histograms, `<prefix>:<metric>{labels,quantile="0.5"}` (also 0.95 and 0.99).
+/// `<prefix>:rate(<metric>_count{labels})` and `<prefix>:<metric>_mean{labels}`; histograms
+/// add `<prefix>:<metric>{labels,quantile="0.5"}` (also 0.95 and 0.99), while summary
+/// quantiles pass through as gauges, named as exposed.
 public struct ScrapeDeriver: Sendable {
-    public let prefix: String
-    public let match: [String]
-    public let maxSeries: Int
     /// Series dropped because of maxSeries, so far (for a one-time warning).
     public private(set) var droppedSeries: Int = 0
 
+    private let prefix: String
+    private let maxSeries: Int
     private let patterns: [[UInt8]]
     private var lastMicros: Int64?
     /// Previous value of each counter, keyed by derived series name.
@@ -33,6 +36,7 @@ public struct ScrapeDeriver: Sendable {
     /// Previous state of each histogram or summary label set, keyed by `<metric>{labels}`.
     private var distributions: [String: Distribution] = [:]
     private var emitted: Set<String> = []
+    /// Names already counted in `droppedSeries`, so a series is counted once however often it recurs.
     private var dropped: Set<String> = []
 
     /// - Parameters:
@@ -41,7 +45,6 @@ public struct ScrapeDeriver: Sendable {
     ///   - maxSeries: distinct series emitted at most, so a high-cardinality exporter cannot flood the output.
     public init(prefix: String, match: [String] = [], maxSeries: Int = 500) {
         self.prefix = prefix
-        self.match = match
         self.maxSeries = maxSeries
         self.patterns = match.map { Array($0.utf8) }
     }

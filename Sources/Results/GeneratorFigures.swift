@@ -41,6 +41,7 @@ public struct GeneratorFigures: Codable, Sendable, Equatable {
     public var text: String {
         let figures = String(format: "max demand %.0f%% of %d engine thread(s), max wait %.1f ms per wake-up, max CPU %.2f cores",
                              maxDemand * 100, engineThreads, maxWaitMs, maxCPUCores)
+        if seconds == 0 { return "load generator: not measured (no whole second of the load was read)" }
         if saturatedSeconds == 0 { return "load generator: not saturated (\(figures))" }
         return "load generator SATURATED in \(saturatedSeconds) of \(seconds) s (\(figures)): latency in those seconds includes the generator's own wait"
     }

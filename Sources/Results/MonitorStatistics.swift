@@ -40,11 +40,14 @@ extension MonitorSeries {
     }
 
     /// The least-squares slope over [from, to) with a 95% interval that allows for the points not
-    /// being independent: a monitored value at one second is close to the one before, so the
-    /// residuals' lag-1 autocorrelation r shrinks the sample to n(1-r)/(1+r) effective points
-    /// (the AR(1) correction of Wilks, "Statistical Methods in the Atmospheric Sciences", 5.2.3)
-    /// before the standard error and a Student t quantile are taken. Nil under 5 points or with
-    /// fewer than 3 effective points.
+    /// being independent. The interval is the wider of two:
+    /// - the least-squares one with the residuals' lag-1 autocorrelation r shrinking the sample to
+    ///   n(1-r)/(1+r) effective points (the AR(1) correction of Wilks, "Statistical Methods in the
+    ///   Atmospheric Sciences", 5.2.3): right when the value wanders around a trend;
+    /// - the mean of successive differences with its own standard error: right when the value is a
+    ///   random walk, where least squares finds trends that are not there (Granger & Newbold,
+    ///   "Spurious regressions in econometrics", 1974).
+    /// Nil under 5 points.
     public func slope(fromMicros from: Int64, toMicros to: Int64, t0: Int64) -> MonitorSlope? {
         let xy = points.filter { $0.micros >= from && $0.micros < to && !$0.value.isNaN }
             .map { (Double($0.micros - t0) / 3_600_000_000, $0.value) }
@@ -62,12 +65,21 @@ extension MonitorSeries {
         }
         r = Swift.max(0, Swift.min(r, 0.99))
         let effective = n * (1 - r) / (1 + r)
-        guard effective >= 3 else { return nil }
-        // The residual variance from n - 2 degrees of freedom, the slope's error from the effective count.
-        let variance = sse / (n - 2)
-        let se = (variance / sxx * n / effective).squareRoot()
-        let t = Self.studentT975(degrees: effective - 2)
-        return MonitorSlope(perHour: b, lowPerHour: b - t * se, highPerHour: b + t * se, points: xy.count,
+        var half: Double?
+        if effective >= 3 {
+            // The residual variance from n - 2 degrees of freedom, the slope's error from the effective count.
+            let se = (sse / (n - 2) / sxx * n / effective).squareRoot()
+            half = Self.studentT975(degrees: effective - 2) * se
+        }
+        // Successive differences per hour: their mean is the walk's drift, their spread its error.
+        let steps = zip(xy, xy.dropFirst()).compactMap { a, b in b.0 > a.0 ? (b.1 - a.1) / (b.0 - a.0) : nil }
+        if steps.count >= 4 {
+            let m = steps.reduce(0, +) / Double(steps.count)
+            let sd = (steps.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(steps.count - 1)).squareRoot()
+            half = Swift.max(half ?? 0, Self.studentT975(degrees: Double(steps.count - 1)) * sd / Double(steps.count).squareRoot())
+        }
+        guard let half else { return nil }
+        return MonitorSlope(perHour: b, lowPerHour: b - half, highPerHour: b + half, points: xy.count,
                             effectivePoints: effective, fromSeconds: xy.first!.0 * 3600, toSeconds: xy.last!.0 * 3600)
     }
 

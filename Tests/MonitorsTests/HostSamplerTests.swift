@@ -41,3 +41,23 @@ import Testing
         #expect(try #require(points["host:memory_used_bytes"]) > 0)
     }
 }
+
+/// nvidia-smi's CSV (as `--query-gpu=index,utilization.gpu,memory.used,temperature.gpu,power.draw
+/// --format=csv,noheader,nounits` prints it), and its absence.
+@Suite struct GPUSamplerTests {
+    @Test func csvRowsBecomeLabelledSeries() {
+        let points = Dictionary(uniqueKeysWithValues: GPUSampler.parse("0, 87, 10240, 71, 245.31\n1, 3, 512, 40, [N/A]\n"))
+        #expect(points["gpu:utilization_percent{gpu=\"0\"}"] == 87)
+        #expect(points["gpu:memory_used_bytes{gpu=\"0\"}"] == Double(10240 * 1_048_576))
+        #expect(points["gpu:temperature_celsius{gpu=\"1\"}"] == 40)
+        #expect(points["gpu:power_watts{gpu=\"0\"}"] == 245.31 && points["gpu:power_watts{gpu=\"1\"}"] == nil)
+    }
+
+    @Test func aMissingToolIsAProblemNotACrash() {
+        guard case .failure(let problem) = GPUSampler.sample(executable: "nvidia-smi-not-here-\(UUID().uuidString)") else {
+            Issue.record("a missing executable gave readings")
+            return
+        }
+        #expect(problem.description.contains("not installed"))
+    }
+}

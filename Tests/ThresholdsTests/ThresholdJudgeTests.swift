@@ -78,6 +78,30 @@ import Testing
         #expect(v.answer.contains("step 3 (4 users) broke each step: p95 < 300ms: 400 ms"))
     }
 
+    /// Monitor thresholds read the series over each step's hold and the run: a queue that grows
+    /// with the steps breaks `each step: max < 5` at step 3 only; a missing series fails with a note.
+    @Test func monitorThresholdsJudgeTheSeriesPerStep() throws {
+        // Queue depth 1, 3, 9 in the holds [1, 5), [6, 10), [11, 15); 50 during the ramps (outside any hold).
+        let queue = MonitorSeries(name: "target:tts_queue_depth", points: (0..<15).map { k in
+            let t = Double(k) + 0.5
+            let v: Double = t < 1 || (t >= 5 && t < 6) || (t >= 10 && t < 11) ? 50 : t < 5 ? 1 : t < 10 ? 3 : 9
+            return (Self.t0 + Int64(t * 1_000_000), v)
+        })
+        let samples = (0..<60).map { Self.sample(at: Double($0) / 4, ms: 10) }
+        let v = try Self.judge(["each step: target:tts_queue_depth max < 5", "target:tts_queue_depth max < 64",
+                                "step 2: target:tts_queue_depth mean <= 3", "target:tts_batch_size_mean max < 8"], samples)
+            .verdict(durationSeconds: 15, monitors: [queue])
+        #expect(v.thresholds.map(\.passed) == [false, true, true, false])
+        #expect(v.steps.map { $0.cells[0]?.value } == [1, 3, 9])
+        #expect(v.thresholds[0].note == "broken at step 3")
+        #expect(v.thresholds[1].value == 50)
+        #expect(v.thresholds[3].note == "no series target:tts_batch_size_mean was recorded")
+        // A series that was never recorded has no value in any step either: no step is within.
+        #expect(v.within.first?.step == nil)
+        let recorded = try Self.judge(["each step: target:tts_queue_depth max < 5"], samples).verdict(durationSeconds: 15, monitors: [queue])
+        #expect(recorded.within.first?.step == 2)
+    }
+
     @Test func aStepNotReachedFailsAThresholdScopedToIt() throws {
         let samples = (0..<10).map { Self.sample(at: 1 + Double($0) * 0.1, ms: 50) }
         let v = try Self.judge(["step 3: p95 < 1s", "p95 < 1s"], samples).verdict(durationSeconds: 4)

@@ -16,9 +16,14 @@ extension DashboardPage {
         out += "<h2 id=\"monitors\">Monitors</h2>\n"
         generatorParagraph(series)
         let ordered = Self.monitorOrder(series)
-        monitorStepTable(ordered)
+        // A series that held one value all run long (a cache that is off) is a row, not a chart.
+        let varying = ordered.filter { s in s.points.contains { $0.value != s.points[0].value } }
+        monitorStepTable(varying + ordered.filter { s in !varying.contains { $0.name == s.name } })
         leakParagraph(ordered)
-        monitorCharts(ordered)
+        monitorCharts(varying)
+        if varying.count < ordered.count {
+            out += "<p class=\"muted\">\(ordered.count - varying.count) series held one value all run long and are not charted.</p>\n"
+        }
     }
 
     /// The load generators' figures (this host's, or each agent's), judged again from the stored
@@ -50,6 +55,8 @@ extension DashboardPage {
     /// Mean / max of each series over each step's hold (the first group with steps), and the run.
     mutating func monitorStepTable(_ series: [MonitorSeries]) {
         let rows = model.steps.groups.first(where: { !$0.rows.isEmpty })?.rows ?? []
+        // A step the run did not reach (stopped or aborted before it) has no column of its own.
+        let duration = model.duration
         let t0 = model.t0
         let micros = { (seconds: Double) in t0 + Int64(seconds * 1_000_000) }
         out += "<div class=\"scroll\"><table><thead><tr><th class=\"l\">series (mean / max)</th>"
@@ -57,7 +64,10 @@ extension DashboardPage {
         out += "<th>run</th></tr></thead><tbody>\n"
         for s in series.prefix(Self.maxTableRows) {
             out += "<tr><td class=\"l\">\(HTMLText.escape(s.name))</td>"
-            for r in rows { out += "<td>\(Self.pair(s.figures(fromMicros: micros(r.holdStart), toMicros: micros(r.end)), s.name))</td>" }
+            for r in rows {
+                let f = r.holdStart < duration ? s.figures(fromMicros: micros(r.holdStart), toMicros: micros(min(r.end, duration))) : nil
+                out += "<td>\(Self.pair(f, s.name))</td>"
+            }
             out += "<td>\(Self.pair(s.figures(), s.name))</td></tr>\n"
         }
         out += "</tbody></table></div>\n"
@@ -96,7 +106,11 @@ extension DashboardPage {
                     (Double(p.micros - model.t0) / 1_000_000, p.value.map { $0 * scale })
                 }
                 xMax = max(xMax, points.map(\.0).max() ?? 0)
-                let name = s.name == family.name ? s.name : String(s.name.dropFirst(family.name.count))
+                // A line is named by its labels when the family has them: the title names the family.
+                var name = s.name
+                if let open = s.name.firstIndex(of: "{"), let close = s.name.lastIndex(of: "}"), open < close {
+                    name = String(s.name[open...close])
+                }
                 chartSeries.append(SVGChart.Series(name: name, color: colors[i % colors.count], points: points))
             }
             let title = family.name + (family.series.count > lines.count ? " (\(lines.count) of \(family.series.count) label sets)" : "")
@@ -124,12 +138,9 @@ extension DashboardPage {
         return out
     }
 
-    /// The generator first, then the host and GPUs, then scraped series in name order.
+    /// Scraped series first, then the host, GPUs and the load generator, each in name order.
     static func monitorOrder(_ series: [MonitorSeries]) -> [MonitorSeries] {
-        func rank(_ name: String) -> Int {
-            name.hasPrefix("ttsload:") ? 0 : name.hasPrefix("host:") ? 1 : name.hasPrefix("gpu:") ? 2 : 3
-        }
-        return series.sorted { (rank($0.name), $0.name) < (rank($1.name), $1.name) }
+        series.sorted { (MonitorFormat.rank($0.name), $0.name) < (MonitorFormat.rank($1.name), $1.name) }
     }
 
     static func pair(_ f: MonitorFigures?, _ name: String) -> String {

@@ -16,8 +16,14 @@ public enum MonitorText {
         } else {
             for (agent, figures) in summary.agents.sorted(by: { $0.key < $1.key }) { out += "agent \(agent): \(figures.text)\n" }
         }
+        // Scraped series as exposed, then the host, GPUs and the generator; series that held
+        // one value all run long (a cache that is off, a gauge of workers) say nothing here.
+        let rank = MonitorFormat.rank
         let names = series.map(\.name).filter { summary.series[$0] != nil }
-        let ordered = keep.filter(names.contains) + names.filter { !keep.contains($0) }
+        let ranked = names.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+        let varying = ranked.filter { !keep.contains($0) && summary.series[$0].map { $0.min != $0.max } == true }
+        let constant = ranked.count - varying.count - keep.filter(names.contains).count
+        let ordered = keep.filter(names.contains) + varying
         if !ordered.isEmpty {
             let shown = ordered.prefix(maxRows)
             let header = ["series (mean / max)"] + steps.map { "step \($0.index)" } + ["run"]
@@ -26,9 +32,10 @@ public enum MonitorText {
                 return [name] + steps.map { pair(perStep["step \($0.index)"], name) } + [pair(summary.series[name], name)]
             }
             out += ScheduleText.table(header: header, rows: rows)
-            if ordered.count > shown.count {
-                out += "  (\(ordered.count - shown.count) more series in summary.json and the dashboard)\n"
-            }
+            var more: [String] = []
+            if ordered.count > shown.count { more.append("\(ordered.count - shown.count) more") }
+            if constant > 0 { more.append("\(constant) that held one value") }
+            if !more.isEmpty { out += "  (" + more.joined(separator: " and ") + " in summary.json and the dashboard)\n" }
         }
         for leak in summary.leaks { out += leakLine(leak) + "\n" }
         for problem in summary.problems { out += "not sampled: \(problem)\n" }

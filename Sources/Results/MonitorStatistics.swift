@@ -164,9 +164,17 @@ public struct MonitorSummary: Codable, Sendable {
 
 /// Values of monitor series as people read them, by what the series name says they hold.
 public enum MonitorFormat {
-    /// The series name without labels (`target:tts_requests_total` of `...{code="200"}`).
+    /// The series name without its labels: `target:rate(tts_requests_total)` of
+    /// `target:rate(tts_requests_total{code="200"})`.
     public static func base(_ series: String) -> String {
-        series.split(separator: "{", maxSplits: 1).first.map(String.init) ?? series
+        guard let open = series.firstIndex(of: "{"), let close = series.lastIndex(of: "}"), open < close else { return series }
+        return String(series[..<open] + series[series.index(after: close)...])
+    }
+
+    /// Where a series is listed: scraped endpoints first (what the user came to see), then the
+    /// host, GPUs and the load generator.
+    public static func rank(_ series: String) -> Int {
+        series.hasPrefix("host:") ? 1 : series.hasPrefix("gpu:") ? 2 : series.hasPrefix("ttsload:") ? 3 : 0
     }
 
     /// Whether the series holds bytes (or bytes per second, for a `rate(..._bytes)`).

@@ -1,6 +1,5 @@
 /// One monitored quantity over a run (the store's monitor_series rows of one name): host CPU,
-/// memory, a metric scraped from the target. Nothing in ttsload records monitors yet (the plan's
-/// `monitors:` is not acted on); the dashboard draws whatever series the store holds.
+/// memory, a metric scraped from the target (docs/monitors.md names them).
 public struct MonitorSeries: Sendable {
     public var name: String
     /// (wall-clock µs, value), in time order.

@@ -89,9 +89,10 @@ public final class MonitorOutput: RunOutput, @unchecked Sendable {
         for s in result.series {
             summary.series[s.name] = s.figures()
             var perStep: [String: MonitorFigures] = [:]
-            for step in steps {
+            // Holds the load reached only: after an early end the samplers ran on briefly.
+            for step in steps where step.holdStart < end.durationSeconds {
                 perStep["step \(step.index)"] = s.figures(fromMicros: t0 + Int64(step.holdStart * 1_000_000),
-                                                          toMicros: t0 + Int64(step.end * 1_000_000))
+                                                          toMicros: t0 + Int64(min(step.end, end.durationSeconds) * 1_000_000))
             }
             if !perStep.isEmpty { summary.steps[s.name] = perStep }
         }

@@ -39,7 +39,7 @@ import Testing
                "graceful_stop", "file", "order", "format", "on_end", "variable", "delimiter", "steps", "ramp_up", "hold",
                "stages", "users", "duration", "arrival_rate", "rate", "max_users", "distribution", "status",
                "content_type", "min_bytes", "max_bytes", "min_seconds", "max_seconds", "max_rtf", "max_ttfa",
-               "max_underrun", "non_silent", "distinct", "expr", "abort", "after", "for", "prometheus", "interval"]
+               "max_underrun", "non_silent", "distinct", "expr", "abort", "after", "for", "prometheus", "interval", "match"]
         let missing = Set(keys).filter { key in
             !(text.contains("`\(key)`") || text.contains(".\(key)`") || text.contains("`\(key),") || text.contains(" \(key),"))
         }

@@ -130,8 +130,9 @@ public final class MonitorRecorder: Sendable {
     /// Warns once per problem key (a monitor that keeps failing is not repeated every second).
     private func report(_ message: String, key: String? = nil) {
         let fresh = state.withLock { s -> Bool in
+            guard s.reported.insert(key ?? message).inserted else { return false }
             s.problems.append(message)
-            return s.reported.insert(key ?? message).inserted
+            return true
         }
         if fresh { warn(message) }
     }
@@ -151,7 +152,8 @@ public final class MonitorRecorder: Sendable {
                 let now = Self.nowMicros()
                 if next <= now { next = now + every - (now - next) % every }  // a slow sampler skips ticks, it never bunches them
                 wake.lock()
-                if !stopped.load(ordering: .relaxed) {
+                // A wait can end early (a spurious wake-up): only the deadline or `stop` ends it.
+                while !stopped.load(ordering: .relaxed), Self.nowMicros() < next {
                     _ = wake.wait(until: Date(timeIntervalSince1970: Double(next) / 1_000_000))
                 }
                 wake.unlock()
@@ -170,7 +172,8 @@ public struct MonitorResult: Sendable {
     /// Every series, in the order it first appeared (a failed scrape is a gap in its monitor's
     /// series and a 0 in `NAME:up`).
     public var series: [MonitorSeries]
-    /// Problems met (failed scrapes, no nvidia-smi), in order, repeats included.
+    /// Problems met (failed scrapes, no nvidia-smi), in order; a monitor that keeps failing once
+    /// per spell (its `NAME:up` series counts the failed scrapes).
     public var problems: [String]
     /// The load generator's saturation figures.
     public var generator: GeneratorFigures

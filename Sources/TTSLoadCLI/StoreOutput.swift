@@ -31,8 +31,9 @@ final class StoreOutput: RunOutput {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .sortedKeys
         let verdict = end.verdict.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
-        feed.addMonitors(end.monitors)
         feed.finish(profile: end.statistics.profile, startWall: end.statistics.startWall, status: status, verdict: verdict)
+        // After the run's own row is complete: a store that refuses the series loses nothing else.
+        feed.addMonitors(end.monitors)
         if let id = feed.runID, feed.failure == nil { end.files.append(("store", "\(path) (run \(id))")) }
     }
 }

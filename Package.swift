@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // ttsload: a distributed load-testing tool for text-to-speech services.
 // One target per stage of the data path (docs/ARCHITECTURE.md); dependencies point one way:
-// ttsload -> TTSLoadCLI -> Cluster -> RunPipeline -> (Monitors, Report) -> (Engine, Thresholds) -> Results, Server stands apart.
+// ttsload -> TTSLoadCLI -> (Export, Cluster) -> RunPipeline -> (Monitors, Report) -> (Engine, Thresholds) -> Results, Server stands apart.
 import PackageDescription
 
 let package = Package(
@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries: module maps + headers (and, for libcurl, typed setopt helpers).
@@ -29,6 +31,8 @@ let package = Package(
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // zlib (Debian: zlib1g-dev): gzip for agents' spools; a C target because deflateInit2 is a macro.
         .target(name: "CZlib", path: "Sources/CZlib", linkerSettings: [.linkedLibrary("z")]),
+        // Snappy (Debian: libsnappy-dev): the block compression remote write requires.
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(
             name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
             providers: [.apt(["libespeak-ng-dev"])]),
@@ -64,6 +68,19 @@ let package = Package(
         // One run, local or distributed: the engine or the agents' streams feed a list of outputs
         // (JTL, statistics, store, terminal, dashboard) through one protocol.
         .target(name: "RunPipeline", dependencies: ["Engine", "Results", "Report", "Plan", "Thresholds", "Monitors"]),
+        // The run's figures live, for Prometheus and Grafana: `/metrics` (swift-prometheus on a
+        // SwiftNIO listener) and remote write (swift-protobuf, generated code committed; snappy).
+        .target(
+            name: "Export",
+            dependencies: [
+                "RunPipeline", "Results", "Plan", "Engine", "Monitors", "CSnappy",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["RemoteWrite/remote_write.proto", "RemoteWrite/generate.sh"]),
         // Controller/agent protocol, clock offset, load split.
         .target(
             name: "Cluster",
@@ -91,12 +108,13 @@ let package = Package(
         .target(
             name: "TTSLoadCLI",
             dependencies: [
-                "Plan", "Engine", "Results", "Report", "RunPipeline", "Cluster", "Server", "TTS", "Thresholds",
+                "Plan", "Engine", "Results", "Report", "RunPipeline", "Cluster", "Server", "TTS", "Thresholds", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ttsload", dependencies: ["TTSLoadCLI"]),
 
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Engine", "RunPipeline", "Results", "Plan", "TestSupport"]),
         .testTarget(name: "MonitorsTests", dependencies: ["Monitors", "Plan", "Results", "TestSupport"]),
         // Shared by the test targets: starting fixture servers, free ports, the repository root.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

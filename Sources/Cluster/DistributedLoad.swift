@@ -46,9 +46,11 @@ public final class DistributedLoad: @unchecked Sendable {
             for second in (handedOut + 1)...through {
                 let (total, byLabel) = controller.merge.stats(second: second)
                 errors += total.errors
+                let groups = controller.merge.activeUsersByGroup
                 var snapshot = SecondSnapshot(second: second, elapsed: Double((second + 1) * 1_000_000 - startAt) / 1_000_000,
-                                              users: [controller.merge.activeUsers], total: total, byLabel: byLabel, errorsSoFar: errors)
+                                              users: groups.isEmpty ? [0] : groups, total: total, byLabel: byLabel, errorsSoFar: errors)
                 snapshot.agentMonitors = controller.merge.takeMonitors(second: second)
+                snapshot.agentUsers = controller.merge.activeUsersByAgent
                 feed.second(snapshot)
             }
             handedOut = through

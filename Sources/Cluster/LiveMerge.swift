@@ -115,6 +115,25 @@ public final class LiveMerge: @unchecked Sendable {
         return lastUsers.values.reduce(0) { $0 + $1.reduce(0, +) }
     }
 
+    /// Users per thread group (plan order) of all agents added up, the latest ticks.
+    public var activeUsersByGroup: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        var sum: [Int] = []
+        for users in lastUsers.values {
+            if sum.count < users.count { sum += Array(repeating: 0, count: users.count - sum.count) }
+            for (i, n) in users.enumerated() { sum[i] += n }
+        }
+        return sum
+    }
+
+    /// Each agent's users, all groups added up, its latest tick.
+    public var activeUsersByAgent: [String: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lastUsers.mapValues { $0.reduce(0, +) }
+    }
+
     /// Samples each agent reported (its latest tick or its end).
     public var samplesByAgent: [String: Int] {
         lock.lock()

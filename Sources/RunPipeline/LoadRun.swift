@@ -82,15 +82,19 @@ public final class LoadRun: @unchecked Sendable {
             // A second is complete once every sample that ended in it has been drained: samples are
             // queued as they end and drained within 250 ms, so wait 300 ms past its end.
             let through = (referenceNow() - 300_000) / 1_000_000 - 1
-            for snapshot in window.close(through: through, from: engine.startWall / 1_000_000, startWall: engine.startWall,
-                                         users: engine.activeUsers) {
+            let counters = engine.counters
+            for var snapshot in window.close(through: through, from: engine.startWall / 1_000_000, startWall: engine.startWall,
+                                             users: engine.activeUsers) {
+                snapshot.counters = counters
                 feed.second(snapshot)
             }
         }
         drain()
         if !started { feed.start(at: engine.startWall) }
-        for snapshot in window.close(through: referenceNow() / 1_000_000, from: engine.startWall / 1_000_000,
-                                     startWall: engine.startWall, users: engine.activeUsers) {
+        let counters = engine.counters
+        for var snapshot in window.close(through: referenceNow() / 1_000_000, from: engine.startWall / 1_000_000,
+                                         startWall: engine.startWall, users: engine.activeUsers) {
+            snapshot.counters = counters
             feed.second(snapshot)
         }
         lock.lock()

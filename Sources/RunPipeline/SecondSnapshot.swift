@@ -1,3 +1,4 @@
+import Engine
 import Results
 
 /// The figures of one whole second of a run (wall clock, on the run's reference clock): the
@@ -20,6 +21,11 @@ public struct SecondSnapshot: Sendable {
     /// In a distributed run: each agent's monitor readings at this second (its load generator and
     /// host), from its stream; empty in one process.
     public var agentMonitors: [String: [String: Double]] = [:]
+    /// In a distributed run: each agent's active users at its latest tick; empty in one process.
+    public var agentUsers: [String: Int] = [:]
+    /// The engine's counters so far (dropped and late arrivals...) when the driver knows them live
+    /// (one process); nil on a distributed run's controller, which gets them at the end.
+    public var counters: EngineCounters?
 
     public init(second: Int64, elapsed: Double, users: [Int], total: SampleStats, byLabel: [String: SampleTally<SparseHistogram>],
                 errorsSoFar: Int) {

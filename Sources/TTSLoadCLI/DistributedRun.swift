@@ -42,7 +42,7 @@ extension RunCommand {
         try runFolderReadme(plan: plan).write(toFile: folder.readme, atomically: true, encoding: .utf8)
 
         let store = noStore ? nil : StoreOutput(path: self.store, plan: plan, yaml: loaded.resolvedYAML, target: target, folder: folder)
-        let load = DistributedLoad(controller: controller, context: RunContext(plan: plan, folder: folder, target: target),
+        let load = try DistributedLoad(controller: controller, context: RunContext(plan: plan, folder: folder, target: target),
                                    outputs: outputs(folder: folder, store: store))
         let signals = installInterruptHandler { signal, count in
             load.stop()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Engine
+import Export
 import Foundation
 import Plan
 import Report
@@ -77,11 +78,27 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("controller-timeout"), help: "With --agents: seconds without word from this controller after which agents stop their load.")
     var controllerTimeout: Double = 10
 
+    @Option(name: .customLong("metrics-listen"),
+            help: ArgumentHelp("Serve the run's live figures for Prometheus on http://HOST:PORT/metrics during the run (docs/export.md).",
+                               valueName: "host:port"))
+    var metricsListen: String?
+
+    @Option(name: .customLong("metrics-linger"),
+            help: ArgumentHelp("With --metrics-listen: after the run, wait this many seconds at most for a last scrape of the final figures (only when something scraped during the run).",
+                               valueName: "seconds"))
+    var metricsLinger: Double = 15
+
+    @Option(name: .customLong("export"), parsing: .singleValue,
+            help: ArgumentHelp("Push the run's live figures every second: prometheus-rw=URL (Prometheus remote write 1.0; docs/export.md).",
+                               valueName: "kind=url"))
+    var export: [String] = []
+
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256") }
         if agents != nil && tokenFile == nil { throw ValidationError("--agents needs --token-file (the agents' shared token)") }
         if junit != nil && noThresholds { throw ValidationError("--junit writes the thresholds' verdict: it cannot go with --no-thresholds") }
         guard controllerTimeout >= 2 else { throw ValidationError("--controller-timeout must be at least 2 seconds") }
+        _ = try liveExport
     }
 
     func run() async throws {
@@ -152,15 +169,44 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The outputs of every run this command makes, in the order they finish: the monitors
     /// (their series go into everything after), the thresholds (the verdict too), the JTL (the
-    /// dashboard reads it), the summary, the store, the terminal's tables, the dashboard.
-    func outputs(folder: RunFolder, store: StoreOutput?) -> [RunOutput] {
+    /// dashboard reads it), the summary, the store, the terminal's tables, the dashboard, and the
+    /// live export last (it may wait for a last scrape).
+    func outputs(folder: RunFolder, store: StoreOutput?) throws -> [RunOutput] {
         var list: [RunOutput] = [MonitorOutput()]
         if !noThresholds { list.append(ThresholdOutput(junit: junit)) }
         list += [JTLOutput(path: folder.jtl, audioColumns: !jtlPlain), SummaryOutput()]
         if let store { list.append(store) }
         list.append(TerminalOutput(quiet: quiet))
         if !noReport { list.append(DashboardOutput()) }
+        let export = try liveExport
+        if !export.isEmpty { list.append(LiveExportOutput(options: export) { printError($0) }) }
         return list
+    }
+
+    /// `--metrics-listen`, `--metrics-linger` and `--export`, checked.
+    var liveExport: LiveExportOptions {
+        get throws {
+            var options = LiveExportOptions(linger: metricsLinger)
+            if let metricsListen {
+                guard let address = MetricsEndpoint.Address(parsing: metricsListen) else {
+                    throw ValidationError("--metrics-listen \(metricsListen): expected HOST:PORT, [IPv6]:PORT or :PORT")
+                }
+                options.listen = address
+            }
+            guard (0...600).contains(metricsLinger) else { throw ValidationError("--metrics-linger must be 0...600 seconds") }
+            for item in export {
+                guard let eq = item.firstIndex(of: "="), item[..<eq] == "prometheus-rw" else {
+                    throw ValidationError("--export \(item): expected prometheus-rw=URL (the one push this version has)")
+                }
+                let url = String(item[item.index(after: eq)...])
+                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                    throw ValidationError("--export \(item): the URL must be http:// or https:// with a host")
+                }
+                guard options.remoteWrite == nil else { throw ValidationError("--export prometheus-rw= is given twice") }
+                options.remoteWrite = url
+            }
+            return options
+        }
     }
 
     /// The closing lines (the last is always `run folder: DIR`), then the exit status the end calls

@@ -1,7 +1,9 @@
 /// Streams a RIFF/WAVE (or RF64) body: walks chunks, reads `fmt ` and `ds64`, and counts `data` bytes.
 ///
-/// Handles streaming headers whose data size is unknown (0, 0xFFFFFFFF, or espeak-ng's and
-/// libsndfile's 0x7FFFF000 placeholder): the data then runs to the end of the body. Chunks before
+/// Handles streaming headers whose data size is a placeholder rather than a claim (0, 0xFFFFFFFF,
+/// espeak-ng's and libsndfile's 0x7FFFF000, and the "as long as possible" sizes servers write, such
+/// as 0xFFFFFFFF - 36 or 0x7FFFFFFF): the data then runs to the end of the body, and a body cut
+/// short is the transport's to report (a short Content-Length, a reset). Chunks before
 /// `data` (LIST, fact, ...) are skipped by size, so an odd-sized chunk's pad byte is honoured.
 /// WAV files sent back to back (a server streaming one WAV per sentence) are read as one stream:
 /// a `RIFF` where a chunk should start begins the next file, and the durations add up.
@@ -17,8 +19,18 @@ struct WAVParser {
         case broken
     }
 
-    /// Data sizes that mean "unknown, read to the end" rather than a real claim.
-    static func isStreamingSize(_ size: UInt32) -> Bool { size == 0 || size == 0xFFFF_FFFF || size == 0x7FFF_F000 }
+    /// Data sizes that mean "unknown, read to the end" rather than a real claim: 0, anything within
+    /// 64 KiB below 4 GiB or 2 GiB (the largest sizes a 32-bit or signed 32-bit field holds, less a
+    /// header), and anything over 4 hours of audio at the stream's layout (no TTS reply is that long;
+    /// at 16 kHz 16-bit mono that is 460 MB). A size below all of these is believed, so a body that
+    /// ends before it is truncated.
+    static func isStreamingSize(_ size: UInt32, layout: PCMLayout?) -> Bool {
+        let margin: UInt32 = 65_536
+        if size == 0 || size >= UInt32.max - margin || (size >= 0x8000_0000 - margin && size < 0x8000_0000) { return true }
+        guard let layout else { return false }
+        let bytesPerSecond = UInt64(layout.sampleRate) * UInt64(layout.blockAlign)
+        return UInt64(size) > bytesPerSecond * 4 * 3_600
+    }
 
     private var state = State.riff
     private var header = HeaderBytes(capacity: 64)
@@ -151,7 +163,7 @@ struct WAVParser {
         }
         if isRF64 && size32 == 0xFFFF_FFFF, let big = ds64DataSize, big > 0 {
             state = .data(remaining: big, pad: big & 1 == 1)
-        } else if Self.isStreamingSize(size32) {
+        } else if Self.isStreamingSize(size32, layout: layout) {
             state = .data(remaining: nil, pad: false)
         } else {
             state = .data(remaining: UInt64(size32), pad: size32 & 1 == 1)

@@ -6,13 +6,36 @@ import Plan
 extension AudioAnalysisTests {
     /// Container details: streaming WAV sizes, format choice from the expectation, warnings.
     @Suite struct FormatTests {
-        @Test(arguments: [UInt32(0), 0xFFFF_FFFF, 0x7FFF_F000])
+        /// Every placeholder convention seen in the wild, and a size of 5 hours at this layout.
+        static let placeholderSizes: [UInt32] = [0, 0xFFFF_FFFF, 0xFFFF_FFFF - 36, 0xFFFF_FFFF - 100, 0x7FFF_F000, 0x7FFF_FFFF,
+                                                 0x7FFF_FFFF - 44, 16_000 * 2 * 3_600 * 5]
+        /// Sizes that could be real at 16 kHz 16-bit mono: up to 4 hours.
+        static let plausibleSizes: [UInt32] = [16_000, 16_000 * 2 * 3_600 * 4]
+
+        @Test(arguments: placeholderSizes)
         func streamingWAVDataSizeRunsToTheEnd(size: UInt32) {
             let body = SyntheticAudio.wavHeader(rate: 16_000, dataSize: size) + SyntheticAudio.pcm(millis: 250, rate: 16_000)
             let m = analyse(body)
             #expect(m.audioSeconds == 0.25)
             #expect(!m.truncated)
             #expect(m.warning == nil)
+        }
+
+        /// A size that could be real is a claim: a body that ends before it is truncated.
+        @Test(arguments: plausibleSizes)
+        func plausibleWAVDataSizeNotReachedIsTruncated(size: UInt32) {
+            let body = SyntheticAudio.wavHeader(rate: 16_000, dataSize: size) + SyntheticAudio.pcm(millis: 250, rate: 16_000)
+            let m = analyse(body)
+            #expect(m.truncated)
+            #expect(m.audioSeconds == 0.25)
+        }
+
+        /// Just below the 2 GiB margin is under 4 hours of 48 kHz stereo: a claim there.
+        @Test func sizeBelowTheMarginIsAClaimAtAHighRate() {
+            let body = SyntheticAudio.wavHeader(rate: 48_000, channels: 2, dataSize: 0x7FFF_FFFF - 70_000)
+                + SyntheticAudio.pcm(millis: 250, rate: 96_000)
+            let m = analyse(body)
+            #expect(m.truncated && m.audioSeconds == 0.25)
         }
 
         @Test func espeakStdoutWAV() throws {

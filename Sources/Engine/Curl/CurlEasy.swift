@@ -13,6 +13,10 @@ final class ResponseCapture {
     /// Monotonic µs of the first body byte, and of the latest chunk; 0 until then.
     var firstBodyAt: Int64 = 0
     var lastChunkAt: Int64 = 0
+    /// Monotonic µs of the first status line: with libcurl's time to first byte, where libcurl's
+    /// own clock started for this transfer (it starts when the loop first drives the handle, which
+    /// can be well after the handle was added on a busy loop).
+    var firstStatusAt: Int64 = 0
     var chunks = 0
     /// The largest gap between two body chunks, µs.
     var maxGap: Int64 = 0
@@ -27,6 +31,7 @@ final class ResponseCapture {
         bodyBytes = 0
         firstBodyAt = 0
         lastChunkAt = 0
+        firstStatusAt = 0
         chunks = 0
         maxGap = 0
         self.keepBody = keepBody
@@ -259,6 +264,8 @@ private func curlHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ cou
     guard let user, let data, length > 5 else { return length }
     let bytes = UnsafeRawBufferPointer(start: data, count: length)
     guard bytes.starts(with: "HTTP/".utf8) else { return length }
+    let capture = Unmanaged<CurlEasy>.fromOpaque(user).takeUnretainedValue().capture
+    if capture.firstStatusAt == 0 { capture.firstStatusAt = monotonicMicros() }
     // "HTTP/1.1 200 OK\r\n": the phrase is after the second space, up to CR/LF. Parsed by hand:
     // this runs once per response, and Foundation's trimming cost 9% of CPU at 20k req/s.
     var spaces = 0, start = length, end = length
@@ -270,7 +277,6 @@ private func curlHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ cou
             if spaces == 2 { start = i + 1 }
         }
     }
-    let capture = Unmanaged<CurlEasy>.fromOpaque(user).takeUnretainedValue().capture
     let phraseBytes = start < end ? UnsafeRawBufferPointer(rebasing: bytes[start..<end]) : UnsafeRawBufferPointer(start: nil, count: 0)
     // Same phrase as last time ("OK", nearly always): keep the String instead of making a new one.
     if !capture.reasonPhrase.utf8.elementsEqual(phraseBytes) {

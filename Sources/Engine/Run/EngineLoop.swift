@@ -238,7 +238,7 @@ final class EngineLoop: @unchecked Sendable {
             guard let user = easy.owner as? VirtualUser else { continue }
             user.multi.remove(easy)
             let now = monotonicMicros()
-            sink.record(sample(for: user, easy: easy, code: code, now: now))
+            sink.record(sample(for: user, easy: easy, code: code))
             let group = groups[user.group]
             if group.isOpen {
                 user.state = .idle
@@ -251,16 +251,29 @@ final class EngineLoop: @unchecked Sendable {
         }
     }
 
-    private func sample(for user: VirtualUser, easy: CurlEasy, code: CURLcode, now: Int64) -> Sample {
+    private func sample(for user: VirtualUser, easy: CurlEasy, code: CURLcode) -> Sample {
         let group = groups[user.group]
         let timings = easy.timings
         let bytes = easy.bytes
+        // One origin for every time of the sample: `started` (the send, or the intended send in the
+        // open model), on this loop's monotonic clock, where TTFA and gaps are stamped. libcurl's
+        // timings count from its own start, `queued` µs after the send: added to each of them.
         let started = user.intendedAt > 0 ? user.intendedAt : user.sentAt
-        let service = max(timings.total, 0)
-        let elapsed = user.intendedAt > 0 ? (user.sentAt - user.intendedAt) + service : service
+        let capture = easy.capture
+        var queued: Int64 = 0
+        if capture.firstStatusAt > 0, timings.firstByte > 0 {
+            queued = max(0, capture.firstStatusAt - timings.firstByte - user.sentAt)
+        }
+        // The transfer ended no earlier than its last byte arrived (the two clocks' readings differ by µs).
+        let lastByte = capture.lastChunkAt > 0 ? capture.lastChunkAt - user.sentAt : 0
+        let service = max(queued + max(timings.total, 0), lastByte)
+        let late = user.sentAt - started
+        let elapsed = late + service
+        let latency = timings.firstByte > 0 ? late + queued + timings.firstByte : 0
+        let connect = timings.connect > 0 ? late + queued + timings.connect : 0
         let (groupThreads, allThreads) = shared.activeUsers(group: user.group)
         var s = Sample(start: wall0 + (started - mono0), elapsed: elapsed, serviceElapsed: service,
-                       latency: timings.firstByte, connect: timings.connect, tls: timings.tls,
+                       latency: min(latency, elapsed), connect: min(connect, elapsed), tls: timings.tls,
                        bytesReceived: bytes.received, bytesSent: bytes.sent, bodyBytes: easy.capture.bodyBytes,
                        status: easy.status, responseMessage: easy.capture.reasonPhrase, contentType: easy.contentType,
                        success: true, label: user.label, groupIndex: group.index, groupName: group.name,
@@ -280,7 +293,7 @@ final class EngineLoop: @unchecked Sendable {
                   group.expectsAudio || s.contentType.hasPrefix("audio/") || s.contentType.hasPrefix("application/octet-stream") {
             // An error page is not audio: only 2xx bodies are read as audio and checked; and a raw
             // request that expects no audio is only sniffed when the server says it sent audio.
-            let m = analyzer.finish(requestStart: started, end: now)
+            let m = analyzer.finish(requestStart: started, end: started + elapsed)
             if let warning = m.warning, group.expectsAudio { shared.warn(label: s.label, warning) }
             if m.format != .unknown || group.expectsAudio {
                 s.audio = AudioFigures(format: m.format.rawValue, audioSeconds: m.audioSeconds, ttfa: m.ttfaMicros, chunks: m.chunks,

@@ -24,19 +24,36 @@ public struct AgentClient: Sendable {
                     name = String(item[..<eq])
                     where_ = String(item[item.index(after: eq)...])
                 }
-                guard name.range(of: "^[A-Za-z0-9_.-]{1,40}$", options: .regularExpression) != nil else {
-                    throw Failure(message: "--agents: \(item): an agent name is letters, digits, '_', '.', '-'")
-                }
                 let url = where_.hasPrefix("http://") || where_.hasPrefix("https://") ? where_ : "http://" + where_
-                guard let parsed = URL(string: url), parsed.host != nil, parsed.port != nil else {
-                    throw Failure(message: "--agents: \(item): expected host:port, e.g. 10.0.0.5:7070")
+                do {
+                    out.append(try checked(name: name, url: url))
+                } catch {
+                    throw Failure(message: "--agents: \(item): \(error.message)")
                 }
-                out.append(Address(name: name, url: url.hasSuffix("/") ? String(url.dropLast()) : url))
             }
             guard !out.isEmpty else { throw Failure(message: "--agents: give at least one host:port") }
             let names = out.map(\.name)
             if Set(names).count != names.count { throw Failure(message: "--agents: agent names must differ (\(names.joined(separator: ", ")))") }
             return out
+        }
+
+        /// An agent's name and URL, checked: the name becomes a file name (`agents/NAME.jtl`) and a
+        /// query value, the URL the base of every call that carries the token, so the name is
+        /// letters, digits, '_', '.', '-' (not "." or "..") and the URL `http(s)://host:port` with
+        /// nothing else (no user, path, query or fragment).
+        public static func checked(name: String, url: String) throws(Failure) -> Address {
+            guard name.range(of: "^[A-Za-z0-9_.-]{1,40}$", options: .regularExpression) != nil, name != ".", name != ".." else {
+                throw Failure(message: "an agent name is 1 to 40 letters, digits, '_', '.', '-' (got \"\(name.prefix(60))\")")
+            }
+            let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
+            guard let parts = URLComponents(string: trimmed), let scheme = parts.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  let host = parts.host, !host.isEmpty, parts.port != nil else {
+                throw Failure(message: "expected host:port or http(s)://host:port, e.g. 10.0.0.5:7070 (got \"\(url.prefix(100))\")")
+            }
+            guard parts.user == nil, parts.password == nil, parts.path.isEmpty, parts.query == nil, parts.fragment == nil else {
+                throw Failure(message: "an agent URL is scheme, host and port only (got \"\(url.prefix(100))\")")
+            }
+            return Address(name: name, url: trimmed)
         }
     }
 

@@ -36,6 +36,12 @@ public final class Controller: @unchecked Sendable {
         public var identity: AgentClient.SpoolIdentity?
     }
 
+    /// Whether `id` can be a run id: it goes into URLs and agents' spool folders, so 1 to 200
+    /// ASCII letters, digits, '.', '_', '-', starting with a letter or digit.
+    public static func isValidRunID(_ id: String) -> Bool {
+        id.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$", options: .regularExpression) != nil
+    }
+
     public let runID: String
     public let merge: LiveMerge
     let clients: [AgentClient]
@@ -234,7 +240,10 @@ public final class Controller: @unchecked Sendable {
         do {
             let fetched = try client.spool(runID: runID)
             let temporary = path + ".part"
-            try Data(fetched.bytes).write(to: URL(fileURLWithPath: temporary))
+            // A leftover (or planted) .part is unlinked, not written through: a symlink there
+            // would send the spool wherever it points. The new file is created exclusively.
+            unlink(temporary)
+            try Data(fetched.bytes).write(to: URL(fileURLWithPath: temporary), options: .withoutOverwriting)
             guard rename(temporary, path) == 0 else { throw AgentClient.Failure(message: "\(path): rename failed") }
             update(i) { $0.spool = fetched.identity }
             return Collected(agent: name, path: path, problem: nil, identity: fetched.identity)

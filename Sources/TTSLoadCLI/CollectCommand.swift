@@ -16,26 +16,33 @@ struct CollectCommand: ParsableCommand {
             into RUNFOLDER/agents/, and merges every spool it has into RUNFOLDER/results.jtl. An agent
             that does not answer keeps its earlier spool file, if any. grpThreads/allThreads come from the
             first merge when the controller lived to make it; otherwise they are each agent's own counts.
+            cluster.json is not trusted: agent names, URLs and the run id are checked and shown before
+            any request, the token comes only from --token-file, and files are written inside RUNFOLDER only.
             """)
 
     @Argument(help: "The run folder of a distributed run.")
     var folder: String
 
-    @Option(name: .customLong("token-file"), help: "The agents' token (default: the file the run used).")
+    @Option(name: .customLong("token-file"), help: "The agents' token, as given to `ttsload run --agents` (required).")
     var tokenFile: String?
+
+    @Option(name: .customLong("ca"), help: "CA certificate (PEM) of agents that serve HTTPS with their own certificate.")
+    var ca: String?
 
     func run() throws {
         let run = RunFolder(folder)
-        let clusterPath = run.cluster
-        guard let data = FileManager.default.contents(atPath: clusterPath),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let runID = object["run_id"] as? String, let list = object["agents"] as? [[String: String]] else {
-            throw CommandFailure(.usage, "\(clusterPath): missing or not a distributed run's cluster.json")
+        let cluster = try ClusterFile.read(run)
+        guard let tokenFile else {
+            throw CommandFailure(.usage, "collect needs --token-file FILE (the agents' token): it is never read from the run folder")
         }
-        let token = try readToken(tokenFile ?? (object["token_file"] as? String ?? ""))
-        let addresses = list.compactMap { item in item["name"].flatMap { n in item["url"].map { AgentClient.Address(name: n, url: $0) } } }
-        let ca = (object["ca"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-        let controller = Controller(agents: addresses, token: token, runID: runID, caFile: ca)
+        let token = try readToken(tokenFile)
+        if ca == nil, let used = cluster.ca, !used.isEmpty, cluster.agents.contains(where: { $0.url.hasPrefix("https:") }) {
+            printError("collect: the run trusted agents' certificates through --ca \(used); give --ca here if they need it")
+        }
+        // Where the token is about to go, before it goes there.
+        print("collect: run \(cluster.runID), \(cluster.agents.count) agent(s) from \(run.cluster):")
+        for agent in cluster.agents { print("  \(agent.name) at \(agent.url)") }
+        let controller = Controller(agents: cluster.agents, token: token, runID: cluster.runID, caFile: ca)
         let collected = controller.collect(into: run.agents)
         for c in collected {
             print("\(c.agent): " + (c.problem.map { c.path == nil ? "nothing: \($0)" : "kept the earlier spool (\($0))" } ?? "fetched"))
@@ -58,14 +65,87 @@ struct CollectCommand: ParsableCommand {
         try SpoolMerge.write(merged.samples, to: run.jtl, audioColumns: audio)
         for (agent, rows) in merged.rowsByAgent.sorted(by: { $0.key < $1.key }) { print("  \(agent): \(rows) rows") }
         // The same checks as at the end of the run: each spool its agent's own, with its count.
-        let findings = SpoolCheck.findings(runID: runID, agents: controller.agents, collected: collected, merged: merged)
+        let findings = SpoolCheck.findings(runID: cluster.runID, agents: controller.agents, collected: collected, merged: merged)
         for finding in findings { printError("spool check: \(finding.reason)") }
         print("results: \(run.jtl) (\(merged.samples.count) samples)")
         if case .success(let loaded) = run.loadPlan() {
-            let path = try Dashboard.writeRunFolder(folder, plan: loaded.plan, target: object["target"] as? String, status: nil)
+            let path = try Dashboard.writeRunFolder(folder, plan: loaded.plan, target: cluster.target, status: nil)
             print("report: \(path)")
         }
         if collected.contains(where: { $0.path == nil }) { throw CommandFailure(.runtime, "some agents' samples are missing (above)") }
         if !findings.isEmpty { throw CommandFailure(.runtime, "some agents' spools are not what they counted (above)") }
+    }
+}
+
+/// `cluster.json` as `ttsload collect` reads it: every field checked before use, since a run folder
+/// may come from anyone (an archive, a shared disk).
+struct ClusterFile {
+    var runID: String
+    var agents: [AgentClient.Address]
+    var target: String?
+    var ca: String?
+
+    private struct Raw: Decodable {
+        struct Agent: Decodable {
+            var name: String
+            var url: String
+        }
+        var run_id: String
+        var agents: [Agent]
+        var target: String?
+        var ca: String?
+    }
+
+    /// Reads and checks `run`'s cluster.json; every problem is exit 2 naming the file and field.
+    static func read(_ run: RunFolder) throws -> ClusterFile {
+        let path = run.cluster
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let attributes, attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw CommandFailure(.usage, "\(path): missing or not a regular file (not a distributed run's folder?)")
+        }
+        guard (attributes[.size] as? Int ?? 0) <= 1_000_000, let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(.usage, "\(path): larger than 1 MB: not a cluster.json ttsload wrote")
+        }
+        let raw: Raw
+        do {
+            raw = try JSONDecoder().decode(Raw.self, from: data)
+        } catch {
+            throw CommandFailure(.usage, "\(path): not a distributed run's cluster.json (\(error))")
+        }
+        guard Controller.isValidRunID(raw.run_id) else {
+            throw CommandFailure(.usage, "\(path): run_id \"\(raw.run_id.prefix(80))\" is not a run id (letters, digits, '.', '_', '-')")
+        }
+        guard !raw.agents.isEmpty, raw.agents.count <= 256 else {
+            throw CommandFailure(.usage, "\(path): agents: expected 1 to 256 agents, found \(raw.agents.count)")
+        }
+        var agents: [AgentClient.Address] = []
+        for (i, agent) in raw.agents.enumerated() {
+            do {
+                agents.append(try AgentClient.Address.checked(name: agent.name, url: agent.url))
+            } catch {
+                throw CommandFailure(.usage, "\(path): agents[\(i)]: \(error.message)")
+            }
+        }
+        guard Set(agents.map(\.name)).count == agents.count else {
+            throw CommandFailure(.usage, "\(path): agents: two agents have the same name")
+        }
+        try confine(run)
+        return ClusterFile(runID: raw.run_id, agents: agents, target: raw.target, ca: raw.ca)
+    }
+
+    /// The files collect writes stay inside the run folder: `agents/` is a real folder in it (not
+    /// a symlink to elsewhere), and no spool or temporary file there is a symlink.
+    private static func confine(_ run: RunFolder) throws {
+        let manager = FileManager.default
+        guard let type = try? manager.attributesOfItem(atPath: run.agents)[.type] as? FileAttributeType else { return }
+        guard type == .typeDirectory else {
+            throw CommandFailure(.usage, "\(run.agents): not a folder (a symlink?): collect writes only inside the run folder")
+        }
+        for name in (try? manager.contentsOfDirectory(atPath: run.agents)) ?? [] {
+            let item = run.agents + "/" + name
+            if (try? manager.attributesOfItem(atPath: item)[.type] as? FileAttributeType) == .typeSymbolicLink {
+                throw CommandFailure(.usage, "\(item): a symlink: collect writes only inside the run folder")
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ extension RunCommand {
         let addresses: [AgentClient.Address]
         do { addresses = try AgentClient.Address.parseList(list) } catch { throw CommandFailure(.usage, error.message) }
         let token = try readToken(tokenFile ?? "")
-        let runID = (folder.path as NSString).lastPathComponent.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
+        let runID = Self.runID(folder: folder)
             + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw CommandFailure(.usage, "--ca \(ca): cannot read it") }
         let controller = Controller(agents: addresses, token: token, runID: runID, caFile: ca)
@@ -77,12 +77,21 @@ extension RunCommand {
         return (files, notes)
     }
 
-    /// `cluster.json`: what `ttsload collect` needs to fetch the spools again (never the token).
+    /// The run's id on the agents: the run folder's name in ASCII letters, digits, '.', '_', '-'
+    /// (`Controller.isValidRunID`).
+    static func runID(folder: RunFolder) -> String {
+        let name = String((folder.path as NSString).lastPathComponent.unicodeScalars
+            .filter { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }.prefix(180))
+        return Controller.isValidRunID(name) ? name : "run-" + name
+    }
+
+    /// `cluster.json`: what `ttsload collect` needs to fetch the spools again. Neither the token
+    /// nor its file: collect takes `--token-file` from the command line only. `ca` is shown to
+    /// the user as a hint, never read from here.
     private func writeClusterFile(folder: RunFolder, runID: String, agents: [AgentClient.Address], target: String) throws {
         let value: [String: Any] = [
             "run_id": runID, "target": target,
             "agents": agents.map { ["name": $0.name, "url": $0.url] },
-            "token_file": URL(fileURLWithPath: tokenFile ?? "").standardizedFileURL.path,
             "ca": ca.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "",
         ]
         try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])

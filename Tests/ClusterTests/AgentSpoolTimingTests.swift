@@ -303,7 +303,7 @@ import TestSupport
         let port = try #require(url.split(separator: ":").last.map(String.init))
         let restarted = try rig.spawnAgent("agent2", cwd: rig.work, port: port, extra: ["--spool-dir", "spool-2"])
         #expect(try restarted.waitForLine(startingWith: "listening on ", timeout: 60) == url)
-        let collect = try rig.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out])
+        let collect = try rig.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out, "--token-file", rig.tokenFile])
         let collected = try collect.allOutput(timeout: 60)
         #expect(collect.waitForExit(timeout: 10))
         #expect(collect.exitStatus == 0, "\(collected.joined(separator: "\n"))\n\(collect.errors)")

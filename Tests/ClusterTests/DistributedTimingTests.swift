@@ -292,7 +292,7 @@ import TestSupport
         #expect(try cluster.servedRequests() == served)
 
         // `ttsload collect` fetches every spool and rebuilds the JTL with every sample.
-        let collect = try cluster.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out])
+        let collect = try cluster.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out, "--token-file", cluster.tokenFile])
         let lines = try collect.allOutput(timeout: 60)
         #expect(collect.waitForExit(timeout: 10))
         #expect(collect.exitStatus == 0, "\(lines.joined(separator: "\n"))\n\(collect.errors)")

@@ -28,6 +28,9 @@ public final class AgentService: @unchecked Sendable {
     private var finishedSpoolServed: String?
     /// Run id whose stream's end record has been written to a follower.
     private var endDelivered: String?
+    /// A prepare is building its run (probing the target) outside the lock: no other prepare and
+    /// no start may act on the run it is about to replace.
+    private var preparing = false
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -57,30 +60,56 @@ public final class AgentService: @unchecked Sendable {
     }
 
     /// Prepares a run (replacing a finished or never-started one; refusing while one is running).
+    /// Every change of state happens under the lock: a start that arrives while a prepare probes
+    /// the target is refused (409) rather than starting a run the prepare then replaces, which
+    /// would leave a load that neither `/stop` nor the watchdog could reach.
     func prepare(_ request: AgentProtocol.Prepare) throws(Refusal) -> AgentProtocol.Prepared {
         lock.lock()
+        if preparing {
+            lock.unlock()
+            throw .busy("another prepare is in progress")
+        }
         if let run, run.currentState == .running {
             lock.unlock()
             throw .busy("run \(run.id) is running; stop it first")
         }
+        preparing = true
         lock.unlock()
-        guard (1...256).contains(request.threads) else { throw .invalid("threads: must be 1...256") }
-        guard request.controllerTimeout > 0 else { throw .invalid("controller_timeout_s: must be > 0") }
         let prepared: AgentRun
         do {
-            prepared = try AgentRun(request, spool: configuration.spoolDirectory, threads: request.threads, daemon: configuration.name)
+            guard (1...256).contains(request.threads) else { throw Refusal.invalid("threads: must be 1...256") }
+            guard request.controllerTimeout > 0 else { throw Refusal.invalid("controller_timeout_s: must be > 0") }
+            do {
+                prepared = try AgentRun(request, spool: configuration.spoolDirectory, threads: request.threads, daemon: configuration.name)
+            } catch {
+                throw Refusal.invalid("\(error)")
+            }
+        } catch let refusal as Refusal {
+            lock.lock()
+            preparing = false
+            lock.unlock()
+            throw refusal
         } catch {
+            lock.lock()
+            preparing = false
+            lock.unlock()
             throw .invalid("\(error)")
         }
         lock.lock()
         run = prepared
         controllerTimeout = request.controllerTimeout
+        preparing = false
         lock.unlock()
         return AgentProtocol.Prepared(runID: prepared.id, share: prepared.shareText, probe: prepared.probe)
     }
 
+    /// Starts the prepared run, under the lock (see `prepare`).
     func start(_ request: AgentProtocol.Start) throws(Refusal) {
-        let run = try current(request.runID)
+        lock.lock()
+        defer { lock.unlock() }
+        if preparing { throw .busy("a prepare is replacing the run; start after it answers") }
+        guard let run else { throw .unknown("no run prepared") }
+        guard request.runID == run.id else { throw .unknown("no run \(request.runID) on this agent (current: \(run.id))") }
         guard run.currentState == .prepared else { throw .busy("run \(run.id) is \(run.currentState.rawValue), not prepared") }
         run.start(at: request.atMicros, offset: request.offsetMicros)
     }

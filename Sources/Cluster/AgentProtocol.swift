@@ -63,9 +63,12 @@ public enum AgentProtocol {
         public var files: [File]
         /// Seconds without a controller request after which a running agent stops its load.
         public var controllerTimeout: Double
+        /// The values of the plan's `${env:NAME}` references, from the controller's environment:
+        /// the agent reads these, never its own environment.
+        public var environment: [String: String]?
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", agentName = "agent_name", slot, threads, seed, planName = "plan_name", planYAML = "plan_yaml", files
-            case controllerTimeout = "controller_timeout_s"
+            case controllerTimeout = "controller_timeout_s", environment
         }
         public init(runID: String, agentName: String, slot: EngineSlot, threads: Int, seed: UInt64, planName: String, planYAML: String,
                     files: [File], controllerTimeout: Double) {

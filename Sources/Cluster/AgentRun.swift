@@ -68,14 +68,16 @@ final class AgentRun: @unchecked Sendable {
             try data.write(to: URL(fileURLWithPath: path))
         }
         let planPath = planFolder + "/plan.yaml"
-        try request.planYAML.write(toFile: planPath, atomically: true, encoding: .utf8)
         let loaded: LoadedPlan
         do {
+            // `${env:NAME}` from what the controller sent, never this host's environment.
             loaded = try PlanLoader.parse(data: Data(request.planYAML.utf8), file: planPath, defaultName: request.planName,
-                                          baseDirectory: planFolder)
+                                          baseDirectory: planFolder, environment: request.environment ?? [:])
         } catch {
             throw Failure(description: "plan_yaml: " + error.diagnostics.map(\.description).joined(separator: "; "))
         }
+        // The copy on disk without the plan's secrets.
+        try loaded.redactedYAML.write(toFile: planPath, atomically: true, encoding: .utf8)
         plan = loaded.plan
         guard case .url(let target) = plan.target.location else {
             throw Failure(description: "target.url: embedded cannot be shared by agents; give the server's URL")

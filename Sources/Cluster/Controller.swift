@@ -98,13 +98,14 @@ public final class Controller: @unchecked Sendable {
 
     /// Ships the plan and each agent's slot (agent i of N); every agent probes the target.
     public func prepare(planName: String, planYAML: String, files: [AgentProtocol.File], threads: Int, seed: UInt64,
-                        controllerTimeout: Double) throws(AgentClient.Failure) {
+                        controllerTimeout: Double, environment: [String: String] = [:]) throws(AgentClient.Failure) {
         var problems: [String] = []
         for (i, client) in clients.enumerated() {
-            let request = AgentProtocol.Prepare(runID: runID, agentName: client.address.name,
+            var request = AgentProtocol.Prepare(runID: runID, agentName: client.address.name,
                                                 slot: EngineSlot(index: i, count: clients.count), threads: threads, seed: seed,
                                                 planName: planName, planYAML: planYAML, files: files,
                                                 controllerTimeout: controllerTimeout)
+            request.environment = environment
             do {
                 let prepared = try client.prepare(request)
                 update(i) { $0.prepared = prepared }

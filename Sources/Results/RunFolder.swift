@@ -56,7 +56,7 @@ public struct RunFolder: Sendable, Equatable {
         var firstError: PlanErrors?
         for base in [planDirectory, own.isEmpty ? "." : own, ".", "plans"].compactMap({ $0 }) {
             do {
-                return .success(try PlanLoader.parse(data: data, file: path, defaultName: "plan", baseDirectory: base))
+                return .success(try PlanLoader.parse(data: data, file: path, defaultName: "plan", baseDirectory: base, environment: nil))
             } catch {
                 firstError = firstError ?? error
             }

@@ -30,7 +30,8 @@ extension RunCommand {
         for note in notes { printError(note) }
         do {
             try controller.prepare(planName: plan.name, planYAML: loaded.resolvedYAML, files: files, threads: threads,
-                                   seed: UInt64.random(in: 1...UInt64.max), controllerTimeout: controllerTimeout)
+                                   seed: UInt64.random(in: 1...UInt64.max), controllerTimeout: controllerTimeout,
+                                   environment: plan.environmentValues)
         } catch {
             controller.stop()
             throw CommandFailure(.runtime, "agents not prepared:\n\(error.message)")
@@ -41,7 +42,7 @@ extension RunCommand {
         try writeClusterFile(folder: folder, runID: runID, agents: addresses, target: target)
         try runFolderReadme(plan: plan).write(toFile: folder.readme, atomically: true, encoding: .utf8)
 
-        let store = noStore ? nil : StoreOutput(path: self.store, plan: plan, yaml: loaded.resolvedYAML, target: target, folder: folder)
+        let store = noStore ? nil : StoreOutput(path: self.store, plan: plan, yaml: loaded.redactedYAML, target: target, folder: folder)
         let load = try DistributedLoad(controller: controller, context: RunContext(plan: plan, folder: folder, target: target),
                                    outputs: outputs(folder: folder, store: store))
         let signals = installInterruptHandler { signal, count in

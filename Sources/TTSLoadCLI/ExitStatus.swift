@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plan
 
 /// The exit codes every command uses (docs/cli.md).
 public enum ExitStatus: Int32, Sendable {
@@ -64,7 +65,12 @@ public enum CLIMain {
     }
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error, the plan's secrets hidden (`Secrets.redactor`).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((Secrets.redactor.redact(text) + "\n").utf8))
+}
+
+/// The secrets of the plan this process runs, hidden in what it prints; set once the plan is loaded.
+enum Secrets {
+    nonisolated(unsafe) static var redactor = Redactor([])
 }

@@ -30,6 +30,7 @@ func loadPlanOrFail(_ path: String, overrides: [PlanOverride]) throws -> LoadedP
     }
     do {
         let loaded = try PlanLoader.load(path: path, overrides: overrides)
+        Secrets.redactor = Redactor(loaded.plan.secretValues)
         for warning in loaded.warnings { printError(warning.description) }
         return loaded
     } catch {

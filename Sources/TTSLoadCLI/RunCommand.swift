@@ -110,7 +110,7 @@ struct RunCommand: AsyncParsableCommand {
             do { compareBase = try SideLoader(storePath: store).load(compareTo) } catch { throw CommandFailure(.usage, "--compare-to: \(error)") }
         }
         let folder = try makeRunFolder(plan: plan)
-        try loaded.resolvedYAML.write(toFile: folder.plan, atomically: true, encoding: .utf8)
+        try loaded.redactedYAML.write(toFile: folder.plan, atomically: true, encoding: .utf8)
         // Agents from --agents, else from the plan's `agents:` (named agent1, agent2, ... in order).
         if let list = agents ?? (plan.agents.isEmpty ? nil : plan.agents.map(\.description).joined(separator: ",")) {
             guard tokenFile != nil else {
@@ -143,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure(.runtime, "\(error)")
         }
 
-        let storeOutput = noStore ? nil : StoreOutput(path: store, plan: plan, yaml: loaded.resolvedYAML, target: baseURL, folder: folder)
+        let storeOutput = noStore ? nil : StoreOutput(path: store, plan: plan, yaml: loaded.redactedYAML, target: baseURL, folder: folder)
         let run: LoadRun
         do {
             run = try LoadRun(plan: plan, target: baseURL, folder: folder, threads: threads, outputs: outputs(folder: folder, store: storeOutput))
@@ -282,10 +282,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Prints a line and flushes it: on a pipe (CI logs, a wrapper reading the output) stdio would
-/// otherwise hold lines back until a block fills or the process exits.
+/// Prints a line (the plan's secrets hidden) and flushes it: on a pipe (CI logs, a wrapper
+/// reading the output) stdio would otherwise hold lines back until a block fills or the process exits.
 func printLine(_ text: String) {
-    print(text)
+    print(Secrets.redactor.redact(text))
     fflush(nil)
 }
 

@@ -10,6 +10,7 @@ Prints 'listening on http://127.0.0.1:PORT' once ready. Routes (any method):
   /reset           Content-Length 1000, 100 bytes sent, connection reset (RST)
   /stall           headers, then nothing for 10 s
   /idle-close/<ms> 200 keep-alive, then the connection is closed if idle for <ms>
+  /key/<value>     200 when the X-Key header equals <value>, else 403 (a secret really sent)
   /stats           JSON: in_flight, max_in_flight, requests, open_connections
 It counts what it serves so tests measure load at the target, not from the engine's own counters.
 """
@@ -94,6 +95,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, BODY)
             # http.server closes the connection when reading the next request times out.
             self.connection.settimeout(int(parts[1]) / 1000.0)
+        elif parts[0] == "key":
+            expected = parts[1] if len(parts) > 1 else ""
+            ok = expected != "" and self.headers.get("X-Key", "") == expected
+            self._send(200 if ok else 403, BODY if ok else b"wrong key", "audio/wav" if ok else "text/plain")
         elif parts[0] == "html":
             self._send(200, b"<html>not audio</html>", "text/html")
         elif parts[0] in ("truncated", "reset"):

@@ -24,7 +24,7 @@ import Testing
             do {
                 // Data paths in the examples are relative to plans/, where the corpora live.
                 let loaded = try PlanLoader.parse(data: Data(block.utf8), file: "docs/plan.md#\(index)",
-                                                  baseDirectory: repositoryRoot + "/plans")
+                                                  baseDirectory: repositoryRoot + "/plans", environment: ["TTS_API_KEY": "sk-example"])
                 #expect(loaded.warnings.isEmpty, "example \(index): \(loaded.warnings)")
             } catch {
                 Issue.record("example \(index) of docs/plan.md is invalid:\n\(error)")

@@ -306,6 +306,12 @@ final class EngineLoop: @unchecked Sendable {
                 s.errorClass = .checkFailed
             }
         }
+        if !shared.redactor.isEmpty {
+            // A secret in a query string or echoed in an error never reaches the JTL, the store or the report.
+            s.url = shared.redactor.redact(s.url)
+            s.failureMessage = shared.redactor.redact(s.failureMessage)
+            s.responseMessage = shared.redactor.redact(s.responseMessage)
+        }
         return s
     }
 

@@ -46,9 +46,13 @@ final class EngineShared: @unchecked Sendable {
     /// `${__agent}`: this agent's name in a distributed run, empty in one process.
     let agentName: String
 
-    init(groups: Int, agentName: String = "") {
+    /// The plan's secrets: hidden in each sample's URL and messages before it leaves the engine.
+    let redactor: Redactor
+
+    init(groups: Int, agentName: String = "", redactor: Redactor = Redactor([])) {
         active = Array(repeating: 0, count: groups)
         self.agentName = agentName
+        self.redactor = redactor
     }
 
     func adjustActive(group: Int, by delta: Int) {

@@ -56,7 +56,7 @@ public final class LoadEngine: @unchecked Sendable {
                                          target: plan.target))
         }
         self.runtimes = runtimes
-        shared = EngineShared(groups: plan.threadGroups.count, agentName: agentName)
+        shared = EngineShared(groups: plan.threadGroups.count, agentName: agentName, redactor: Redactor(plan.secretValues))
     }
 
     /// Runs the whole schedule on `threads` threads and returns when every one has finished.

@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// Cross-field checks that need the whole plan: variables, data-set names, the load of weighted groups.
 extension PlanDecoder {
@@ -56,6 +57,13 @@ extension PlanDecoder {
         switch cursor.node {
         case .scalar(let scalar):
             for name in variableReferences(in: scalar.string) where !known.contains(name) {
+                if name.hasPrefix("env:") {
+                    let variable = name.dropFirst(4)
+                    reader.error(cursor, variable.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil
+                        ? "${\(name)}: '\(variable)' is not an environment variable name"
+                        : "${\(name)}: the environment variable \(variable) is not set (export it before the run)")
+                    continue
+                }
                 let offer = known.filter { !$0.hasPrefix("__") }.sorted()
                 reader.error(cursor, "${\(name)} is not defined by any data set or variable\(suggestion(for: name, in: Array(known)))"
                     + (offer.isEmpty ? "; add a data set or variables: entry" : "; available: \(offer.joined(separator: ", "))"))
@@ -71,6 +79,48 @@ extension PlanDecoder {
         case .alias:
             break
         }
+    }
+
+    /// NAMEs of every `${env:NAME}` in the plan's scalars. Visits at most `budget` nodes, as the
+    /// reader does: an alias bomb ("billion laughs") is the reader's to report, not a walk to finish.
+    static func environmentReferences(in root: Node, budget: Int = 200_000) -> Set<String> {
+        var names = Set<String>()
+        var stack = [root]
+        var left = budget
+        while let node = stack.popLast(), left > 0 {
+            left -= 1
+            switch node {
+            case .scalar(let scalar):
+                for name in variableReferences(in: scalar.string) where name.hasPrefix("env:") { names.insert(String(name.dropFirst(4))) }
+            case .mapping(let mapping):
+                stack.append(contentsOf: mapping.map(\.value))
+            case .sequence(let sequence):
+                stack.append(contentsOf: sequence)
+            case .alias:
+                break
+            }
+        }
+        return names
+    }
+
+    /// `secrets: [name, ...]`: each a `variables:` key or an `env:NAME` the plan uses.
+    func decodeSecrets(_ cursor: Cursor, variables: [String: String]) -> [String] {
+        guard let items = reader.sequence(cursor, what: "a list of variable names, e.g. [api_key, env:TTS_TOKEN]") else { return [] }
+        var names: [String] = []
+        for item in items {
+            guard let name = reader.string(item) else { continue }
+            guard let value = variables[name] else {
+                let known = variables.keys.sorted()
+                reader.error(item, "secret '\(name)' is not a variable" + (name.hasPrefix("env:") ? " the plan uses (write ${\(name)} where it goes)" : "")
+                    + (known.isEmpty ? "" : "; variables: \(known.joined(separator: ", "))"))
+                continue
+            }
+            if value.count < 4 {
+                reader.warning(item, "secret '\(name)' is shorter than 4 characters: it is not redacted (it would mangle every text it appears in)")
+            }
+            names.append(name)
+        }
+        return names
     }
 
     func checkThresholdScopes(_ thresholds: [Threshold], groups: [ThreadGroup], top: MappingReader, key: String = "thresholds") {

@@ -7,10 +7,13 @@ struct PlanDecoder {
     /// Used when the plan has no `name`.
     let defaultName: String
     let baseDirectory: String
+    /// Where `${env:NAME}` is read: this process's environment, or the one a controller sent;
+    /// nil: every reference reads `***` (a recorded plan, whose secrets were never written).
+    var environment: [String: String]? = [:]
 
     static let topLevelKeys = [
         "name", "description", "target", "defaults", "variables", "data", "load", "thread_groups", "thresholds",
-        "stop_when", "monitors", "agents",
+        "stop_when", "monitors", "agents", "secrets",
     ]
 
     func decode(_ root: Node) -> Plan? {
@@ -25,6 +28,11 @@ struct PlanDecoder {
         var variables: [String: String] = [:]
         if let v = top["variables"], let pairs = reader.stringPairs(v) {
             for (key, value) in pairs { variables[key] = value }
+        }
+        // `${env:NAME}` references anywhere in the plan, resolved now; unset ones are reported
+        // where they are used (checkReferences).
+        for name in Self.environmentReferences(in: root) {
+            if let value = environment.map({ $0[name] }) ?? "***" { variables["env:" + name] = value }
         }
         let data = top["data"].map(decodeDataSets) ?? []
         let sharedLoad = top["load"].flatMap(decodeLoad)
@@ -63,10 +71,14 @@ struct PlanDecoder {
             if stopWhen.thresholds && thresholds.isEmpty { reader.error(c, "stop_when: thresholds, but the plan has no thresholds") }
         }
 
+        let secrets = top["secrets"].map { decodeSecrets($0, variables: variables) } ?? []
+
         guard let target, reader.diagnostics.allSatisfy({ $0.severity == .warning }) else { return nil }
-        return Plan(name: name, description: description, target: target, defaults: defaults, variables: variables,
-                    data: data, load: sharedLoad, threadGroups: groups, thresholds: thresholds, stopWhen: stopWhen,
-                    monitors: monitors, agents: agents, baseDirectory: baseDirectory)
+        var plan = Plan(name: name, description: description, target: target, defaults: defaults, variables: variables,
+                        data: data, load: sharedLoad, threadGroups: groups, thresholds: thresholds, stopWhen: stopWhen,
+                        monitors: monitors, agents: agents, baseDirectory: baseDirectory)
+        plan.secrets = secrets
+        return plan
     }
 
     // MARK: Target and defaults

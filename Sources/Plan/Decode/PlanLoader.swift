@@ -5,8 +5,12 @@ import Yams
 public struct LoadedPlan: Sendable {
     public var plan: Plan
     public var warnings: [PlanDiagnostic]
-    /// The plan's YAML after overrides, for the run folder's `plan.yaml`.
+    /// The plan's YAML after overrides, with the values of `secrets:` in it: for agents only
+    /// (sent over the control channel).
     public var resolvedYAML: String
+    /// `resolvedYAML` with every secret value replaced by `***`: what the run folder's
+    /// `plan.yaml` and the store keep.
+    public var redactedYAML: String
 }
 
 /// Reads and validates plans: the one entry point of the Plan module.
@@ -16,19 +20,25 @@ public enum PlanLoader {
 
     /// Loads the plan at `path`; throws `PlanErrors` listing every problem, or a single
     /// diagnostic at 1:1 when the file cannot be read.
-    public static func load(path: String, overrides: [PlanOverride] = []) throws(PlanErrors) -> LoadedPlan {
+    ///
+    /// `${env:NAME}` reads `environment` (this process's by default); nil reads every reference
+    /// as `***`, for a run folder's plan.yaml, whose values do not matter to reports.
+    public static func load(path: String, overrides: [PlanOverride] = [],
+                            environment: [String: String]? = ProcessInfo.processInfo.environment) throws(PlanErrors) -> LoadedPlan {
         let location = SourceLocation.file(path: path, line: 1, column: 1)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PlanErrors([PlanDiagnostic(at: location, path: .root, "cannot read the plan file (missing or not readable)")])
         }
         let base = (path as NSString).deletingLastPathComponent
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        return try parse(data: data, file: path, defaultName: name, baseDirectory: base.isEmpty ? "." : base, overrides: overrides)
+        return try parse(data: data, file: path, defaultName: name, baseDirectory: base.isEmpty ? "." : base, overrides: overrides,
+                         environment: environment)
     }
 
     /// Parses plan bytes; `file` only names the source in diagnostics.
     public static func parse(data: Data, file: String, defaultName: String = "plan", baseDirectory: String = ".",
-                             overrides: [PlanOverride] = []) throws(PlanErrors) -> LoadedPlan {
+                             overrides: [PlanOverride] = [],
+                             environment: [String: String]? = ProcessInfo.processInfo.environment) throws(PlanErrors) -> LoadedPlan {
         func fail(_ line: Int, _ column: Int, _ message: String) -> PlanErrors {
             PlanErrors([PlanDiagnostic(at: .file(path: file, line: line, column: column), path: .root, message)])
         }
@@ -55,12 +65,50 @@ public enum PlanLoader {
         var overridePaths: [FieldPath: String] = [:]
         for o in overrides { overridePaths[o.path] = o.value }
         let reader = NodeReader(file: file, overrides: overridePaths)
-        let decoder = PlanDecoder(reader: reader, defaultName: defaultName, baseDirectory: baseDirectory)
+        var decoder = PlanDecoder(reader: reader, defaultName: defaultName, baseDirectory: baseDirectory)
+        decoder.environment = environment
         let plan = decoder.decode(root)
-        let diagnostics = reader.diagnostics.sorted { $0.location.sortKey < $1.location.sortKey }
+        var diagnostics = reader.diagnostics.sorted { $0.location.sortKey < $1.location.sortKey }
         guard let plan, !diagnostics.contains(where: { $0.severity == .error }) else { throw PlanErrors(diagnostics) }
+        for o in overrides {
+            guard o.path.description.hasPrefix("variables."), plan.secrets.contains(String(o.path.description.dropFirst("variables.".count)))
+            else { continue }
+            diagnostics.append(PlanDiagnostic(.warning, at: .override("\(o.path)=***"), path: o.path,
+                "a secret on the command line stays in shell history and the process list; write ${env:NAME} in the plan and export NAME instead"))
+        }
         let resolved = (try? Yams.serialize(node: root)) ?? text
-        return LoadedPlan(plan: plan, warnings: diagnostics, resolvedYAML: resolved)
+        let secrets = plan.secretValues
+        var redacted = resolved
+        if !secrets.isEmpty {
+            var hidden = root
+            redact(&hidden, secrets)
+            redacted = (try? Yams.serialize(node: hidden)) ?? Redactor(secrets).redact(resolved)
+        }
+        return LoadedPlan(plan: plan, warnings: diagnostics, resolvedYAML: resolved, redactedYAML: redacted)
+    }
+
+    /// Replaces every secret value inside the tree's scalars with `***`. (Only for a plan that
+    /// decoded, so within the reader's node budget: no alias bomb gets this far.)
+    private static func redact(_ node: inout Node, _ secrets: [String]) {
+        switch node {
+        case .scalar(var scalar):
+            let hidden = Redactor(secrets).redact(scalar.string)
+            if hidden != scalar.string {
+                scalar.string = hidden
+                node = .scalar(scalar)
+            }
+        case .mapping(var mapping):
+            for (key, var value) in mapping {
+                redact(&value, secrets)
+                mapping[key] = value
+            }
+            node = .mapping(mapping)
+        case .sequence(var sequence):
+            for i in sequence.indices { redact(&sequence[i], secrets) }
+            node = .sequence(sequence)
+        case .alias:
+            break
+        }
     }
 
     private static func describe(_ error: YamlError, text: String) -> (Int, Int, String) {

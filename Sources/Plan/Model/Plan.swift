@@ -20,6 +20,22 @@ public struct Plan: Sendable, Equatable {
     public var agents: [AgentAddress]
     /// The directory the plan was read from: data-set files are relative to it.
     public var baseDirectory: String
+    /// `secrets:`: names of variables (or `env:NAME`) whose values are never written out.
+    public var secrets: [String] = []
+
+    /// The values to redact (`***`) wherever the run writes text: those of `secrets`, at least 4
+    /// characters long (a shorter one would mangle every text it appears in; the decoder warns).
+    public var secretValues: [String] {
+        secrets.compactMap { variables[$0] }.filter { $0.count >= 4 }
+    }
+
+    /// The values of the `${env:NAME}` references the plan uses, by NAME: what agents are sent
+    /// with the plan (over the control channel) instead of reading their own environment.
+    public var environmentValues: [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in variables where key.hasPrefix("env:") { out[String(key.dropFirst(4))] = value }
+        return out
+    }
 
     public init(
         name: String, description: String? = nil, target: Target, defaults: Defaults = Defaults(),

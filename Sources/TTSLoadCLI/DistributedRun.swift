@@ -75,6 +75,16 @@ extension RunCommand {
             }
             files.append(AgentProtocol.File(path: spec.file, base64: data.base64EncodedString()))
         }
+        // The target's CA bundle and client certificate travel the same way.
+        for file in plan.target.connection.files {
+            if file.hasPrefix("/") {
+                notes.append("target.tls: \(file) is an absolute path: each agent reads its own copy")
+                continue
+            }
+            let path = TargetConnection.path(file, baseDirectory: plan.baseDirectory)
+            guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure(.usage, "target.tls: cannot read \(path)") }
+            files.append(AgentProtocol.File(path: file, base64: data.base64EncodedString()))
+        }
         return (files, notes)
     }
 

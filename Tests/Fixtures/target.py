@@ -11,7 +11,9 @@ Prints 'listening on http://127.0.0.1:PORT' once ready. Routes (any method):
   /stall           headers, then nothing for 10 s
   /idle-close/<ms> 200 keep-alive, then the connection is closed if idle for <ms>
   /key/<value>     200 when the X-Key header equals <value>, else 403 (a secret really sent)
-  /stats           JSON: in_flight, max_in_flight, requests, open_connections
+  /stats           JSON: in_flight, max_in_flight, requests, open_connections, proxied
+A request in absolute form (GET http://host/path, as clients send to an HTTP proxy) is served as
+its path and counted in `proxied`: the fixture stands in for a proxy.
 It counts what it serves so tests measure load at the target, not from the engine's own counters.
 """
 import json
@@ -23,7 +25,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
-state = {"in_flight": 0, "max_in_flight": 0, "requests": 0, "open_connections": 0}
+state = {"in_flight": 0, "max_in_flight": 0, "requests": 0, "open_connections": 0, "proxied": 0}
 BODY = b"RIFF" + b"\x00" * 1996
 
 
@@ -65,6 +67,10 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         self._drain_body()
         path = self.path.split("?")[0]
+        if path.startswith("http://"):
+            path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
+            with lock:
+                state["proxied"] += 1
         if path == "/stats":
             with lock:
                 self._send(200, json.dumps(state).encode(), "application/json")

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Plan
 import TTS
 
 /// What a response delivered, filled by libcurl's callbacks while the transfer runs.
@@ -101,6 +102,7 @@ final class CurlEasy {
         var timeoutMs: Int
         var http2: Bool
         var insecure: Bool
+        var connection: TargetConnection
     }
     private var lastSettings: Settings?
     private var lastMethod = ""
@@ -114,7 +116,7 @@ final class CurlEasy {
 
     /// Sets up the next request; the handle keeps its connection from the previous one.
     func prepare(method: String, url: String, headers: [(String, String)], body: [UInt8]?, connectTimeoutMs: Int,
-                 timeoutMs: Int, http2: Bool, insecure: Bool, keepBody: Bool) {
+                 timeoutMs: Int, http2: Bool, insecure: Bool, connection: TargetConnection = TargetConnection(), keepBody: Bool) {
         capture.reset(keepBody: keepBody)
         errorBuffer[0] = 0
         // Options persist on an easy handle between transfers, so only changed ones are set again
@@ -130,7 +132,8 @@ final class CurlEasy {
             ccurl_easy_setopt_pointer(handle, CURLOPT_CURLU, parsed ? UnsafeMutableRawPointer(parsedURL) : nil)
             lastURL = url
         }
-        let settings = Settings(connectTimeoutMs: connectTimeoutMs, timeoutMs: timeoutMs, http2: http2, insecure: insecure)
+        let settings = Settings(connectTimeoutMs: connectTimeoutMs, timeoutMs: timeoutMs, http2: http2, insecure: insecure,
+                                connection: connection)
         if settings != lastSettings {
             ccurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMs)
             ccurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
@@ -144,6 +147,15 @@ final class CurlEasy {
             ccurl_easy_setopt_long(handle, CURLOPT_FORBID_REUSE, h2cBroken ? 1 : 0)
             ccurl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, insecure ? 0 : 1)
             ccurl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, insecure ? 0 : 2)
+            // nil strings put libcurl's defaults back (the system CA store, no client certificate).
+            ccurl_easy_setopt_string(handle, CURLOPT_CAINFO, connection.caFile)
+            ccurl_easy_setopt_string(handle, CURLOPT_SSLCERT, connection.certFile)
+            ccurl_easy_setopt_string(handle, CURLOPT_SSLKEY, connection.keyFile)
+            if let proxy = connection.proxy {
+                ccurl_easy_setopt_string(handle, CURLOPT_PROXY, proxy)
+            } else {
+                ccurl_easy_setopt_string(handle, CURLOPT_PROXY, Self.proxyConfigured ? nil : "")
+            }
             lastSettings = settings
         }
         if headerList == nil || !headers.elementsEqual(lastHeaders, by: { $0.0 == $1.0 && $0.1 == $1.1 }) {

@@ -30,13 +30,15 @@ final class RequestPlan: @unchecked Sendable {
     let timeouts: Timeouts
     let http2: Bool
     let insecure: Bool
+    /// CA bundle, client certificate and key (absolute paths), proxy.
+    let connection: TargetConnection
     /// The headers already rendered when none has a variable.
     let constantHeaders: [(String, String)]?
     /// The preset's text field, rendered per request.
     let textTemplate: Template?
 
     /// `baseURL` is the target's address (the embedded server's once it is up).
-    init(group: ThreadGroup, target: Target, baseURL: String) {
+    init(group: ThreadGroup, target: Target, baseURL: String, baseDirectory: String = ".") {
         let request = group.request
         method = request.method
         let path = request.path ?? target.api.defaultPath ?? "/"
@@ -45,6 +47,11 @@ final class RequestPlan: @unchecked Sendable {
         timeouts = request.timeout
         http2 = target.httpVersion == .http2
         insecure = target.insecure
+        var connection = target.connection
+        connection.caFile = connection.caFile.map { TargetConnection.path($0, baseDirectory: baseDirectory) }
+        connection.certFile = connection.certFile.map { TargetConnection.path($0, baseDirectory: baseDirectory) }
+        connection.keyFile = connection.keyFile.map { TargetConnection.path($0, baseDirectory: baseDirectory) }
+        self.connection = connection
         textTemplate = target.api != .raw ? request.tts.text.map(Template.init) : nil
         switch request.body {
         case .none: body = .none

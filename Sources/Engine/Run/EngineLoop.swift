@@ -214,7 +214,8 @@ final class EngineLoop: @unchecked Sendable {
         user.easy.prepare(method: rendered.method, url: rendered.url, headers: rendered.headers, body: rendered.body,
                           connectTimeoutMs: Int(group.request.timeouts.connect.microseconds / 1_000),
                           timeoutMs: Int(group.request.timeouts.response.microseconds / 1_000),
-                          http2: group.request.http2, insecure: group.request.insecure, keepBody: false)
+                          http2: group.request.http2, insecure: group.request.insecure, connection: group.request.connection,
+                          keepBody: false)
         if let analyzer = user.easy.capture.analyzer {
             analyzer.reset(expectation: group.audioExpectation, measureContent: group.measureContent)
         } else {

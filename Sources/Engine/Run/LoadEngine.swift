@@ -51,7 +51,7 @@ public final class LoadEngine: @unchecked Sendable {
             let group = plan.threadGroups[index]
             let names = group.dataSets.isEmpty ? plan.data.map(\.name) : group.dataSets
             runtimes.append(GroupRuntime(index: index, group: group, schedule: schedule,
-                                         request: RequestPlan(group: group, target: plan.target, baseURL: baseURL),
+                                         request: RequestPlan(group: group, target: plan.target, baseURL: baseURL, baseDirectory: plan.baseDirectory),
                                          feeders: names.compactMap { feeders[$0] }, variables: plan.variables,
                                          target: plan.target))
         }

@@ -23,7 +23,7 @@ public enum Probe {
                 for (name, value) in zip(table.columns, first) { row[name] = value }
             }
         }
-        let request = RequestPlan(group: group, target: plan.target, baseURL: baseURL)
+        let request = RequestPlan(group: group, target: plan.target, baseURL: baseURL, baseDirectory: plan.baseDirectory)
         let rendered = request.render { name in
             if let value = row[name] ?? plan.variables[name] { return value }
             switch name {
@@ -37,7 +37,7 @@ public enum Probe {
         easy.prepare(method: rendered.method, url: rendered.url, headers: rendered.headers, body: rendered.body,
                      connectTimeoutMs: Int(request.timeouts.connect.microseconds / 1_000),
                      timeoutMs: Int(request.timeouts.response.microseconds / 1_000), http2: request.http2,
-                     insecure: request.insecure, keepBody: false)
+                     insecure: request.insecure, connection: request.connection, keepBody: false)
         let code = easy.performBlocking()
         if code != CURLE_OK {
             throw Failure(description: "target \(rendered.url) is not answering: \(easy.errorText(code)) (\(Outcome.errorClass(code).rawValue))")

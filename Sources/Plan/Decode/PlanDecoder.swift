@@ -84,7 +84,7 @@ struct PlanDecoder {
     // MARK: Target and defaults
 
     func decodeTarget(_ cursor: Cursor) -> Target? {
-        guard let m = reader.mapping(cursor, allowed: ["url", "api", "headers", "audio", "insecure", "http_version", "server_args"])
+        guard let m = reader.mapping(cursor, allowed: ["url", "api", "headers", "audio", "insecure", "http_version", "server_args", "tls", "proxy"])
         else { return nil }
         var location: Target.Location?
         if let c = m.required("url", what: "'embedded' or an http(s):// address"), let url = reader.string(c) {
@@ -110,9 +110,38 @@ struct PlanDecoder {
         if insecure, case .url(let u) = location, !u.lowercased().hasPrefix("https"), let c = m["insecure"] {
             reader.warning(c, "insecure has no effect on a plain http:// target")
         }
+        var connection = TargetConnection()
+        if let c = m["tls"], let tls = reader.mapping(c, allowed: ["ca", "cert", "key"], what: "{ca: FILE, cert: FILE, key: FILE}") {
+            func file(_ key: String, _ what: String) -> String? {
+                guard let fc = tls[key], let name = reader.string(fc) else { return nil }
+                let path = TargetConnection.path(name, baseDirectory: baseDirectory)
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    reader.error(fc, "cannot read \(what) \(path)")
+                    return nil
+                }
+                return name
+            }
+            connection.caFile = file("ca", "the CA bundle")
+            connection.certFile = file("cert", "the client certificate")
+            connection.keyFile = file("key", "the client key")
+            if tls["key"] != nil && tls["cert"] == nil { reader.error(c, "tls.key needs tls.cert (the certificate the key belongs to)") }
+            if location == .embedded { reader.error(c, "tls applies to an https:// target, not url: embedded", preferKey: true) }
+        }
+        if let c = m["proxy"], let proxy = reader.string(c) {
+            if proxy == "none" {
+                connection.proxy = ""
+            } else if let parsed = URL(string: proxy), ["http", "https", "socks5", "socks5h", "socks4"].contains(parsed.scheme?.lowercased() ?? ""),
+                      parsed.host?.isEmpty == false {
+                connection.proxy = proxy
+            } else {
+                reader.error(c, "expected a proxy URL (http://, https://, socks5://, socks5h://) with a host, or none")
+            }
+        }
         guard let location else { return nil }
-        return Target(location: location, api: api, headers: headers, audio: audio, insecure: insecure,
-                      httpVersion: httpVersion, serverArgs: serverArgs)
+        var target = Target(location: location, api: api, headers: headers, audio: audio, insecure: insecure,
+                            httpVersion: httpVersion, serverArgs: serverArgs)
+        target.connection = connection
+        return target
     }
 
     func decodeAudioFormat(_ cursor: Cursor) -> AudioFormat? {

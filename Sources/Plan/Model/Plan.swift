@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed, validated test plan. Every field has its default filled in; see docs/plan.md.
 public struct Plan: Sendable, Equatable {
     /// The plan's name (defaults to the file name without extension); names run folders.
@@ -98,6 +100,8 @@ public struct Target: Sendable, Equatable {
     public var httpVersion: HTTPVersion
     /// Extra `ttsload server` flags when `url: embedded` (e.g. `[--workers, "1"]`).
     public var serverArgs: [String]
+    /// TLS trust and identity, and the proxy (`tls:`, `proxy:`).
+    public var connection = TargetConnection()
 
     public init(
         location: Location, api: APIPreset = .indextts, headers: [Header] = [], audio: AudioFormat? = nil,
@@ -110,6 +114,35 @@ public struct Target: Sendable, Equatable {
         self.insecure = insecure
         self.httpVersion = httpVersion
         self.serverArgs = serverArgs
+    }
+}
+
+/// How connections to the target are made beyond its URL: the CA bundle that verifies its
+/// certificate, the client certificate that mutual TLS asks for, and the proxy. File paths are
+/// as written in the plan (relative to the plan's folder unless absolute).
+public struct TargetConnection: Sendable, Equatable {
+    /// PEM bundle of the CAs trusted for the target (instead of the system's).
+    public var caFile: String?
+    /// PEM client certificate (and its key, unless `keyFile` gives it) for mutual TLS.
+    public var certFile: String?
+    public var keyFile: String?
+    /// nil: libcurl's usual rule (the http_proxy/https_proxy/no_proxy variables); "": no proxy
+    /// at all; else the proxy URL (http://, https://, socks5://, socks5h://).
+    public var proxy: String?
+
+    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, proxy: String? = nil) {
+        self.caFile = caFile
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.proxy = proxy
+    }
+
+    /// The files to read, as written (for shipping to agents).
+    public var files: [String] { [caFile, certFile, keyFile].compactMap { $0 } }
+
+    /// `file` as a path to open: relative ones from the plan's folder.
+    public static func path(_ file: String, baseDirectory: String) -> String {
+        file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file)
     }
 }
 

@@ -42,7 +42,7 @@ final class AgentRun: @unchecked Sendable {
     }
 
     /// Writes the shipped files, loads the plan, probes the target and builds the engine.
-    init(_ request: AgentProtocol.Prepare, spool: String, threads: Int, daemon: String = "") throws {
+    init(_ request: AgentProtocol.Prepare, spool: String, threads: Int, daemon: String = "", allow: TargetAllowList = TargetAllowList()) throws {
         id = request.runID
         name = request.agentName
         do {
@@ -82,6 +82,8 @@ final class AgentRun: @unchecked Sendable {
         guard case .url(let target) = plan.target.location else {
             throw Failure(description: "target.url: embedded cannot be shared by agents; give the server's URL")
         }
+        // Before any request, the probe included.
+        if let why = allow.refusal(plan: plan, target: target) { throw Failure(description: why) }
         do {
             let sample = try Probe.check(plan: plan, baseURL: target, agentName: request.agentName)
             probe = "\(sample.url) -> \(sample.status) in \(sample.elapsed / 1_000) ms"

@@ -10,6 +10,8 @@ public final class AgentService: @unchecked Sendable {
         public var spoolDirectory: String
         /// Used when the controller's plan gives none (the controller always sends one today).
         public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+        /// What the controller may aim this agent at (`--allow-target`; empty: anything).
+        public var allowTargets = TargetAllowList()
         public init(name: String, version: String, spoolDirectory: String) {
             self.name = name
             self.version = version
@@ -80,7 +82,8 @@ public final class AgentService: @unchecked Sendable {
             guard (1...256).contains(request.threads) else { throw Refusal.invalid("threads: must be 1...256") }
             guard request.controllerTimeout > 0 else { throw Refusal.invalid("controller_timeout_s: must be > 0") }
             do {
-                prepared = try AgentRun(request, spool: configuration.spoolDirectory, threads: request.threads, daemon: configuration.name)
+                prepared = try AgentRun(request, spool: configuration.spoolDirectory, threads: request.threads, daemon: configuration.name,
+                                        allow: configuration.allowTargets)
             } catch {
                 throw Refusal.invalid("\(error)")
             }

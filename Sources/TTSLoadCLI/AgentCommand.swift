@@ -30,6 +30,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("spool-dir"), help: "Where runs' samples are kept until the controller collects them.")
     var spoolDir = "spool"
 
+    @Option(name: .customLong("allow-target"), parsing: .singleValue,
+            help: ArgumentHelp("Targets the controller may aim this agent at: HOST, HOST:PORT, [IPv6]:PORT or a CIDR such as 10.0.0.0/8 (repeatable). Without it, any target (a warning says so).",
+                               valueName: "target"))
+    var allowTarget: [String] = []
+
     @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) to serve the control API over HTTPS; needs --tls-key.")
     var tlsCert: String?
 
@@ -38,6 +43,9 @@ struct AgentCommand: AsyncParsableCommand {
 
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        for item in allowTarget where TargetAllowList.rule(item) == nil {
+            throw ValidationError("--allow-target \(item): expected HOST, HOST:PORT, [IPv6]:PORT or a CIDR such as 10.0.0.0/8")
+        }
     }
 
     func run() async throws {
@@ -61,9 +69,13 @@ struct AgentCommand: AsyncParsableCommand {
             throw CommandFailure(.usage, "\(error)")
         }
         signal(SIGPIPE, SIG_IGN)
-        let service = AgentService(configuration: .init(
-            name: name ?? ProcessInfo.processInfo.hostName, version: TTSLoadVersion.current,
-            spoolDirectory: spoolDirectory))
+        var configuration = AgentService.Configuration(name: name ?? ProcessInfo.processInfo.hostName, version: TTSLoadVersion.current,
+                                                       spoolDirectory: spoolDirectory)
+        configuration.allowTargets = TargetAllowList(rules: allowTarget.compactMap(TargetAllowList.rule))
+        if configuration.allowTargets.allowsAll {
+            printError("agent: no --allow-target: a controller holding the token may aim this agent at any address it can reach")
+        }
+        let service = AgentService(configuration: configuration)
         var tls: (certificate: String, key: String)?
         if let tlsCert, let tlsKey {
             for path in [tlsCert, tlsKey] where !FileManager.default.isReadableFile(atPath: path) {

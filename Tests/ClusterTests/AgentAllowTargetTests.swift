@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Cluster
+@testable import Engine
+
+/// `ttsload agent --allow-target`: a prepare aimed anywhere else is refused before any request
+/// (the target, which counts what it serves, sees not even the probe).
+struct AgentAllowTargetTests {
+    let token = "allow-test-token-0123456789abcdef"
+
+    func prepare(agent allow: [String], target: ListeningProcess, extra: String = "") throws -> HTTPCall.Reply {
+        let spool = NSTemporaryDirectory() + "ttsload-allow-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let tokenFile = try temporaryFile(token + "\n", name: "token")
+        let agent = try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--name", "allow",
+                                          "--spool-dir", spool] + allow.flatMap { ["--allow-target", $0] })
+        let plan = """
+            name: allow
+            target: { url: "\(target.address)", api: raw\(extra) }
+            thread_groups:
+              - { name: g, request: { method: GET, path: /delay/1 }, load: { users: 1, duration: 1s } }
+            """
+        let body = AgentProtocol.encode(AgentProtocol.Prepare(runID: "r1", agentName: "a", slot: .whole, threads: 1, seed: 1, planName: "allow",
+                                                              planYAML: plan, files: [], controllerTimeout: 10))
+        return try HTTPCall.perform(method: "POST", url: agent.address + "/v1/prepare", headers: [("Authorization", "Bearer " + token)], body: body)
+    }
+
+    func requests(_ target: ListeningProcess) throws -> Int {
+        let stats = try JSONSerialization.jsonObject(with: Data(HTTPCall.perform(url: target.address + "/stats").body)) as? [String: Int]
+        return try #require(stats?["requests"])
+    }
+
+    @Test func targetsOutsideTheListAreRefusedBeforeAnyRequest() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let port = try #require(target.address.split(separator: ":").last.map(String.init))
+        for allow in [["127.0.0.1:1"], ["10.0.0.0/8"], ["localhost"], ["127.0.0.2"]] {
+            let reply = try prepare(agent: allow, target: target)
+            #expect(reply.status == 400 && reply.text.contains("not allowed by this agent's --allow-target"), "\(allow): \(reply.status) \(reply.text)")
+        }
+        // A proxy outside the list is refused too, though the target is allowed.
+        let viaProxy = try prepare(agent: ["127.0.0.1:\(port)"], target: target, extra: ", proxy: \"http://10.1.2.3:3128\"")
+        #expect(viaProxy.status == 400 && viaProxy.text.contains("target.proxy"), "\(viaProxy.text)")
+        #expect(try requests(target) == 0)
+
+        for allow in [["127.0.0.1:\(port)"], ["127.0.0.0/8"], ["10.0.0.0/8", "127.0.0.1"]] {
+            let reply = try prepare(agent: allow, target: target)
+            #expect(reply.status == 200, "\(allow): \(reply.text)")
+        }
+        #expect(try requests(target) == 3)  // one probe per accepted prepare
+    }
+
+    @Test func rulesParseAndNetworksMatch() throws {
+        #expect(TargetAllowList.rule("tts.internal") == .host("tts.internal", port: nil))
+        #expect(TargetAllowList.rule("TTS.internal:8443") == .host("tts.internal", port: 8443))
+        #expect(TargetAllowList.rule("[::1]:7070") == .host("::1", port: 7070))
+        #expect(TargetAllowList.rule("10.0.0.0/33") == nil && TargetAllowList.rule("host:0") == nil && TargetAllowList.rule("a b") == nil)
+        let list = TargetAllowList(rules: ["192.168.0.0/16", "fd00::/8", "api.example.com:443"].compactMap(TargetAllowList.rule))
+        #expect(list.refusal("http://192.168.40.2:8080/v1") == nil)
+        #expect(list.refusal("http://192.169.0.1/") != nil)
+        #expect(list.refusal("https://[fd12::5]/") == nil)
+        #expect(list.refusal("https://api.example.com/v1") == nil)
+        #expect(list.refusal("http://api.example.com/v1") != nil)  // port 80, not 443
+    }
+}

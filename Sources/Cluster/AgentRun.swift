@@ -84,6 +84,11 @@ final class AgentRun: @unchecked Sendable {
         }
         // Before any request, the probe included.
         if let why = allow.refusal(plan: plan, target: target) { throw Failure(description: why) }
+        // Files come with the plan, into its folder: no path the controller names is opened here.
+        let named = plan.data.map { ("data \($0.name)", $0.file) } + plan.target.connection.files.map { ("target.tls", $0) }
+        for (what, file) in named where file.hasPrefix("/") || file.split(separator: "/").contains("..") {
+            throw Failure(description: "\(what): \(file): an agent reads only files shipped with the plan (a path inside its folder)")
+        }
         do {
             let sample = try Probe.check(plan: plan, baseURL: target, agentName: request.agentName)
             probe = "\(sample.url) -> \(sample.status) in \(sample.elapsed / 1_000) ms"

@@ -26,10 +26,9 @@ extension RunCommand {
             say("agent \(agent.address.name) at \(agent.address.url): ttsload \(agent.info?.version ?? "?"), \(agent.info?.cores ?? 0) cores, \(offset)")
         }
         let threads = self.threads ?? max(1, controller.agents.compactMap { $0.info?.cores }.min() ?? 1)
-        let (files, notes) = try shippedFiles(plan)
-        for note in notes { printError(note) }
+        let (files, agentYAML) = try shippedFiles(plan, yaml: loaded.resolvedYAML)
         do {
-            try controller.prepare(planName: plan.name, planYAML: loaded.resolvedYAML, files: files, threads: threads,
+            try controller.prepare(planName: plan.name, planYAML: agentYAML, files: files, threads: threads,
                                    seed: UInt64.random(in: 1...UInt64.max), controllerTimeout: controllerTimeout,
                                    environment: plan.environmentValues)
         } catch {
@@ -61,32 +60,40 @@ extension RunCommand {
         }
     }
 
-    /// The plan's data files, to ship with it: paths relative to the plan's folder as written in the plan.
-    private func shippedFiles(_ plan: Plan) throws -> ([AgentProtocol.File], [String]) {
-        var files: [AgentProtocol.File] = [], notes: [String] = []
-        for spec in plan.data {
-            if spec.file.hasPrefix("/") {
-                notes.append("data \(spec.name): \(spec.file) is an absolute path: each agent reads its own copy")
-                continue
-            }
-            let path = (plan.baseDirectory as NSString).appendingPathComponent(spec.file)
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CommandFailure(.usage, "data \(spec.name): cannot read \(path)")
-            }
-            files.append(AgentProtocol.File(path: spec.file, base64: data.base64EncodedString()))
-        }
-        // The target's CA bundle and client certificate travel the same way.
-        for file in plan.target.connection.files {
-            if file.hasPrefix("/") {
-                notes.append("target.tls: \(file) is an absolute path: each agent reads its own copy")
-                continue
-            }
+    /// The plan's data files and target.tls files, to ship with it: agents open no path the
+    /// controller names, only these copies in their own plan folder. Relative paths keep their
+    /// place; an absolute one is shipped as `shipped/N-NAME` and the agents' plan points there.
+    /// At most `maxShippedBytes` in all. Returns the files and the plan YAML for the agents.
+    private func shippedFiles(_ plan: Plan, yaml: String) throws -> (files: [AgentProtocol.File], yaml: String) {
+        var files: [AgentProtocol.File] = []
+        var total = 0
+        var dataRewrites: [String: String] = [:], tlsRewrites: [String: String] = [:]
+        func ship(_ file: String, what: String) throws -> String? {
             let path = TargetConnection.path(file, baseDirectory: plan.baseDirectory)
-            guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure(.usage, "target.tls: cannot read \(path)") }
-            files.append(AgentProtocol.File(path: file, base64: data.base64EncodedString()))
+            guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure(.usage, "\(what): cannot read \(path)") }
+            total += data.count
+            guard total <= Self.maxShippedBytes else {
+                throw CommandFailure(.usage, "\(what): the plan's files come to more than \(Self.maxShippedBytes / 1_048_576) MiB, too much to send to every agent with the plan")
+            }
+            let relative = !file.hasPrefix("/") && !file.split(separator: "/").contains("..")
+            let name = relative ? file : "shipped/\(files.count + 1)-" + (file as NSString).lastPathComponent
+            files.append(AgentProtocol.File(path: name, base64: data.base64EncodedString()))
+            return relative ? nil : name
         }
-        return (files, notes)
+        for spec in plan.data {
+            if let moved = try ship(spec.file, what: "data \(spec.name)") { dataRewrites[spec.name] = moved }
+        }
+        let connection = plan.target.connection
+        for (key, file) in [("ca", connection.caFile), ("cert", connection.certFile), ("key", connection.keyFile)] {
+            guard let file else { continue }
+            if let moved = try ship(file, what: "target.tls.\(key)") { tlsRewrites[key] = moved }
+        }
+        guard !dataRewrites.isEmpty || !tlsRewrites.isEmpty else { return (files, yaml) }
+        return (files, try PlanLoader.rewritingFiles(yaml: yaml, data: dataRewrites, tls: tlsRewrites))
     }
+
+    /// What the plan's files may come to in all, shipped with it to every agent.
+    static let maxShippedBytes = 64 * 1_048_576
 
     /// The run's id on the agents: the run folder's name in ASCII letters, digits, '.', '_', '-'
     /// (`Controller.isValidRunID`).

@@ -9,7 +9,7 @@ import TestSupport
 struct AgentAllowTargetTests {
     let token = "allow-test-token-0123456789abcdef"
 
-    func prepare(agent allow: [String], target: ListeningProcess, extra: String = "") throws -> HTTPCall.Reply {
+    func prepare(agent allow: [String], target: ListeningProcess, extra: String = "", top: String = "") throws -> HTTPCall.Reply {
         let spool = NSTemporaryDirectory() + "ttsload-allow-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let tokenFile = try temporaryFile(token + "\n", name: "token")
@@ -18,6 +18,7 @@ struct AgentAllowTargetTests {
         let plan = """
             name: allow
             target: { url: "\(target.address)", api: raw\(extra) }
+            \(top)
             thread_groups:
               - { name: g, request: { method: GET, path: /delay/1 }, load: { users: 1, duration: 1s } }
             """
@@ -48,6 +49,37 @@ struct AgentAllowTargetTests {
             #expect(reply.status == 200, "\(allow): \(reply.text)")
         }
         #expect(try requests(target) == 3)  // one probe per accepted prepare
+    }
+
+    /// An agent opens no file the controller names: a data set at an absolute path is refused
+    /// at prepare; the controller ships such a file instead, and the run reads it.
+    @Test func dataFilesTravelWithThePlan() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let named = try prepare(agent: [], target: target, top: "data: { t: { file: /etc/hostname, format: lines } }")
+        #expect(named.status == 400 && named.text.contains("an agent reads only files shipped with the plan"), "\(named.text)")
+        #expect(try requests(target) == 0)
+
+        // A controller run whose data file lies outside the plan's folder, by absolute path.
+        let csv = try temporaryFile("voice\nalpha-voice\nbeta-voice\n", name: "voices.csv")
+        let plan = try temporaryFile("""
+            name: shipped
+            target: { url: "\(target.address)", api: raw }
+            data: { voices: "\(csv)" }
+            thread_groups:
+              - { name: g, request: { method: GET, path: /delay/1, label: "${voice}" }, load: { users: 2, duration: 1s } }
+            """)
+        let spool = NSTemporaryDirectory() + "ttsload-ship-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let tokenFile = try temporaryFile(token + "\n", name: "token")
+        let agent = try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--name", "ship",
+                                          "--spool-dir", spool])
+        let out = NSTemporaryDirectory() + "ttsload-ship-run-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let run = try runTTSLoad(["run", plan, "--agents", "a1=" + agent.address.replacingOccurrences(of: "http://", with: ""),
+                                  "--token-file", tokenFile, "--out", out])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let jtl = try String(contentsOfFile: out + "/results.jtl", encoding: .utf8)
+        #expect(jtl.contains(",alpha-voice,") && jtl.contains(",beta-voice,"), "\(jtl.prefix(300))")
     }
 
     @Test func rulesParseAndNetworksMatch() throws {

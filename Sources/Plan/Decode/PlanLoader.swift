@@ -87,6 +87,31 @@ public enum PlanLoader {
         return LoadedPlan(plan: plan, warnings: diagnostics, resolvedYAML: resolved, redactedYAML: redacted)
     }
 
+    /// `yaml` (a resolved plan) with file paths replaced: `data` maps a data set's name to its new
+    /// file (the short form `name: file` or `{file: ...}`), `tls` a `target.tls` key (`ca`, `cert`,
+    /// `key`) to its new file. How a controller points agents at the copies it ships them.
+    public static func rewritingFiles(yaml: String, data: [String: String], tls: [String: String]) throws -> String {
+        guard var root = try Yams.compose(yaml: yaml), case .mapping(var top) = root else { return yaml }
+        func replace(_ node: Node, with value: String) -> Node {
+            if case .mapping(var m) = node {
+                m[Node("file")] = Node(value)
+                return .mapping(m)
+            }
+            return Node(value)
+        }
+        if !data.isEmpty, case .mapping(var sets)? = top[Node("data")] {
+            for (name, file) in data { if let node = sets[Node(name)] { sets[Node(name)] = replace(node, with: file) } }
+            top[Node("data")] = .mapping(sets)
+        }
+        if !tls.isEmpty, case .mapping(var target)? = top[Node("target")], case .mapping(var files)? = target[Node("tls")] {
+            for (key, file) in tls { files[Node(key)] = Node(file) }
+            target[Node("tls")] = .mapping(files)
+            top[Node("target")] = .mapping(target)
+        }
+        root = .mapping(top)
+        return try Yams.serialize(node: root)
+    }
+
     /// Replaces every secret value inside the tree's scalars with `***`. (Only for a plan that
     /// decoded, so within the reader's node budget: no alias bomb gets this far.)
     private static func redact(_ node: inout Node, _ secrets: [String]) {

@@ -32,7 +32,8 @@ public struct SpeechRequest: Sendable, Equatable {
     }
 
     /// Parses OpenAI's `POST /v1/audio/speech`: `{model, input, voice, response_format?, speed?, instructions?}`
-    /// plus our `stream` extension. An emotion word in `instructions` (e.g. "sound happy") sets the emotion.
+    /// plus our `stream` extension. The body streams (chunked) unless `stream: false`, as OpenAI's
+    /// does. An emotion word in `instructions` (e.g. "sound happy") sets the emotion.
     static func parseOpenAI(_ body: [UInt8], limits: Limits, voices: VoiceCatalog) throws(APIError) -> SpeechRequest {
         let fields = try object(body)
         _ = try string(fields, "model")
@@ -49,7 +50,7 @@ public struct SpeechRequest: Sendable, Equatable {
             let words = instructions.lowercased().split(whereSeparator: { !$0.isLetter })
             emotion = Emotion.allCases.first { e in words.contains { $0 == e.rawValue } } ?? .neutral
         }
-        let stream = try bool(fields, "stream") ?? false
+        let stream = try bool(fields, "stream") ?? true
         return SpeechRequest(
             parameters: SynthesisParameters(text: text, voice: voice, emotion: emotion, intensity: 1, speed: speed),
             format: format, stream: stream)

@@ -58,6 +58,9 @@ extension PlanDecoder {
         }
         spec.headers = m["headers"].flatMap(reader.stringPairs)?.map { Header($0.0, $0.1) } ?? []
         spec.stream = m["stream"].flatMap(reader.bool) ?? false
+        if api == .openai, let c = m["stream"] {
+            reader.warning(c, "api: openai sends no stream field: OpenAI's /v1/audio/speech streams its body (chunked) by default, and so does the embedded server's")
+        }
         if let c = m["timeout"], let t = decodeTimeouts(c, base: defaults.timeout) { spec.timeout = t }
 
         // The body: explicit json or body, or built by the preset from the TTS fields.

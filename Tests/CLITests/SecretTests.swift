@@ -54,6 +54,21 @@ import TestSupport
         #expect(report.status == 0, "\(report.stdout)\n\(report.stderr)")
     }
 
+    /// A `--set` of a secret that breaks the plan is reported without its value.
+    @Test func aDiagnosticAboutASecretOverrideHidesItsValue() throws {
+        let plan = try temporaryFile("""
+            name: secret-override
+            target: { url: "http://127.0.0.1:1", api: raw }
+            variables: { other: "x-long-enough" }
+            secrets: [other]
+            thread_groups:
+              - { name: g, request: { method: GET, path: "/x?o=${other}" }, load: { users: 1, duration: 1s } }
+            """)
+        let result = try runTTSLoad(["validate", plan, "--set", "variables.other=[\(Self.planSecret)]"])
+        #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains("variables.other=***") && !result.stderr.contains(Self.planSecret), "\(result.stderr)")
+    }
+
     @Test func anUnsetVariableIsAnErrorWhereItIsUsed() throws {
         let plan = try temporaryFile("""
             name: unset

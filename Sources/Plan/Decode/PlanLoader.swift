@@ -62,8 +62,14 @@ public enum PlanLoader {
         let overrideProblems = OverrideApplier.apply(overrides, to: &root)
         if !overrideProblems.isEmpty { throw PlanErrors(overrideProblems) }
 
+        // A diagnostic about an override quotes it: not the value of a variable named in `secrets:`.
+        let secretNames = declaredSecrets(root)
         var overridePaths: [FieldPath: String] = [:]
-        for o in overrides { overridePaths[o.path] = o.value }
+        for o in overrides {
+            let description = o.path.description
+            let secret = description.hasPrefix("variables.") && secretNames.contains(String(description.dropFirst("variables.".count)))
+            overridePaths[o.path] = secret ? "***" : o.value
+        }
         let reader = NodeReader(file: file, overrides: overridePaths)
         var decoder = PlanDecoder(reader: reader, defaultName: defaultName, baseDirectory: baseDirectory)
         decoder.environment = environment
@@ -110,6 +116,12 @@ public enum PlanLoader {
         }
         root = .mapping(top)
         return try Yams.serialize(node: root)
+    }
+
+    /// The names listed under the plan's top-level `secrets:` (read before decoding, for diagnostics).
+    private static func declaredSecrets(_ root: Node) -> Set<String> {
+        guard case .mapping(let top) = root, case .sequence(let list)? = top[Node("secrets")] else { return [] }
+        return Set(list.compactMap { $0.scalar?.string })
     }
 
     /// Replaces every secret value inside the tree's scalars with `***`. (Only for a plan that

@@ -26,11 +26,14 @@ source "$ROOT/bench/static-target.sh"
 start_static_nginx "$WORK"; PIDS+=("$NGINX_PID")
 
 openssl rand -hex 24 > "$WORK/token"
+# The control channel over TLS, as agents serve it by default: one pair for every agent address.
+"$TTSLOAD_BIN" agent-cert --dir "$WORK/certs" $(for i in $(seq $AGENTS); do printf -- '--host 127.0.0.%d ' $((i+1)); done) > /dev/null
 LIST=""
 for i in $(seq $AGENTS); do
   APORT=$(free_port)
   /usr/bin/time -f '%U %S %M' -o "$WORK/agent$i.time" "$TTSLOAD_BIN" agent --listen 127.0.0.$((i+1)):$APORT \
-    --token-file "$WORK/token" --name a$i --spool-dir "$WORK/spool$i" > "$WORK/agent$i.log" 2>&1 & PIDS+=($!)
+    --token-file "$WORK/token" --name a$i --spool-dir "$WORK/spool$i" \
+    --tls-cert "$WORK/certs/agent-127.0.0.2.pem" --tls-key "$WORK/certs/agent-127.0.0.2-key.pem" > "$WORK/agent$i.log" 2>&1 & PIDS+=($!)
   LIST="$LIST${LIST:+,}a$i=127.0.0.$((i+1)):$APORT"
 done
 for i in $(seq $AGENTS); do for _ in $(seq 100); do grep -q listening "$WORK/agent$i.log" && break; sleep 0.1; done; done
@@ -48,7 +51,7 @@ printf '%-4s %10s %12s %14s %16s %12s\n' run "req/s" "ctl CPU s" "ctl % of core"
 results=()
 for r in $(seq "$RUNS"); do
   /usr/bin/time -f '%U %S %M' -o "$WORK/ctl.time" "$TTSLOAD_BIN" run "$WORK/plan.yaml" --agents "$LIST" \
-    --token-file "$WORK/token" --out "$WORK/run$r" --no-report --no-store --quiet > "$WORK/ctl$r.log" 2>&1 \
+    --token-file "$WORK/token" --ca "$WORK/certs/ca.pem" --out "$WORK/run$r" --no-report --no-store --quiet > "$WORK/ctl$r.log" 2>&1 \
     || { tail -20 "$WORK/ctl$r.log" >&2; exit 1; }
   samples=$(python3 -c "import json; print(json.load(open('$WORK/run$r/summary.json'))['total']['samples'])")
   read -r user sys rss < "$WORK/ctl.time"

@@ -14,7 +14,9 @@ public struct AgentClient: Sendable {
         }
 
         /// Parses `--agents` items: `name=host:port`, `host:port` (named agent1, agent2, ... by
-        /// position) or either with `http://`. IPv6 as `[::1]:7070`.
+        /// position) or either with a scheme. Without one the agent is reached over HTTPS, as
+        /// agents serve by default; `http://` reaches an agent started with `--plain-http`.
+        /// IPv6 as `[::1]:7070`.
         public static func parseList(_ text: String) throws(Failure) -> [Address] {
             var out: [Address] = []
             for (i, raw) in text.split(separator: ",").enumerated() {
@@ -24,7 +26,7 @@ public struct AgentClient: Sendable {
                     name = String(item[..<eq])
                     where_ = String(item[item.index(after: eq)...])
                 }
-                let url = where_.hasPrefix("http://") || where_.hasPrefix("https://") ? where_ : "http://" + where_
+                let url = where_.hasPrefix("http://") || where_.hasPrefix("https://") ? where_ : "https://" + where_
                 do {
                     out.append(try checked(name: name, url: url))
                 } catch {
@@ -55,6 +57,9 @@ public struct AgentClient: Sendable {
             }
             return Address(name: name, url: trimmed)
         }
+
+        /// Whether the control calls to this agent cross the network unencrypted.
+        public var isPlainHTTP: Bool { url.lowercased().hasPrefix("http://") }
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -95,7 +100,7 @@ public struct AgentClient: Sendable {
             reply = try HTTPCall.perform(method: method, url: address.url + AgentProtocol.prefix + path, headers: headers,
                                          body: body, options: options)
         } catch {
-            throw Failure(message: "agent \(address.name) (\(address.url)): \(error.message)")
+            throw Failure(message: "agent \(address.name) (\(address.url)): \(error.message)\(Self.hint(error.message, url: address.url, caFile: caFile))")
         }
         guard (200..<300).contains(reply.status) else {
             let detail = (try? AgentProtocol.decode(AgentProtocol.ErrorBody.self, from: reply.body).error) ?? reply.text
@@ -105,6 +110,20 @@ public struct AgentClient: Sendable {
             throw Failure(message: "agent \(address.name): HTTP \(reply.status): \(detail)")
         }
         return reply.body
+    }
+
+    /// What to do about a TLS failure: the two mistakes a new cluster makes are a plain-HTTP agent
+    /// reached as HTTPS and an agent certificate the controller was not given the CA of.
+    static func hint(_ message: String, url: String, caFile: String?) -> String {
+        let text = message.lowercased()
+        guard url.lowercased().hasPrefix("https://") else { return "" }
+        if text.contains("wrong version number") || text.contains("packet length too long") {
+            return " (is the agent serving plain HTTP? an agent started with --plain-http is reached as http://HOST:PORT)"
+        }
+        if text.contains("certificate") && caFile == nil {
+            return " (give --ca with the CA that signed the agent's certificate, e.g. ttsload agent-cert's ca.pem)"
+        }
+        return ""
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(Failure) -> T {

@@ -15,7 +15,10 @@ struct AgentCommand: AsyncParsableCommand {
             load stops by itself when the controller has been silent for the controller's timeout
             (default 10 s). SIGTERM/SIGINT stop the load as the controller's stop does, close the
             spool and let the controller fetch it before the agent exits.
-            Prints `listening on http://HOST:PORT` when ready.
+            The control API is HTTPS: --tls-cert and --tls-key (make them with `ttsload agent-cert`; the
+            controller trusts them through --ca). Plain HTTP only with --plain-http, which warns: the
+            token, the plans (with their secrets) and the results would cross the network readable.
+            Prints `listening on https://HOST:PORT` when ready.
             """)
 
     @Option(help: ArgumentHelp("Address and port to listen on (port 0 picks a free one).", valueName: "host:port"))
@@ -41,8 +44,19 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Flag(name: .customLong("plain-http"), help: "Serve the control API over plain HTTP instead of TLS (a warning says what crosses the network in clear).")
+    var plainHTTP = false
+
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if plainHTTP && tlsCert != nil { throw ValidationError("--plain-http and --tls-cert: choose one") }
+        if !plainHTTP && tlsCert == nil {
+            throw ValidationError("""
+                the control API is served over TLS: give --tls-cert and --tls-key (make them with \
+                `ttsload agent-cert --host THIS-HOST`, then give the controller --ca ttsload-certs/ca.pem), \
+                or --plain-http on a network you trust
+                """)
+        }
         for item in allowTarget where TargetAllowList.rule(item) == nil {
             throw ValidationError("--allow-target \(item): expected HOST, HOST:PORT, [IPv6]:PORT or a CIDR such as 10.0.0.0/8")
         }
@@ -82,6 +96,8 @@ struct AgentCommand: AsyncParsableCommand {
                 throw CommandFailure(.usage, "\(path == tlsCert ? "--tls-cert" : "--tls-key") \(path): cannot read it")
             }
             tls = (tlsCert, tlsKey)
+        } else {
+            printError("agent: --plain-http: the token, the plans with their secrets and the results cross the network unencrypted; use it on loopback or a network you trust")
         }
         let server = AgentServer(service: service, token: token, host: host, port: port, tls: tls)
         let signals = installTerminationHandler(service)

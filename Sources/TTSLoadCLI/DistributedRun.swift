@@ -15,6 +15,10 @@ extension RunCommand {
         let addresses: [AgentClient.Address]
         do { addresses = try AgentClient.Address.parseList(list) } catch { throw CommandFailure(.usage, error.message) }
         let token = try readToken(tokenFile ?? "")
+        let plain = addresses.filter(\.isPlainHTTP).map(\.name)
+        if !plain.isEmpty {
+            printError("warning: agent(s) \(plain.joined(separator: ", ")) reached over plain HTTP: the token, the plan with its secrets and the results cross the network unencrypted")
+        }
         let runID = Self.runID(folder: folder)
             + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw CommandFailure(.usage, "--ca \(ca): cannot read it") }

@@ -1,4 +1,5 @@
 import Foundation
+import Results
 import Testing
 import TestSupport
 @testable import Cluster
@@ -13,7 +14,7 @@ struct AgentAllowTargetTests {
         let spool = NSTemporaryDirectory() + "ttsload-allow-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let tokenFile = try temporaryFile(token + "\n", name: "token")
-        let agent = try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--name", "allow",
+        let agent = try ListeningProcess([ttsloadBinary, "agent", "--plain-http", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--name", "allow",
                                           "--spool-dir", spool] + allow.flatMap { ["--allow-target", $0] })
         let plan = """
             name: allow
@@ -71,11 +72,11 @@ struct AgentAllowTargetTests {
         let spool = NSTemporaryDirectory() + "ttsload-ship-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let tokenFile = try temporaryFile(token + "\n", name: "token")
-        let agent = try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--name", "ship",
+        let agent = try ListeningProcess([ttsloadBinary, "agent", "--plain-http", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--name", "ship",
                                           "--spool-dir", spool])
         let out = NSTemporaryDirectory() + "ttsload-ship-run-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let run = try runTTSLoad(["run", plan, "--agents", "a1=" + agent.address.replacingOccurrences(of: "http://", with: ""),
+        let run = try runTTSLoad(["run", plan, "--agents", "a1=" + agent.address,
                                   "--token-file", tokenFile, "--out", out])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let jtl = try String(contentsOfFile: out + "/results.jtl", encoding: .utf8)
@@ -93,5 +94,68 @@ struct AgentAllowTargetTests {
         #expect(list.refusal("https://[fd12::5]/") == nil)
         #expect(list.refusal("https://api.example.com/v1") == nil)
         #expect(list.refusal("http://api.example.com/v1") != nil)  // port 80, not 443
+    }
+}
+
+/// `--allow-target` across hosts: an agent on its own network host, allowed only the server host
+/// (198.18.0.10 in the namespace lab), is aimed by the controller at another host that answers;
+/// that host sees not one request, and the allowed server gets the run.
+@Suite(.serialized) struct AgentAllowTargetLabTests {
+    @Test func anAgentAllowedOneHostSendsNothingToAnother() throws {
+        let lab = try NetworkLab(hosts: ["server", "other", "controller", "agent1"])
+        defer { lab.close() }
+        print("allow-target lab: \(lab.description)")
+        if lab.isolated { #expect(lab.address(of: "server") == "198.18.0.10") }
+        try lab.checkRoutes(from: "agent1", to: [lab.address(of: "server"), lab.address(of: "other")])
+        let work = NSTemporaryDirectory() + "ttsload-allow-lab-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let tokenFile = work + "/token"
+        try "allow-lab-token-0123456789abcdef".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+
+        var targets: [String: (process: LabProcess, url: String)] = [:]
+        for host in ["server", "other"] {
+            let process = try lab.spawn(host: host, arguments: ["python3", "-u", repositoryRoot + "/Tests/Fixtures/target.py", "0", lab.address(of: host)])
+            targets[host] = (process, try process.waitForLine(startingWith: "listening on "))
+        }
+        let certificates = try AgentCertificates(hosts: [lab.address(of: "agent1")], in: work + "/certs")
+        let agent = try lab.spawn(host: "agent1", arguments: [ttsloadBinary, "agent", "--listen", lab.address(of: "agent1") + ":0",
+                                                               "--token-file", tokenFile, "--spool-dir", work + "/spool",
+                                                               "--allow-target", lab.address(of: "server")] + certificates.agentArguments)
+        let agentURL = try agent.waitForLine(startingWith: "listening on ", timeout: 60)
+
+        /// What the target on `host` served, asked from the controller's host.
+        func served(_ host: String) throws -> Int {
+            let result = try runCommand((lab.namespace(of: "controller").map { ["ip", "netns", "exec", $0] } ?? [])
+                                        + ["curl", "-fsS", targets[host]!.url + "/stats"])
+            let stats = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Int]
+            return try #require(stats?["requests"], "\(result.stderr)")
+        }
+        func run(at host: String, out: String) throws -> LabProcess {
+            let plan = work + "/\(host).yaml"
+            try """
+                name: allow-\(host)
+                target: { url: "\(targets[host]!.url)", api: raw }
+                thread_groups:
+                  - { name: g, request: { method: GET, path: /delay/5 }, load: { users: 2, duration: 2s } }
+                """.write(toFile: plan, atomically: true, encoding: .utf8)
+            let controller = try lab.spawn(host: "controller", arguments: [ttsloadBinary, "run", plan, "--agents", "a1=" + agentURL,
+                                                                            "--token-file", tokenFile, "--ca", certificates.ca,
+                                                                            "--out", out, "--no-store", "--no-report"])
+            #expect(controller.waitForExit(timeout: 60), "controller still running")
+            return controller
+        }
+
+        let refused = try run(at: "other", out: work + "/r1")
+        #expect(refused.exitStatus == 3, "\(refused.errors)")
+        #expect(refused.errors.contains("not allowed by this agent's --allow-target"), "\(refused.errors)")
+        #expect(try served("other") == 0)
+
+        let allowed = try run(at: "server", out: work + "/r2")
+        #expect(allowed.exitStatus == 0, "\(allowed.errors)")
+        let rows = try JTLSampleReader.read(path: work + "/r2/results.jtl").samples.count
+        #expect(rows > 20)
+        #expect(try served("server") == rows + 1)  // plus the agent's probe
+        #expect(try served("other") == 0)
     }
 }

@@ -12,7 +12,7 @@ struct AgentAuthenticationTests {
 
     func startAgent(spool: String) throws -> ListeningProcess {
         let tokenFile = try temporaryFile(token + "\n", name: "token")
-        return try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
+        return try ListeningProcess([ttsloadBinary, "agent", "--plain-http", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
                                      "--name", "auth-test", "--spool-dir", spool])
     }
 
@@ -91,11 +91,10 @@ struct AgentAuthenticationTests {
         let spool = NSTemporaryDirectory() + "ttsload-auth-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let agent = try startAgent(spool: spool)
-        let hostPort = agent.address.replacingOccurrences(of: "http://", with: "")
         let plan = try temporaryFile("""
             name: refused
             target: { url: "\(target.address)", api: raw }
-            agents: ["\(hostPort)"]
+            agents: ["\(agent.address)"]
             thread_groups:
               - { name: g, request: { method: GET, path: /delay/1 }, load: { users: 2, duration: 2s } }
             """)
@@ -110,37 +109,5 @@ struct AgentAuthenticationTests {
         let missing = try runTTSLoad(["run", plan, "--out", out, "--no-store"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("--token-file"), "\(missing.stderr)")
-    }
-
-    @Test func agentsServeTLSAndTheControllerTrustsOnlyTheGivenCA() throws {
-        let target = try ListeningProcess(fixture: "target.py")
-        let folder = NSTemporaryDirectory() + "ttsload-tls-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let made = try runCommand(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=ttsload-agent",
-                                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem"])
-        #expect(made.succeeded, "\(made.stderr)")
-        let tokenFile = try temporaryFile(token, name: "token")
-        let agent = try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
-                                          "--spool-dir", folder + "/spool", "--tls-cert", folder + "/cert.pem", "--tls-key", folder + "/key.pem"])
-        #expect(agent.address.hasPrefix("https://127.0.0.1:"))
-        let plan = try temporaryFile("""
-            name: tls
-            target: { url: "\(target.address)", api: raw }
-            thread_groups:
-              - { name: g, request: { method: GET, path: /delay/1 }, load: { users: 2, duration: 2s } }
-            """)
-        // Without the CA: refused before any load, libcurl's reason in the message.
-        let refused = try runTTSLoad(["run", plan, "--agents", agent.address, "--token-file", tokenFile, "--out", folder + "/r1", "--no-store"])
-        #expect(refused.status == 3)
-        #expect(refused.stderr.contains("certificate"), "\(refused.stderr)")
-        #expect(try targetRequests(target) == 0)
-        // With it: the run goes through over HTTPS.
-        let run = try runTTSLoad(["run", plan, "--agents", agent.address, "--token-file", tokenFile, "--ca", folder + "/cert.pem",
-                                  "--out", folder + "/r2", "--no-store", "--no-report"])
-        #expect(run.status == 0, "\(run.stderr)")
-        let rows = try JTLSampleReader.read(path: folder + "/r2/results.jtl").samples.count
-        #expect(rows > 10)
-        #expect(try targetRequests(target) == rows + 1)  // plus the agent's probe
     }
 }

@@ -42,7 +42,7 @@ import TestSupport
 
         /// The agent's command, run in `cwd` (through `env -C`) with `extra` flags; not waited for.
         func spawnAgent(_ name: String, cwd: String, port: String = "0", extra: [String] = []) throws -> LabProcess {
-            try lab.spawn(host: name, arguments: ["env", "-C", cwd, ttsloadBinary, "agent", "--listen", lab.address(of: name) + ":" + port,
+            try lab.spawn(host: name, arguments: ["env", "-C", cwd, ttsloadBinary, "agent", "--plain-http", "--listen", lab.address(of: name) + ":" + port,
                                                   "--token-file", tokenFile, "--name", name] + extra)
         }
 

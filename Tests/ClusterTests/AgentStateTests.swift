@@ -15,7 +15,7 @@ struct AgentStateTests {
         let spool = NSTemporaryDirectory() + "ttsload-state-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let tokenFile = try temporaryFile(token + "\n", name: "token")
-        let agent = try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
+        let agent = try ListeningProcess([ttsloadBinary, "agent", "--plain-http", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
                                           "--name", "state-test", "--spool-dir", spool])
         let base = agent.address + "/v1"
         let headers = [("Authorization", "Bearer " + token)]

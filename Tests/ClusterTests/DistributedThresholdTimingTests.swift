@@ -25,7 +25,7 @@ import TestSupport
         var urls: [String] = []
         var agents: [LabProcess] = []
         for name in Self.agentNames {
-            let agent = try lab.spawn(host: name, arguments: [ttsloadBinary, "agent", "--listen", lab.address(of: name) + ":0",
+            let agent = try lab.spawn(host: name, arguments: [ttsloadBinary, "agent", "--plain-http", "--listen", lab.address(of: name) + ":0",
                                                               "--token-file", tokenFile, "--name", name, "--spool-dir", work + "/spool-" + name])
             urls.append("\(name)=" + (try agent.waitForLine(startingWith: "listening on ", timeout: 60)))
             agents.append(agent)

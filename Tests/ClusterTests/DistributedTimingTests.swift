@@ -8,6 +8,8 @@ import TestSupport
 /// A distributed run across hosts: network namespaces joined by a bridge (198.18.0.0/15), one per
 /// agent, one for the embedded TTS server, one for the controller; where namespaces cannot be made
 /// (not root), the same test on 127.0.0.x. One agent's wall clock is shifted +2.5 s by libfaketime.
+/// The control channel is TLS, as by default: one pair from `ttsload agent-cert` for the three
+/// agents' addresses, the controller given its CA and bare `host:port` addresses.
 /// Measured at the real counterparts: the server's own gauges and counters, the JTL's rows.
 /// Named *TimingTests: `make test` runs it alone (--no-parallel).
 @Suite(.serialized) struct DistributedTimingTests {
@@ -25,6 +27,7 @@ import TestSupport
         let agentURLs: [String: String]
         let work: String
         let tokenFile: String
+        let certificates: AgentCertificates
 
         init(fakeShift: Double) throws {
             let lab = try NetworkLab(hosts: ["server", "controller", "agent1", "agent2", "agent3"])
@@ -38,6 +41,7 @@ import TestSupport
             var urls: [String: String] = [:]
             for name in ["agent1", "agent2", "agent3"] { urls[name] = "\(lab.address(of: name)):7070" }
             agentURLs = urls
+            certificates = try AgentCertificates(hosts: ["agent1", "agent2", "agent3"].map(lab.address(of:)), in: work + "/certs")
             // Every address each host will send to must resolve to an interface the lab made, before any load.
             try lab.checkRoutes(from: "controller", to: ["agent1", "agent2", "agent3"].map { lab.address(of: $0) })
             for name in ["agent1", "agent2", "agent3"] { try lab.checkRoutes(from: name, to: [serverAddress]) }
@@ -54,7 +58,7 @@ import TestSupport
 
         func startAgent(_ name: String, fakeShift: Double) throws {
             let command = [ttsloadBinary, "agent", "--listen", agentURLs[name]!, "--token-file", tokenFile,
-                           "--name", name, "--spool-dir", work + "/spool-" + name]
+                           "--name", name, "--spool-dir", work + "/spool-" + name] + certificates.agentArguments
             let prefix = fakeShift == 0 ? [] : try NetworkLab.fakeTimeArguments(shift: fakeShift)
             let agent = try lab.spawn(host: name, arguments: prefix + command)
             try agent.waitForLine(startingWith: "listening on ")
@@ -78,7 +82,7 @@ import TestSupport
         func controller(out: String, extra: [String] = []) throws -> LabProcess {
             let list = ["agent1", "agent2", "agent3"].map { "\($0)=\(agentURLs[$0]!)" }.joined(separator: ",")
             return try lab.spawn(host: "controller", arguments: [ttsloadBinary, "run", try plan(), "--agents", list,
-                                                                  "--token-file", tokenFile, "--out", out, "--threads", "2",
+                                                                  "--token-file", tokenFile, "--ca", certificates.ca, "--out", out, "--threads", "2",
                                                                   "--no-store", "--no-report"] + extra)
         }
 
@@ -95,8 +99,8 @@ import TestSupport
 
         /// An agent's status, asked from inside the lab (the controller's host) with the token.
         func agentStatus(_ name: String) throws -> AgentProtocol.Status {
-            let reply = try insideLab(["curl", "-fsS", "-H", "Authorization: Bearer \(DistributedTimingTests.token)",
-                                       "http://\(agentURLs[name]!)/v1/status"])
+            let reply = try insideLab(["curl", "-fsS", "--cacert", certificates.ca, "-H", "Authorization: Bearer \(DistributedTimingTests.token)",
+                                       "https://\(agentURLs[name]!)/v1/status"])
             return try AgentProtocol.decode(AgentProtocol.Status.self, from: Array(reply.utf8))
         }
 
@@ -292,7 +296,8 @@ import TestSupport
         #expect(try cluster.servedRequests() == served)
 
         // `ttsload collect` fetches every spool and rebuilds the JTL with every sample.
-        let collect = try cluster.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out, "--token-file", cluster.tokenFile])
+        let collect = try cluster.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out, "--token-file", cluster.tokenFile,
+                                                                          "--ca", cluster.certificates.ca])
         let lines = try collect.allOutput(timeout: 60)
         #expect(collect.waitForExit(timeout: 10))
         #expect(collect.exitStatus == 0, "\(lines.joined(separator: "\n"))\n\(collect.errors)")

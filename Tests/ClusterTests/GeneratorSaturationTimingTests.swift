@@ -65,7 +65,7 @@ import TestSupport
             kill(hog.processIdentifier, SIGKILL)
             hog.waitUntilExit()
         }
-        let agent = try ListeningProcess(["taskset", "-c", "0", ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
+        let agent = try ListeningProcess(["taskset", "-c", "0", ttsloadBinary, "agent", "--plain-http", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
                                           "--name", "agent1", "--spool-dir", work + "/spool"])
         let plan = work + "/plan.yaml"
         try """

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A deliberately misbehaving HTTP target for ttsload's engine tests (loopback only).
+"""A deliberately misbehaving HTTP target for ttsload's engine tests (loopback, or a lab host's
+address given as the second argument).
 
-Prints 'listening on http://127.0.0.1:PORT' once ready. Routes (any method):
+Prints 'listening on http://ADDRESS:PORT' once ready. Routes (any method):
   /delay/<ms>      wait <ms>, then 200 with 2000 bytes of audio/wav-typed body
   /by-client/<name> as /delay/, 30 ms x the number that ends <name> (agent2: 60 ms): clients that differ
   /status/<code>   that status (503 carries Retry-After: 1)
@@ -136,8 +137,10 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
-    server = Server(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
-    print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    # Arguments: [PORT [ADDRESS]] (a lab host's address in multi-host tests; loopback otherwise).
+    host = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+    server = Server((host, int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+    print(f"listening on http://{host}:{server.server_address[1]}", flush=True)
     # Exit when the test that started us goes away (stdin closes), so no server outlives its test.
     threading.Thread(target=lambda: (sys.stdin.read(), server.shutdown()), daemon=True).start()
     server.serve_forever()

@@ -84,7 +84,7 @@ import Testing
       - { prometheus: "http://127.0.0.1:9090/metrics", interval: 5s }
       - { prometheus: "http://127.0.0.1:9100/metrics", name: node, match: [node_cpu_*, "node_memory_*"] }
       - gpu
-    agents: [loadgen-1:7070, "[::1]:7071"]
+    agents: [loadgen-1:7070, "http://[::1]:7071"]
     """
 
     func loaded() throws -> Plan {
@@ -102,8 +102,9 @@ import Testing
         #expect(p.target.insecure)
         #expect(p.target.httpVersion == .http2)
         #expect(p.variables == ["key": "secret", "voice": "nova"])
-        #expect(p.agents == [AgentAddress(host: "loadgen-1", port: 7070), AgentAddress(host: "::1", port: 7071)])
-        #expect(p.agents[1].description == "[::1]:7071")
+        #expect(p.agents == [AgentAddress(host: "loadgen-1", port: 7070), AgentAddress(host: "::1", port: 7071, scheme: "http")])
+        #expect(p.agents[0].description == "https://loadgen-1:7070")
+        #expect(p.agents[1].description == "http://[::1]:7071")
         #expect(p.monitors == [
             .host,
             .prometheus(PrometheusMonitor(url: "${target}/metrics", interval: PlanDuration(seconds: 1), name: "target")),

@@ -487,7 +487,7 @@ struct PlanDecoder {
             if let address = AgentAddress(parsing: text) {
                 if agents.contains(address) { reader.error(item, "agent \(text) is listed twice") } else { agents.append(address) }
             } else {
-                reader.error(item, "expected host:port (e.g. loadgen-1:7070 or [::1]:7070), got '\(text.prefix(60))'")
+                reader.error(item, "expected host:port (e.g. loadgen-1:7070 or [::1]:7070; http://host:port for an agent serving plain HTTP), got '\(text.prefix(60))'")
             }
         }
         return agents
@@ -500,8 +500,13 @@ func isIdentifier(_ text: String) -> Bool {
 }
 
 extension AgentAddress {
-    /// `host:port` or `[v6]:port`.
-    public init?(parsing text: String) {
+    /// `host:port` or `[v6]:port`, optionally after `https://` (the default) or `http://`.
+    public init?(parsing full: String) {
+        var scheme = "https", text = Substring(full)
+        for prefix in ["https://", "http://"] where full.lowercased().hasPrefix(prefix) {
+            scheme = String(prefix.dropLast(3))
+            text = full.dropFirst(prefix.count)
+        }
         var host: Substring
         var portText: Substring
         if text.hasPrefix("[") {
@@ -517,6 +522,6 @@ extension AgentAddress {
         guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }),
               let port = Int(portText), (1...65_535).contains(port)
         else { return nil }
-        self.init(host: String(host), port: port)
+        self.init(host: String(host), port: port, scheme: scheme)
     }
 }

@@ -309,9 +309,12 @@ public struct PrometheusMonitor: Sendable, Equatable {
 public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
-    public init(host: String, port: Int) {
+    /// `http` for an agent started with `--plain-http`; otherwise agents are reached over HTTPS.
+    public var scheme: String
+    public init(host: String, port: Int, scheme: String = "https") {
         self.host = host
         self.port = port
+        self.scheme = scheme
     }
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String { "\(scheme)://" + (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)") }
 }

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // ttsload: a distributed load-testing tool for text-to-speech services.
 // One target per stage of the data path (docs/ARCHITECTURE.md); dependencies point one way:
-// ttsload -> TTSLoadCLI -> (Export, Cluster) -> RunPipeline -> (Monitors, Report) -> (Engine, Thresholds) -> Results, Server stands apart.
+// ttsload -> TTSLoadCLI -> (Export, Cluster, Capacity) -> RunPipeline -> (Monitors, Report) -> (Engine, Thresholds) -> Results, Server stands apart.
 import PackageDescription
 
 let package = Package(
@@ -81,6 +81,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["RemoteWrite/remote_write.proto", "RemoteWrite/generate.sh"]),
+        // Capacity search: levels judged by a stability gate against an SLO, grow/bisect/confirm.
+        .target(name: "Capacity", dependencies: ["RunPipeline", "Results", "Thresholds", "Plan"]),
         // Controller/agent protocol, clock offset, load split.
         .target(
             name: "Cluster",
@@ -108,12 +110,13 @@ let package = Package(
         .target(
             name: "TTSLoadCLI",
             dependencies: [
-                "Plan", "Engine", "Results", "Report", "RunPipeline", "Cluster", "Server", "TTS", "Thresholds", "Export",
+                "Plan", "Engine", "Results", "Report", "RunPipeline", "Cluster", "Server", "TTS", "Thresholds", "Export", "Capacity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ttsload", dependencies: ["TTSLoadCLI"]),
 
         .testTarget(name: "PlanTests", dependencies: ["Plan"]),
+        .testTarget(name: "CapacityTests", dependencies: ["Capacity", "Results", "Plan", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Engine", "RunPipeline", "Results", "Plan", "TestSupport"]),
         .testTarget(name: "MonitorsTests", dependencies: ["Monitors", "Plan", "Results", "TestSupport"]),
         // Shared by the test targets: starting fixture servers, free ports, the repository root.

@@ -33,6 +33,7 @@ struct DashboardPage {
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         out += "<title>ttsload: \(title)</title><style>\(DashboardStyle.css)</style></head><body>\n"
         header()
+        capacitySection()
         stepSection()
         labelSection()
         agentSection()

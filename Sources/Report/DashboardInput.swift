@@ -31,6 +31,8 @@ public struct DashboardInput: Sendable {
     public var monitors: [MonitorSeries] = []
     /// The agents of a distributed run (from summary.json), shown in their own table.
     public var distributed: DistributedSummary?
+    /// A capacity search's levels and answer (`capacity.json`), shown first.
+    public var capacity: CapacityReport?
 
     public init(samples: [Sample], profile: LoadProfile? = nil, title: String, source: String, target: String? = nil,
                 status: String? = nil, thresholds: [String] = [], knee: KneeRule = KneeRule(), apdex: ApdexRule = ApdexRule(), notes: [String] = []) {

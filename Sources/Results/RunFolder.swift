@@ -20,6 +20,10 @@ public struct RunFolder: Sendable, Equatable {
     public var dashboard: String { file("index.html") }
     public var comparePage: String { file("compare.html") }
     public var cluster: String { file("cluster.json") }
+    /// A capacity search's levels and answer (`ttsload capacity`).
+    public var capacity: String { file("capacity.json") }
+    /// The plan a capacity search ran, as resolved (not `plan.yaml`: its steps are not the levels).
+    public var capacityPlan: String { file("capacity-plan.yaml") }
     public var agents: String { file("agents") }
 
     /// Where agent `name`'s spool is kept after collection.

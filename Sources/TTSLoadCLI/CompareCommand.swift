@@ -1,6 +1,8 @@
 import ArgumentParser
+import Capacity
 import Foundation
 import Report
+import Results
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +13,8 @@ struct CompareCommand: ParsableCommand {
             (`ttsload baseline set`). A metric is a regression or an improvement only when its change is beyond the
             tolerance and the 95% confidence interval of the difference (from the raw samples, fixed seed) excludes 0.
             Exit 0: no regression (inconclusive included unless --strict); 1: regression; 2: an input cannot be read;
-            3: runtime failure. See docs/compare.md.
+            3: runtime failure. Two capacity search folders (`ttsload capacity`) are compared by their answers
+            and the levels both measured instead (docs/capacity.md). See docs/compare.md.
             """)
 
     enum Format: String, ExpressibleByArgument { case text, json, markdown }
@@ -46,6 +49,20 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
+        if baseline == nil, let reports = try capacityReports() {
+            let comparison = CapacityComparison.compare(base: reports.base, candidate: reports.candidate)
+            if format == .json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(comparison), as: UTF8.self))
+            } else {
+                print(format == .markdown ? "```\n\(comparison.text)\n```" : comparison.text)
+            }
+            if comparison.verdict == .regression || (options.strict && comparison.verdict == .inconclusive) {
+                throw CommandFailure(.negative, "")
+            }
+            return
+        }
         let loader = SideLoader(storePath: store, columns: columns.map { $0.split(separator: ",").map(String.init) })
         let base: RunSide, candidate: RunSide
         do {
@@ -56,5 +73,22 @@ struct CompareCommand: ParsableCommand {
         }
         let comparison = Comparator.compare(base: base, candidate: candidate, tolerances: try options.tolerances)
         try finishComparison(comparison, options: options, format: format, html: html)
+    }
+
+    /// Both sides' capacity.json when both are capacity search folders; nil when neither is; an
+    /// error when only one is (its samples ran other levels than the other side's steps).
+    private func capacityReports() throws -> (base: CapacityReport, candidate: CapacityReport)? {
+        let files = sides.map { RunFolder($0).capacity }
+        let present = files.map { FileManager.default.fileExists(atPath: $0) }
+        guard present.contains(true) else { return nil }
+        guard present.allSatisfy({ $0 }) else {
+            throw CommandFailure(.usage, "\(sides[present.firstIndex(of: true)!]) is a capacity search and \(sides[present.firstIndex(of: false)!]) is not: compare a capacity search with another")
+        }
+        let reports = try files.map { file -> CapacityReport in
+            do { return try JSONDecoder().decode(CapacityReport.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+                throw CommandFailure(.usage, "\(file): not a capacity search's file (\(error))")
+            }
+        }
+        return (reports[0], reports[1])
     }
 }

@@ -99,6 +99,16 @@ struct ReportCommand: ParsableCommand {
         dashboardInput.verdict = runFolder.flatMap(Self.recordedVerdict)
         if noThresholds { dashboardInput.thresholdsNotJudged = "--no-thresholds" }
         if let folder { dashboardInput.distributed = DistributedSummary.read(runFolder: folder) }
+        // A capacity search's folder: its levels and answer (the JTL alone has only allThreads).
+        if let runFolder, let data = FileManager.default.contents(atPath: runFolder.capacity) {
+            do {
+                let report = try JSONDecoder().decode(CapacityReport.self, from: data)
+                dashboardInput.capacity = report
+                dashboardInput.title = report.plan + ": capacity"
+            } catch {
+                dashboardInput.notes.append("\(runFolder.capacity) could not be read (\(error)); the capacity section is left out.")
+            }
+        }
         // One streaming pass over the file (after a quick one for time 0): no sample is kept.
         let built: (model: DashboardModel, samples: Int)
         do {

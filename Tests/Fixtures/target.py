@@ -5,6 +5,8 @@ address given as the second argument).
 Prints 'listening on http://ADDRESS:PORT' once ready. Routes (any method):
   /delay/<ms>      wait <ms>, then 200 with 2000 bytes of audio/wav-typed body
   /by-client/<name> as /delay/, 30 ms x the number that ends <name> (agent2: 60 ms): clients that differ
+  /drift/<ms>      as /delay/, the wait growing by <ms> every second since the first /drift request: a
+                   service whose speed drifts and never settles
   /status/<code>   that status (503 carries Retry-After: 1)
   /html            200 text/html
   /truncated       Content-Length 1000, 100 bytes sent, connection closed
@@ -27,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
 state = {"in_flight": 0, "max_in_flight": 0, "requests": 0, "open_connections": 0, "proxied": 0}
+drift_since = []  # monotonic time of the first /drift request
 BODY = b"RIFF" + b"\x00" * 1996
 
 
@@ -90,6 +93,13 @@ class Handler(BaseHTTPRequestHandler):
         parts = path.strip("/").split("/")
         if parts[0] == "delay":
             time.sleep(int(parts[1]) / 1000.0)
+            self._send(200, BODY)
+        elif parts[0] == "drift":
+            with lock:
+                if not drift_since:
+                    drift_since.append(time.monotonic())
+                since = time.monotonic() - drift_since[0]
+            time.sleep(int(parts[1]) * (1 + since) / 1000.0)
             self._send(200, BODY)
         elif parts[0] == "by-client":
             digits = "".join(c for c in (parts[1] if len(parts) > 1 else "") if c.isdigit())

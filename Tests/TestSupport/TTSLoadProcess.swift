@@ -26,7 +26,7 @@ public struct MissingBinary: Error, CustomStringConvertible {
 
 /// `arguments` of a `ttsload` command made safe for a test. The store's default is
 /// reports/ttsload.sqlite relative to the working directory, which for these helpers is the
-/// repository: a test's `run` or `import` would record into the developer's own store. So a `run`
+/// repository: a test's `run`, `capacity` or `import` would record into the developer's own store. So a `run` or `capacity`
 /// without `--store`/`--no-store` gets `--no-store`, and an `import` without `--store` a store of its
 /// own in a temporary folder. Every helper here that launches ttsload passes its arguments through this;
 /// a test that starts ttsload itself should too.
@@ -35,7 +35,7 @@ public func isolatingStore(_ arguments: [String]) -> [String] {
     let hasStore = arguments.contains { $0 == "--store" || $0.hasPrefix("--store=") || $0 == "--no-store" }
     guard !hasStore else { return arguments }
     switch command {
-    case "run":
+    case "run", "capacity":
         return arguments + ["--no-store"]
     case "import":
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-store-\(UUID().uuidString)").path

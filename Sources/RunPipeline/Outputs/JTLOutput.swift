@@ -38,9 +38,16 @@ public final class JTLOutput: RunOutput {
     }
 
     public func finish(_ end: inout RunEnd) throws {
+        guard writer != nil else { return }
+        end.files.append(("results", path))
+        try close()
+    }
+
+    /// Writes what is buffered and closes the file (what `finish` does, for a writer that spans
+    /// several runs, as a capacity search's levels).
+    public func close() throws {
         guard let writer else { return }
         self.writer = nil
-        end.files.append(("results", path))
         defer { rowsOnDisk = writer.rowsOnDisk }
         do { try writer.close() } catch { throw Failure(writer, error) }
     }

@@ -1,0 +1,47 @@
+import Results
+import RunPipeline
+
+/// A level's judge inside its run: feeds the stability gate and ends the level's load (as
+/// `stop_when` does: in-flight requests finish) once the gate has decided.
+public final class LevelOutput: RunOutput {
+    let settings: StabilityGate.Settings
+    let slo: SLO
+    private var context: RunContext?
+    public private(set) var gate: StabilityGate?
+    public private(set) var decision: StabilityGate.Decision?
+    /// Told on the driving thread when each window closes (for the progress line).
+    public var onWindow: ((CapacityWindow) -> Void)?
+
+    public init(settings: StabilityGate.Settings, slo: SLO) {
+        self.settings = settings
+        self.slo = slo
+    }
+
+    public func begin(_ run: RunContext) throws { context = run }
+
+    public func add(_ batch: [Sample]) throws {
+        guard let context, context.startWall > 0 else { return }
+        if gate == nil { gate = StabilityGate(settings: settings, slo: slo, loadStart: context.startWall) }
+        gate!.add(batch)
+    }
+
+    public func second(_ snapshot: SecondSnapshot) {
+        guard decision == nil, let context, context.startWall > 0 else { return }
+        if gate == nil { gate = StabilityGate(settings: settings, slo: slo, loadStart: context.startWall) }
+        let before = gate!.windows.count
+        let decided = gate!.advance(through: (snapshot.second + 1) * 1_000_000)
+        for window in gate!.windows.dropFirst(before) { onWindow?(window) }
+        if let decided {
+            decision = decided
+            context.requestStop?(.stopped, "level judged: \(decided.verdict.rawValue)")
+        }
+    }
+}
+
+/// Hands each level's samples to outputs that span the whole search (the one results.jtl), which
+/// are begun and finished once by the search, not by each level's run.
+public final class ForwardingOutput: RunOutput {
+    let targets: [RunOutput]
+    public init(_ targets: [RunOutput]) { self.targets = targets }
+    public func add(_ batch: [Sample]) throws { for t in targets { try t.add(batch) } }
+}

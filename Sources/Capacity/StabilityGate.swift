@@ -1,0 +1,174 @@
+import Results
+import Thresholds
+
+/// The measuring windows of one level after its warm-up, and when they settle: a level counts
+/// once its last `agree` windows agree within `tolerance` on throughput and on p95 (perf_analyzer's
+/// stability rule). A window is `window` seconds long, stretched (up to 4 windows' time) until it
+/// holds `minSamples` samples, so a slow level's p95 is not one request's latency.
+///
+/// Samples belong to the window they ended in. Fed from the level's run: `add` with drained
+/// samples, `advance` once every sample that ended before a time is in.
+public struct StabilityGate {
+    public struct Settings: Sendable {
+        public var window: Double
+        public var warmup: Double
+        public var agree: Int
+        public var maxWindows: Int
+        public var tolerance: Double
+        public var minSamples: Int
+
+        public init(window: Double, warmup: Double, agree: Int, maxWindows: Int, tolerance: Double, minSamples: Int) {
+            self.window = window
+            self.warmup = warmup
+            self.agree = agree
+            self.maxWindows = maxWindows
+            self.tolerance = tolerance
+            self.minSamples = minSamples
+        }
+    }
+
+    /// How a level ended up.
+    public struct Decision: Sendable, Equatable {
+        public var verdict: CapacityLevel.Verdict
+        public var reason: String
+        /// The last windows the verdict is taken over.
+        public var judged: Int
+
+        public init(verdict: CapacityLevel.Verdict, reason: String, judged: Int) {
+            self.verdict = verdict
+            self.reason = reason
+            self.judged = judged
+        }
+    }
+
+    public let settings: Settings
+    public let slo: SLO
+    private let extended: Bool
+    private var currentStart: Int64
+    private var open: [Sample] = []
+    public private(set) var windows: [CapacityWindow] = []
+    private var tallies: [SampleTally<LatencyHistogram>] = []
+    private var good: [Int] = []
+
+    /// - Parameter loadStart: wall µs when the level's load started; windows begin `warmup` later.
+    public init(settings: Settings, slo: SLO, loadStart: Int64) {
+        self.settings = settings
+        self.slo = slo
+        extended = slo.terms.contains { $0.metric.needsExtendedTally }
+        currentStart = loadStart + Int64(settings.warmup * 1_000_000)
+    }
+
+    /// Samples that ended during warm-up are dropped.
+    public mutating func add(_ samples: [Sample]) {
+        for s in samples where s.end >= currentStart { open.append(s) }
+    }
+
+    /// Closes every window that ends at or before `through` (wall µs: every sample that ended
+    /// before it has been added) and returns the decision once there is one.
+    public mutating func advance(through: Int64) -> Decision? {
+        let span = Int64(settings.window * 1_000_000)
+        closing: while windows.count < settings.maxWindows {
+            for m in 1...4 {
+                let end = currentStart + Int64(m) * span
+                guard end <= through else { break closing }
+                let inside = open.filter { $0.end < end }
+                if inside.count >= settings.minSamples || m == 4 {
+                    close(inside, end: end)
+                    open.removeAll { $0.end < end }
+                    break
+                }
+            }
+        }
+        return decision()
+    }
+
+    private mutating func close(_ samples: [Sample], end: Int64) {
+        var tally = SampleTally<LatencyHistogram>(extended: extended)
+        for s in samples { tally.add(s) }
+        let seconds = Double(end - currentStart) / 1_000_000
+        windows.append(CapacityWindow(startMicros: currentStart, seconds: seconds, samples: samples.count,
+                                      requestsPerSecond: Double(samples.count) / seconds,
+                                      p95: tally.count == 0 ? nil : Double(tally.latency.percentile(95)) / 1_000_000))
+        tallies.append(tally)
+        good.append(samples.filter(slo.isGood).count)
+        currentStart = end
+    }
+
+    /// Settled: the last `agree` windows agree, judged on their samples. At the window cap
+    /// unsettled: `bad` when every window broke the SLO on its own (a decisive overload), else
+    /// `unstable`. nil while neither.
+    public func decision() -> Decision? {
+        let k = settings.agree
+        if windows.count >= k {
+            let last = Array(windows.suffix(k))
+            if let spread = Self.spread(last) {
+                if spread.rps <= settings.tolerance && spread.p95 <= settings.tolerance {
+                    let failed = judge(last: k).filter { !$0.passed }
+                    if failed.isEmpty { return Decision(verdict: .good, reason: "within the SLO", judged: k) }
+                    return Decision(verdict: .bad, reason: describe(failed), judged: k)
+                }
+            }
+        }
+        guard windows.count >= settings.maxWindows else { return nil }
+        let everyWindowFailed = tallies.indices.allSatisfy { i in
+            slo.judge(tallies[i], seconds: windows[i].seconds).contains { !$0.passed }
+        }
+        let spread = Self.spread(Array(windows.suffix(k)))
+        let unsettled = spread.map { String(format: "throughput varied %.0f%%, p95 %.0f%% over the last %d windows (tolerance %.0f%%)",
+                                            $0.rps * 100, $0.p95 * 100, k, settings.tolerance * 100) }
+            ?? "no samples in the last \(k) windows"
+        if everyWindowFailed {
+            let failed = judge(last: windows.count).filter { !$0.passed }
+            return Decision(verdict: .bad, reason: describe(failed) + "; broke it in every window though unsettled: " + unsettled,
+                            judged: windows.count)
+        }
+        return Decision(verdict: .unstable, reason: "did not settle in \(windows.count) windows: " + unsettled, judged: k)
+    }
+
+    /// The SLO over the last `count` windows together.
+    public func judge(last count: Int) -> [SLOValue] {
+        let (tally, seconds) = pooled(last: count)
+        return slo.judge(tally, seconds: seconds)
+    }
+
+    /// The level's figures over its last `count` windows, as the report shows them.
+    public func level(users: Int, loadStart: Int64, decision: Decision, confirmation: Bool) -> CapacityLevel {
+        let count = min(decision.judged, windows.count)
+        let (tally, seconds) = pooled(last: count)
+        let goodCount = good.suffix(count).reduce(0, +)
+        func inSeconds(_ v: Int64) -> Double { Double(v) / 1_000_000 }
+        let some = tally.count > 0
+        return CapacityLevel(users: users, startMicros: loadStart, verdict: decision.verdict, reason: decision.reason,
+                             confirmation: confirmation, windows: windows, judgedWindows: count, samples: tally.count,
+                             requestsPerSecond: seconds > 0 ? Double(tally.count) / seconds : 0,
+                             goodputPerSecond: seconds > 0 ? Double(goodCount) / seconds : 0,
+                             errorRate: some ? tally.errorRate : 0,
+                             p50: some ? inSeconds(tally.latency.percentile(50)) : nil,
+                             p95: some ? inSeconds(tally.latency.percentile(95)) : nil,
+                             p99: some ? inSeconds(tally.latency.percentile(99)) : nil,
+                             ttfaP95: tally.ttfa.count > 0 ? inSeconds(tally.ttfa.percentile(95)) : nil,
+                             rtfP95: tally.rtfMilli.count > 0 ? Double(tally.rtfMilli.percentile(95)) / 1_000 : nil,
+                             sloValues: count > 0 ? slo.judge(tally, seconds: seconds) : [])
+    }
+
+    private func pooled(last count: Int) -> (SampleTally<LatencyHistogram>, Double) {
+        var tally = SampleTally<LatencyHistogram>(extended: extended)
+        var seconds = 0.0
+        for i in max(0, tallies.count - count)..<tallies.count {
+            tally.add(tallies[i])
+            seconds += windows[i].seconds
+        }
+        return (tally, seconds)
+    }
+
+    /// Relative spread (max - min) / max of throughput and of p95 over `windows`; nil when a
+    /// window has no sample (nothing to compare).
+    static func spread(_ windows: [CapacityWindow]) -> (rps: Double, p95: Double)? {
+        let rates = windows.map(\.requestsPerSecond)
+        let p95s = windows.compactMap(\.p95)
+        guard p95s.count == windows.count, let maxRate = rates.max(), maxRate > 0, let maxP95 = p95s.max(), maxP95 > 0 else { return nil }
+        return ((maxRate - rates.min()!) / maxRate, (maxP95 - p95s.min()!) / maxP95)
+    }
+
+    func describe(_ failed: [SLOValue]) -> String { slo.describe(failed) }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Results
+import Testing
+import TestSupport
+
+/// `ttsload capacity` against services whose capacity is known in advance:
+///
+/// - The embedded server with its simulated accelerator (one per server, one batch at a time,
+///   `base + per-item x batch` per batch; docs/server.md). In a closed loop of N users each request
+///   waits for every batch ahead of it, so with batches of one a request takes N x (base +
+///   per-item), and with batches of B (N >= 2B keeps them full) ceil(N / B) x (base + B x per-item).
+///   The SLO `p95 < 1.25s` then allows 11 users serially (11 x 110 ms = 1.21 s; 12 -> 1.32 s) and 48
+///   with batches of 8 (6 x 180 ms = 1.08 s; 7 batches -> 1.26 s): batching multiplies capacity by 48/11.
+/// - A target whose service time drifts: never settles, so no answer.
+/// - Ctrl-C, then `--resume`: every level kept, the JTL's rows equal to what the target served.
+///
+/// Named *TimingTests: `make test` runs it alone (--no-parallel).
+@Suite(.serialized) struct CapacityTimingTests {
+    static let quick = ["--window", "1s", "--warmup", "1s", "--min-samples", "10", "--tolerance", "20%"]
+
+    func folder() throws -> String {
+        let path = NSTemporaryDirectory() + "ttsload-capacity-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func report(_ folder: String) throws -> CapacityReport {
+        try JSONDecoder().decode(CapacityReport.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/capacity.json")))
+    }
+
+    func embeddedPlan(maxBatch: Int, in work: String) throws -> String {
+        let path = work + "/batch-\(maxBatch).yaml"
+        try """
+            name: batch-\(maxBatch)
+            target:
+              url: embedded
+              server_args: ["--workers", "2", "--cache-mb", "0", "--max-batch", "\(maxBatch)", "--model-latency", "base=100ms,per-item=10ms"]
+            thread_groups:
+              - name: tts
+                request: { text: "Capacity." }
+                load: { users: 1, duration: 10s }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func serialAndBatchedCapacityMatchQueueingTheory() throws {
+        let work = try folder()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        var found: [Int: CapacityReport] = [:]
+        for (batch, start) in [(1, 8), (8, 32)] {
+            let out = work + "/r\(batch)"
+            let result = try runTTSLoad(["capacity", try embeddedPlan(maxBatch: batch, in: work), "--slo", "p95 < 1.25s, error_rate < 1%",
+                                         "--start", "\(start)", "--out", out, "--no-report"] + Self.quick)
+            print("capacity, max batch \(batch):\n\(result.stdout)")
+            #expect(result.status == 0, "\(result.stderr)")
+            let report = try report(out)
+            found[batch] = report
+            #expect(report.answer.kind == .found, "\(report.answer.text)")
+            // The answer was measured twice, the second time last.
+            #expect(report.levels.last?.confirmation == true && report.levels.last?.users == report.answer.maxUsers)
+            // The JTL holds every level's samples.
+            let rows = try JTLSampleReader.read(path: out + "/results.jtl").samples.count
+            #expect(rows >= report.levels.reduce(0) { $0 + $1.samples })
+        }
+        let serial = try #require(found[1]?.answer.maxUsers), batched = try #require(found[8]?.answer.maxUsers)
+        #expect(abs(Double(serial) - 11) <= 1.1, "serial capacity \(serial), theory 11")
+        #expect(abs(Double(batched) - 48) <= 4.8, "batched capacity \(batched), theory 48")
+        let factor = Double(batched) / Double(serial)
+        #expect(abs(factor - 48.0 / 11) <= 0.1 * 48 / 11, "batching multiplied capacity by \(factor), theory \(48.0 / 11)")
+        // Throughput at the answer is the accelerator's: 1 / 110 ms serially, 8 / 180 ms batched.
+        for (batch, expected) in [(1, 1 / 0.11), (8, 8 / 0.18)] {
+            let answer = try #require(found[batch]?.levels.last)
+            #expect(abs(answer.requestsPerSecond - expected) <= 0.1 * expected, "batch \(batch): \(answer.requestsPerSecond) req/s, theory \(expected)")
+        }
+    }
+
+    @Test func aDriftingTargetIsReportedUnstableNotAnswered() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let work = try folder()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plan = try temporaryFile("""
+            name: drift
+            target: { url: "\(target.address)", api: raw }
+            thread_groups:
+              - { name: g, request: { method: GET, path: /drift/20 }, load: { users: 1, duration: 10s } }
+            """)
+        let result = try runTTSLoad(["capacity", plan, "--slo", "p95 < 10s", "--window", "1s", "--warmup", "1s", "--min-samples", "3",
+                                     "--tolerance", "10%", "--max-windows", "5", "--out", work + "/r", "--no-report"])
+        #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
+        let report = try report(work + "/r")
+        #expect(report.answer.kind == .unstable && report.answer.unstableAt == 1 && report.answer.maxUsers == nil, "\(report.answer)")
+        #expect(result.stdout.contains("no answer: 1 user did not settle in 5 windows"), "\(result.stdout)")
+        #expect(report.levels.map(\.verdict) == [.unstable])
+    }
+
+    @Test func ctrlCKeepsEveryLevelAndResumeFinishesTheSearch() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let work = try folder()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plan = try temporaryFile("""
+            name: resume
+            target: { url: "\(target.address)", api: raw }
+            thread_groups:
+              - { name: g, request: { method: GET, path: /delay/20 }, load: { users: 1, duration: 10s } }
+            """)
+        let out = work + "/r"
+        let arguments = ["capacity", plan, "--slo", "p95 < 1s", "--max-level", "4", "--out", out, "--no-report"] + Self.quick
+        func served() throws -> Int {
+            let stats = try JSONSerialization.jsonObject(with: Data(runCommand(["curl", "-fsS", target.address + "/stats"]).stdout.utf8)) as? [String: Int]
+            return try #require(stats?["requests"])
+        }
+        let first = try RunningTTSLoad(arguments)
+        // capacity.json appears when the first level has been judged: interrupt the second.
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !FileManager.default.fileExists(atPath: out + "/capacity.json") && Date() < deadline { usleep(50_000) }
+        first.process.interrupt()
+        let interrupted = try #require(first.wait(timeout: 60))
+        #expect(interrupted.status == 130, "\(interrupted.stdout)\n\(interrupted.stderr)")
+        let kept = try report(out)
+        #expect(kept.answer.kind == .incomplete && kept.levels.first?.users == 1 && kept.levels.first?.verdict == .good, "\(kept.levels.map(\.verdict))")
+        #expect(kept.levels.last?.verdict == .interrupted)
+        // Every request the target served (but the probe) is a row of the JTL.
+        let rowsThen = try JTLSampleReader.read(path: out + "/results.jtl").samples.count
+        #expect(rowsThen == (try served()) - 1)
+
+        let resumed = try runTTSLoad(Array(arguments.prefix(4)) + ["--resume", out, "--no-report"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        let done = try report(out)
+        #expect(done.answer.kind == .atLeast && done.answer.maxUsers == 4, "\(done.answer.text)")
+        #expect(done.levels.map(\.users) == [1, 2, 4, 4] && done.levels.allSatisfy { $0.verdict == .good })
+        #expect(try JTLSampleReader.read(path: out + "/results.jtl").samples.count == (try served()) - 2)  // two probes
+    }
+}

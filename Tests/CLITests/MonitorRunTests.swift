@@ -68,10 +68,12 @@ import TestSupport
                                     ?? series["target:rate(tts_requests_total{code=\"200\",route=\"/v1/tts\"})"])
         #expect((series["target:up"] ?? []).allSatisfy { $0.value == 1 })
 
-        // Queue depth by the schedule: never more than the users less the one in service; at 8
-        // users (step 2, from 4 s on) the queue holds the users the batch of 4 leaves out.
+        // Queue depth by the schedule: never more than the users (all 8 are queued for the moment
+        // between a batch's answers going out and the worker taking the next batch, a moment a
+        // busy machine stretches); at 8 users (step 2, from 4 s on) the queue holds the users the
+        // batch of 4 leaves out.
         let t0 = queue.first!.micros
-        #expect(queue.allSatisfy { $0.value <= 7 })
+        #expect(queue.allSatisfy { $0.value <= 8 }, "queue depth above the users: \(queue.map(\.value).max() ?? 0)")
         let step2 = queue.filter { $0.micros - t0 >= 5_000_000 && $0.micros - t0 < 8_000_000 }.map(\.value)
         #expect(!step2.isEmpty && step2.reduce(0, +) / Double(step2.count) >= 3, "queue depth at 8 users: \(step2)")
 

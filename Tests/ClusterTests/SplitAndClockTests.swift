@@ -44,7 +44,9 @@ struct SplitAndClockTests {
     @Test func agentListsParseWithNamesOrPositions() throws {
         let parsed = try AgentClient.Address.parseList("a=10.0.0.1:7070, 10.0.0.2:7071,http://[::1]:7072")
         #expect(parsed.map(\.name) == ["a", "agent2", "agent3"])
-        #expect(parsed.map(\.url) == ["http://10.0.0.1:7070", "http://10.0.0.2:7071", "http://[::1]:7072"])
+        // Without a scheme an agent is reached over HTTPS, as agents serve by default.
+        #expect(parsed.map(\.url) == ["https://10.0.0.1:7070", "https://10.0.0.2:7071", "http://[::1]:7072"])
+        #expect(parsed.map(\.isPlainHTTP) == [false, false, true])
         #expect(throws: AgentClient.Failure.self) { try AgentClient.Address.parseList("10.0.0.1") }
         #expect(throws: AgentClient.Failure.self) { try AgentClient.Address.parseList("x=1.2.3.4:1,x=1.2.3.5:1") }
         #expect(throws: AgentClient.Failure.self) { try AgentClient.Address.parseList("bad name=1.2.3.4:1") }

@@ -47,10 +47,16 @@ import TestSupport
         let work = try folder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         var found: [Int: CapacityReport] = [:]
+        // The two searches run side by side, each against its own server: both wait on their
+        // simulated accelerators far more than they use a core.
+        var searches: [(batch: Int, process: RunningTTSLoad)] = []
         for (batch, start) in [(1, 8), (8, 32)] {
+            searches.append((batch, try RunningTTSLoad(["capacity", try embeddedPlan(maxBatch: batch, in: work), "--slo", "p95 < 1.25s, error_rate < 1%",
+                                                        "--start", "\(start)", "--out", work + "/r\(batch)", "--no-report"] + Self.quick)))
+        }
+        for (batch, process) in searches {
             let out = work + "/r\(batch)"
-            let result = try runTTSLoad(["capacity", try embeddedPlan(maxBatch: batch, in: work), "--slo", "p95 < 1.25s, error_rate < 1%",
-                                         "--start", "\(start)", "--out", out, "--no-report"] + Self.quick)
+            let result = try #require(process.wait(timeout: 300), "the search with batches of \(batch) did not end")
             print("capacity, max batch \(batch):\n\(result.stdout)")
             #expect(result.status == 0, "\(result.stderr)")
             let report = try report(out)
@@ -104,7 +110,7 @@ import TestSupport
               - { name: g, request: { method: GET, path: /delay/20 }, load: { users: 1, duration: 10s } }
             """)
         let out = work + "/r"
-        let arguments = ["capacity", plan, "--slo", "p95 < 1s", "--max-level", "4", "--out", out, "--no-report"] + Self.quick
+        let arguments = ["capacity", plan, "--slo", "p95 < 1s", "--max-level", "2", "--out", out, "--no-report"] + Self.quick
         func served() throws -> Int {
             let stats = try JSONSerialization.jsonObject(with: Data(runCommand(["curl", "-fsS", target.address + "/stats"]).stdout.utf8)) as? [String: Int]
             return try #require(stats?["requests"])
@@ -126,8 +132,8 @@ import TestSupport
         let resumed = try runTTSLoad(Array(arguments.prefix(4)) + ["--resume", out, "--no-report"])
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
         let done = try report(out)
-        #expect(done.answer.kind == .atLeast && done.answer.maxUsers == 4, "\(done.answer.text)")
-        #expect(done.levels.map(\.users) == [1, 2, 4, 4] && done.levels.allSatisfy { $0.verdict == .good })
+        #expect(done.answer.kind == .atLeast && done.answer.maxUsers == 2, "\(done.answer.text)")
+        #expect(done.levels.map(\.users) == [1, 2, 2] && done.levels.allSatisfy { $0.verdict == .good })
         #expect(try JTLSampleReader.read(path: out + "/results.jtl").samples.count == (try served()) - 2)  // two probes
     }
 }

@@ -22,7 +22,7 @@ public enum CapacitySearch {
     public static func next(levels: [CapacityLevel], settings: CapacitySettingsRecord) -> Step {
         if let unstable = levels.last(where: { $0.verdict == .unstable }) {
             return .done(CapacityAnswer(kind: .unstable, maxUsers: bracket(levels).good, firstBad: bracket(levels).bad, unstableAt: unstable.users,
-                                        text: "no answer: \(unstable.users) user\(unstable.users == 1 ? "" : "s") \(unstable.reason)"))
+                                        text: "no answer: \(amount(unstable.users, settings)) \(unstable.reason)"))
         }
         let (good, bad) = bracket(levels)
         guard let good else {
@@ -31,7 +31,7 @@ public enum CapacitySearch {
             if bad <= 1 {
                 let first = levels.last { $0.users == bad }
                 return .done(CapacityAnswer(kind: .none, maxUsers: nil, firstBad: bad,
-                                            text: "no level within the SLO: 1 user already \(first?.reason ?? "breaks it")"))
+                                            text: "no level within the SLO: \(amount(1, settings)) already \(first?.reason ?? "breaks it")"))
             }
             return .measure(users: max(1, bad / 2), confirmation: false)
         }
@@ -39,7 +39,7 @@ public enum CapacitySearch {
             if good >= settings.maxUsers {
                 if !confirmed(good, levels) { return .measure(users: good, confirmation: true) }
                 return .done(CapacityAnswer(kind: .atLeast, maxUsers: good, firstBad: nil,
-                                            text: "within the SLO up to the cap: at least \(good) users (--max-level \(settings.maxUsers))"))
+                                            text: "within the SLO up to the cap: at least \(amount(good, settings)) (--max-level \(settings.maxUsers))"))
             }
             return .measure(users: min(good * 2, settings.maxUsers), confirmation: false)
         }
@@ -47,8 +47,8 @@ public enum CapacitySearch {
             return .measure(users: good + (bad - good) / 2, confirmation: false)
         }
         if !confirmed(good, levels) { return .measure(users: good, confirmation: true) }
-        return .done(CapacityAnswer(kind: .found, maxUsers: good, firstBad: bad,
-                                    text: "max users within SLO: \(good) (\(good)-\(bad))"))
+        let what = settings.open == true ? "max rate within SLO: \(good) req/s" : "max users within SLO: \(good)"
+        return .done(CapacityAnswer(kind: .found, maxUsers: good, firstBad: bad, text: "\(what) (\(good)-\(bad))"))
     }
 
     /// The most users whose latest measurement kept the SLO below the fewest whose latest broke it.
@@ -70,10 +70,15 @@ public enum CapacitySearch {
         levels.filter { $0.users == users && $0.verdict == .good }.count >= 2
     }
 
+    /// `1 user`, `12 users`, `40 req/s`.
+    static func amount(_ level: Int, _ settings: CapacitySettingsRecord) -> String {
+        settings.open == true ? "\(level) req/s" : "\(level) user\(level == 1 ? "" : "s")"
+    }
+
     /// The answer when the search stops before it is done (Ctrl-C, --max-time): the bracket so far.
-    public static func incomplete(levels: [CapacityLevel], why: String) -> CapacityAnswer {
+    public static func incomplete(levels: [CapacityLevel], why: String, settings: CapacitySettingsRecord) -> CapacityAnswer {
         let (good, bad) = bracket(levels)
-        let known = [good.map { "within the SLO at \($0) users" }, bad.map { "broken at \($0)" }].compactMap { $0 }
+        let known = [good.map { "within the SLO at \(amount($0, settings))" }, bad.map { "broken at \($0)" }].compactMap { $0 }
         return CapacityAnswer(kind: .incomplete, maxUsers: good, firstBad: bad,
                               text: "stopped before an answer (\(why))" + (known.isEmpty ? "" : ": " + known.joined(separator: ", ")))
     }

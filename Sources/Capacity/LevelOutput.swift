@@ -29,7 +29,12 @@ public final class LevelOutput: RunOutput {
         guard decision == nil, let context, context.startWall > 0 else { return }
         if gate == nil { gate = StabilityGate(settings: settings, slo: slo, loadStart: context.startWall) }
         let before = gate!.windows.count
-        let decided = gate!.advance(through: (snapshot.second + 1) * 1_000_000)
+        var decided = gate!.advance(through: (snapshot.second + 1) * 1_000_000)
+        // Open model: an arrival dropped at the in-flight cap was never sent, so no window shows it.
+        if decided == nil, let dropped = snapshot.counters?.dropped, dropped > 0, let offered = settings.offeredRate {
+            decided = StabilityGate.Decision(verdict: .bad, reason: String(format: "%d arrivals dropped at the in-flight cap (%.0f req/s offered)", dropped, offered),
+                                             judged: gate!.windows.count)
+        }
         for window in gate!.windows.dropFirst(before) { onWindow?(window) }
         if let decided {
             decision = decided

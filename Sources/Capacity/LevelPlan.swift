@@ -1,13 +1,25 @@
 import Plan
 
 /// The plan one level runs: the chosen thread group alone, its load replaced by `users` virtual
-/// users (closed model) held until the level is judged. What the search judges instead of the
-/// plan's own figures is left out: its thresholds, stop_when and monitors (the command says so).
+/// users (closed model) or, in an open-model search, by `users` arrivals per second with at most
+/// `maxInFlight` in flight (the group's own arrival distribution when it has one, else evenly
+/// spaced), held until the level is judged. What the search judges instead of the plan's own
+/// figures is left out: its thresholds, stop_when and monitors (the command says so).
 public enum LevelPlan {
-    public static func make(_ base: Plan, group: Int, users: Int, rampUp: PlanDuration, duration: PlanDuration) -> Plan {
+    public static func make(_ base: Plan, group: Int, users: Int, rampUp: PlanDuration, duration: PlanDuration,
+                            open: Bool = false, maxInFlight: Int = 1_000) -> Plan {
         var plan = base
         var chosen = base.threadGroups[group]
-        chosen.load = .constant(users: users, rampUp: rampUp, duration: duration)
+        if open {
+            var distribution = ArrivalRate.Distribution.constant
+            if case .arrivalRate(let own) = chosen.load ?? base.load ?? .constant(users: 1, rampUp: .zero, duration: .zero) {
+                distribution = own.distribution
+            }
+            chosen.load = .arrivalRate(ArrivalRate(shape: .constant(rate: Double(users), duration: duration), distribution: distribution,
+                                                   maxUsers: maxInFlight))
+        } else {
+            chosen.load = .constant(users: users, rampUp: rampUp, duration: duration)
+        }
         chosen.weight = nil
         chosen.delay = .zero
         plan.threadGroups = [chosen]

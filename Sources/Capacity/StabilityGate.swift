@@ -16,14 +16,17 @@ public struct StabilityGate {
         public var maxWindows: Int
         public var tolerance: Double
         public var minSamples: Int
+        /// The arrival rate offered in an open-model search (nil: closed model).
+        public var offeredRate: Double?
 
-        public init(window: Double, warmup: Double, agree: Int, maxWindows: Int, tolerance: Double, minSamples: Int) {
+        public init(window: Double, warmup: Double, agree: Int, maxWindows: Int, tolerance: Double, minSamples: Int, offeredRate: Double? = nil) {
             self.window = window
             self.warmup = warmup
             self.agree = agree
             self.maxWindows = maxWindows
             self.tolerance = tolerance
             self.minSamples = minSamples
+            self.offeredRate = offeredRate
         }
     }
 
@@ -99,6 +102,7 @@ public struct StabilityGate {
     /// `unstable`. nil while neither.
     public func decision() -> Decision? {
         let k = settings.agree
+        if let saturated = saturation() { return saturated }
         if windows.count >= k {
             let last = Array(windows.suffix(k))
             if let spread = Self.spread(last) {
@@ -123,6 +127,25 @@ public struct StabilityGate {
                             judged: windows.count)
         }
         return Decision(verdict: .unstable, reason: "did not settle in \(windows.count) windows: " + unsettled, judged: k)
+    }
+
+    /// Open model only: an offered rate the service cannot keep up with never settles, its
+    /// backlog (and so its latency) grows for as long as it runs. That is a verdict, not
+    /// instability: bad when the last `agree` windows served less than the offered rate while
+    /// p95 rose in each: at once when the shortfall is over half the tolerance, at the window
+    /// cap when it is any shortfall at all (a rate just above the service's, 10 offered to 9.1).
+    func saturation() -> Decision? {
+        let k = settings.agree
+        guard let offered = settings.offeredRate, windows.count >= k else { return nil }
+        let last = Array(windows.suffix(k))
+        let served = last.reduce(0) { $0 + $1.requestsPerSecond * $1.seconds } / last.reduce(0) { $0 + $1.seconds }
+        let p95s = last.compactMap(\.p95)
+        let shortfall = windows.count >= settings.maxWindows ? 0 : settings.tolerance / 2
+        guard p95s.count == k, served < offered * (1 - shortfall), zip(p95s, p95s.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            return nil
+        }
+        return Decision(verdict: .bad, reason: String(format: "saturated: served %.1f of %.0f req/s offered, p95 rising in every window", served, offered),
+                        judged: k)
     }
 
     /// The SLO over the last `count` windows together.

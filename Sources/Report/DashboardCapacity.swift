@@ -11,13 +11,14 @@ extension DashboardPage {
         out += "<h3><span class=\"\(answered ? "pass" : "fail")\">\(HTMLText.escape(c.answer.text))</span></h3>\n"
         out += "<p>SLO: " + c.slo.map { "<code>\(HTMLText.escape($0))</code>" }.joined(separator: ", ")
         out += " · thread group <code>\(HTMLText.escape(c.group))</code> · \(c.levels.count) level(s) in \(HTMLText.seconds(c.seconds))"
-        if let knee = c.knee { out += " · knee of throughput at \(knee) users" }
+        let unit = c.settings.open == true ? "offered req/s" : "users"
+        if let knee = c.knee { out += " · knee of throughput at \(knee) \(unit)" }
         let s = c.settings
         out += "</p>\n<p class=\"muted\">Each level: \(HTMLText.number(s.warmupSeconds)) s warm-up, then windows of "
         out += "\(HTMLText.number(s.windowSeconds)) s (at least \(s.minSamples) samples); judged once the last \(s.agreeWindows) "
         out += "agree within \(HTMLText.number(s.tolerance * 100)) % on throughput and p95 (at most \(s.maxWindows) windows). "
         out += "Goodput: requests per second that succeeded and kept every per-request bound of the SLO.</p>\n"
-        out += "<table><thead><tr><th>#</th><th>users</th><th class=\"l\">verdict</th><th>req/s</th><th>goodput/s</th><th>p50 ms</th>"
+        out += "<table><thead><tr><th>#</th><th>\(unit)</th><th class=\"l\">verdict</th><th>req/s</th><th>goodput/s</th><th>p50 ms</th>"
         out += "<th>p95 ms</th><th>p99 ms</th><th>TTFA p95 ms</th><th>RTF p95</th><th>errors</th><th>windows</th><th class=\"l\">why</th></tr></thead><tbody>\n"
         func ms(_ v: Double?) -> String { v.map { HTMLText.number($0 * 1_000) } ?? "-" }
         for (i, level) in c.levels.enumerated() {
@@ -40,11 +41,12 @@ extension DashboardPage {
         let levels = latest.values.sorted { $0.users < $1.users }
         guard levels.count > 1 else { return }
         let xMax = Double(levels.last!.users)
-        var throughput = SVGChart(title: "Throughput and goodput vs users", unit: "req/s", series: [
+        let unit = c.settings.open == true ? "offered req/s" : "users"
+        var throughput = SVGChart(title: "Throughput and goodput vs \(unit)", unit: "req/s", series: [
             SVGChart.Series(name: "req/s", color: "#1f77b4", points: levels.map { (Double($0.users), $0.requestsPerSecond) }),
             SVGChart.Series(name: "goodput/s", color: "#2ca02c", points: levels.map { (Double($0.users), $0.goodputPerSecond) }),
         ], bands: [], xMax: xMax)
-        throughput.xTitle = "users"
+        throughput.xTitle = unit
         throughput.xIsTime = false
         out += throughput.render() + "\n"
         var series = [SVGChart.Series(name: "p95", color: "#ff7f0e", points: levels.map { (Double($0.users), $0.p95.map { $0 * 1_000 }) })]
@@ -53,8 +55,8 @@ extension DashboardPage {
             series.append(SVGChart.Series(name: bound.name, color: "#d62728", points: [(Double(levels.first!.users), bound.ms), (xMax, bound.ms)],
                                           dashed: true))
         }
-        var latency = SVGChart(title: "p95 response time vs users", unit: "ms", series: series, bands: [], xMax: xMax)
-        latency.xTitle = "users"
+        var latency = SVGChart(title: "p95 response time vs \(unit)", unit: "ms", series: series, bands: [], xMax: xMax)
+        latency.xTitle = unit
         latency.xIsTime = false
         out += latency.render() + "\n"
     }

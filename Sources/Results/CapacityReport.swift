@@ -44,9 +44,16 @@ public struct CapacitySettingsRecord: Codable, Sendable, Equatable {
     public var maxWindows: Int
     public var tolerance: Double
     public var minSamples: Int
+    /// Levels are arrival rates (requests per second, open model) instead of users; `maxUsers`
+    /// and `start` are then rates, and `maxInFlight` caps the requests in flight.
+    public var open: Bool?
+    public var maxInFlight: Int?
+
+    /// What a level counts: `users`, or `req/s` offered in the open model.
+    public var unit: String { open == true ? "req/s" : "users" }
 
     public init(start: Int, maxUsers: Int, precision: Double, precisionUsers: Int?, windowSeconds: Double, warmupSeconds: Double,
-                agreeWindows: Int, maxWindows: Int, tolerance: Double, minSamples: Int) {
+                agreeWindows: Int, maxWindows: Int, tolerance: Double, minSamples: Int, open: Bool? = nil, maxInFlight: Int? = nil) {
         self.start = start
         self.maxUsers = maxUsers
         self.precision = precision
@@ -57,11 +64,15 @@ public struct CapacitySettingsRecord: Codable, Sendable, Equatable {
         self.maxWindows = maxWindows
         self.tolerance = tolerance
         self.minSamples = minSamples
+        self.open = open
+        self.maxInFlight = maxInFlight
     }
 }
 
 /// One load level as measured: its windows after warm-up, the figures over the windows judged,
 /// and the verdict.
+///
+/// `users` is the level: virtual users, or in an open-model search the arrival rate (req/s) offered.
 public struct CapacityLevel: Codable, Sendable, Equatable {
     public enum Verdict: String, Codable, Sendable {
         /// Stable, and within every SLO term.

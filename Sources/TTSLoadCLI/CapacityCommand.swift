@@ -65,6 +65,12 @@ struct CapacityCommand: ParsableCommand {
     @Option(name: .customLong("min-samples"), help: "A window is stretched (up to 4 windows' time) until it holds this many samples.")
     var minSamples = 20
 
+    @Flag(help: "Search over arrival rates (requests per second, open model) instead of users: --start and --max-level are then rates.")
+    var open = false
+
+    @Option(name: .customLong("max-in-flight"), help: "With --open: most requests in flight; an arrival beyond it is dropped and its level is bad (default: the group's arrival_rate max_users, else 1000).")
+    var maxInFlight: Int?
+
     @Option(name: .customLong("max-time"), help: ArgumentHelp("Stop the search after this long (wall time), keeping every level.", valueName: "duration"))
     var maxTime: String?
 
@@ -94,6 +100,8 @@ struct CapacityCommand: ParsableCommand {
         guard agree >= 2, maxWindows >= agree else { throw ValidationError("--agree must be at least 2 and at most --max-windows") }
         guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256") }
+        if maxInFlight != nil && !open { throw ValidationError("--max-in-flight is for --open searches") }
+        if let maxInFlight, maxInFlight < 1 { throw ValidationError("--max-in-flight must be at least 1") }
         _ = try settings()
     }
 
@@ -115,7 +123,7 @@ struct CapacityCommand: ParsableCommand {
         return CapacitySettingsRecord(start: start, maxUsers: maxLevel, precision: fraction, precisionUsers: users,
                                       windowSeconds: try duration(window, "--window"), warmupSeconds: try duration(warmup, "--warmup"),
                                       agreeWindows: agree, maxWindows: maxWindows, tolerance: try percent(tolerance, "--tolerance"),
-                                      minSamples: minSamples)
+                                      minSamples: minSamples, open: open ? true : nil, maxInFlight: maxInFlight)
     }
 
     func run() throws {
@@ -194,8 +202,8 @@ struct CapacityCommand: ParsableCommand {
         let began = Date()
         let gateSettings = StabilityGate.Settings(window: settings.windowSeconds, warmup: settings.warmupSeconds, agree: settings.agreeWindows,
                                                   maxWindows: settings.maxWindows, tolerance: settings.tolerance, minSamples: settings.minSamples)
-        say("searching \(plan.name) (group \(plan.threadGroups[groupIndex].name)) for the most users within \(objective.terms.map(\.expression).joined(separator: ", "))")
-        printLine(Self.columns(["#", "users", "verdict", "req/s", "goodput/s", "p50 ms", "p95 ms", "p99 ms", "errors", "windows", "why"]))
+        say("searching \(plan.name) (group \(plan.threadGroups[groupIndex].name)) for the most \(settings.open == true ? "arrivals per second" : "users") within \(objective.terms.map(\.expression).joined(separator: ", "))")
+        printLine(Self.columns(["#", settings.open == true ? "rate" : "users", "verdict", "req/s", "goodput/s", "p50 ms", "p95 ms", "p99 ms", "errors", "windows", "why"]))
         for (i, level) in levels.enumerated() { printLine(Self.row(i + 1, level)) }
 
         var answer: CapacityAnswer
@@ -206,11 +214,11 @@ struct CapacityCommand: ParsableCommand {
                 break search
             case .measure(let users, let confirmation):
                 if let why = control.stopReason {
-                    answer = CapacitySearch.incomplete(levels: levels, why: why)
+                    answer = CapacitySearch.incomplete(levels: levels, why: why, settings: settings)
                     break search
                 }
                 if let deadline, Date() >= deadline {
-                    answer = CapacitySearch.incomplete(levels: levels, why: "--max-time")
+                    answer = CapacitySearch.incomplete(levels: levels, why: "--max-time", settings: settings)
                     break search
                 }
                 let level = try measure(users: users, confirmation: confirmation, plan: plan, group: groupIndex, baseURL: baseURL,
@@ -221,10 +229,10 @@ struct CapacityCommand: ParsableCommand {
                 let seconds = earlierSeconds + Date().timeIntervalSince(began)
                 try writeReport(CapacityReport(plan: plan.name, slo: objective.terms.map(\.expression), group: plan.threadGroups[groupIndex].name,
                                                settings: settings, levels: levels,
-                                               answer: CapacitySearch.incomplete(levels: levels, why: "in progress"),
+                                               answer: CapacitySearch.incomplete(levels: levels, why: "in progress", settings: settings),
                                                knee: CapacityKnee.users(levels), seconds: seconds), folder)
                 if level.verdict == .interrupted {
-                    answer = CapacitySearch.incomplete(levels: levels, why: control.stopReason ?? "--max-time")
+                    answer = CapacitySearch.incomplete(levels: levels, why: control.stopReason ?? "--max-time", settings: settings)
                     break search
                 }
             }
@@ -236,7 +244,7 @@ struct CapacityCommand: ParsableCommand {
                                     seconds: earlierSeconds + Date().timeIntervalSince(began))
         try writeReport(report, folder)
         var lines = ["", answer.text]
-        if let knee = report.knee { lines.append("knee of throughput against users: \(knee) users") }
+        if let knee = report.knee { lines.append("knee of throughput against \(settings.open == true ? "the offered rate: \(knee) req/s" : "users: \(knee) users")") }
         lines.append("levels: \(levels.count) in \(ScheduleText.clock(report.seconds))")
         lines.append("results: \(folder.jtl)")
         lines.append("capacity: \(folder.capacity)")
@@ -274,12 +282,16 @@ struct CapacityCommand: ParsableCommand {
         // Long enough for every window the gate may take; the gate ends it as soon as it decides.
         let cap = settings.warmupSeconds + Double(settings.maxWindows) * 4 * settings.windowSeconds + 5
         let rampUp = PlanDuration(seconds: min(1, settings.warmupSeconds / 2))
-        let levelPlan = LevelPlan.make(plan, group: group, users: users, rampUp: rampUp, duration: PlanDuration(seconds: cap))
+        let levelPlan = LevelPlan.make(plan, group: group, users: users, rampUp: rampUp, duration: PlanDuration(seconds: cap),
+                                       open: settings.open == true, maxInFlight: settings.maxInFlight ?? Self.inFlightCap(plan, group: group))
+        var gate = gate
+        if settings.open == true { gate.offeredRate = Double(users) }
         let judge = LevelOutput(settings: gate, slo: slo)
         if !quiet {
+            let unit = settings.unit
             judge.onWindow = { w in
                 let p95 = w.p95.map { String(format: "%.0f ms", $0 * 1_000) } ?? "-"
-                printLine("      \(users) users: window of " + String(format: "%.1f s, %d samples, %.1f req/s", w.seconds, w.samples, w.requestsPerSecond)
+                printLine("      \(users) \(unit): window of " + String(format: "%.1f s, %d samples, %.1f req/s", w.seconds, w.samples, w.requestsPerSecond)
                           + ", p95 " + p95)
             }
         }
@@ -313,6 +325,14 @@ struct CapacityCommand: ParsableCommand {
                 .level(users: users, loadStart: loadStart, decision: stopped, confirmation: confirmation)
         }
         return gateState.level(users: users, loadStart: loadStart, decision: decision, confirmation: confirmation)
+    }
+
+    /// The open model's in-flight cap: the group's own `max_users` when it is an arrival rate.
+    static func inFlightCap(_ plan: Plan, group: Int) -> Int {
+        if case .arrivalRate(let rate) = plan.threadGroups[group].load ?? plan.load ?? .constant(users: 1, rampUp: .zero, duration: .zero) {
+            return rate.maxUsers
+        }
+        return 1_000
     }
 
     private func chooseGroup(_ plan: Plan) throws -> Int {

@@ -93,7 +93,7 @@ struct CapacitySearchTests {
             let (resumed, answer) = Self.search(from: Array(whole.prefix(cut)), truth)
             #expect(resumed.map(\.users) == whole.map(\.users) && answer == wholeAnswer, "cut at \(cut)")
         }
-        let incomplete = CapacitySearch.incomplete(levels: Array(whole.prefix(7)), why: "Ctrl-C")
+        let incomplete = CapacitySearch.incomplete(levels: Array(whole.prefix(7)), why: "Ctrl-C", settings: Self.settings)
         #expect(incomplete.kind == .incomplete && incomplete.text.hasPrefix("stopped before an answer (Ctrl-C): within the SLO at 32 users, broken at 64"),
                 "\(incomplete.text)")
     }

@@ -11,6 +11,8 @@ import TestSupport
 ///   per-item), and with batches of B (N >= 2B keeps them full) ceil(N / B) x (base + B x per-item).
 ///   The SLO `p95 < 1.25s` then allows 11 users serially (11 x 110 ms = 1.21 s; 12 -> 1.32 s) and 48
 ///   with batches of 8 (6 x 180 ms = 1.08 s; 7 batches -> 1.26 s): batching multiplies capacity by 48/11.
+///   Open model, evenly spaced arrivals, serially: a rate under 1 / 110 ms = 9.09 req/s is served
+///   at once, a higher one builds a backlog without end: 9 req/s.
 /// - A target whose service time drifts: never settles, so no answer.
 /// - Ctrl-C, then `--resume`: every level kept, the JTL's rows equal to what the target served.
 ///
@@ -54,6 +56,8 @@ import TestSupport
             searches.append((batch, try RunningTTSLoad(["capacity", try embeddedPlan(maxBatch: batch, in: work), "--slo", "p95 < 1.25s, error_rate < 1%",
                                                         "--start", "\(start)", "--out", work + "/r\(batch)", "--no-report"] + Self.quick)))
         }
+        let open = try RunningTTSLoad(["capacity", try embeddedPlan(maxBatch: 1, in: work), "--open", "--slo", "p95 < 1s, error_rate < 1%",
+                                       "--start", "8", "--max-windows", "6", "--out", work + "/open", "--no-report"] + Self.quick)
         for (batch, process) in searches {
             let out = work + "/r\(batch)"
             let result = try #require(process.wait(timeout: 300), "the search with batches of \(batch) did not end")
@@ -73,6 +77,14 @@ import TestSupport
         #expect(abs(Double(batched) - 48) <= 4.8, "batched capacity \(batched), theory 48")
         let factor = Double(batched) / Double(serial)
         #expect(abs(factor - 48.0 / 11) <= 0.1 * 48 / 11, "batching multiplied capacity by \(factor), theory \(48.0 / 11)")
+        // The open model: the most evenly spaced arrivals a second the accelerator keeps up with.
+        let openResult = try #require(open.wait(timeout: 300), "the open-model search did not end")
+        print("capacity, open model:\n\(openResult.stdout)")
+        #expect(openResult.status == 0, "\(openResult.stderr)")
+        let openReport = try report(work + "/open")
+        let rate = try #require(openReport.answer.maxUsers, "\(openReport.answer.text)")
+        #expect(abs(Double(rate) - 1 / 0.11) <= 0.1 / 0.11, "open-model capacity \(rate) req/s, theory 9.09")
+        #expect(openReport.answer.text.hasPrefix("max rate within SLO: \(rate) req/s"))
         // Throughput at the answer is the accelerator's: 1 / 110 ms serially, 8 / 180 ms batched.
         for (batch, expected) in [(1, 1 / 0.11), (8, 8 / 0.18)] {
             let answer = try #require(found[batch]?.levels.last)

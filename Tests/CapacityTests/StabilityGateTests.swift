@@ -72,6 +72,22 @@ struct StabilityGateTests {
         #expect(overload?.verdict == .bad)
     }
 
+    @Test func anOpenModelLevelTheServiceCannotKeepUpWithIsSaturated() throws {
+        var settings = Self.settings
+        settings.offeredRate = 12
+        // 9 a second served of 12 offered, latency growing with the backlog: bad after three windows.
+        var saturated = StabilityGate(settings: settings, slo: try SLO("p95 < 10s"), loadStart: 0)
+        saturated.add(Self.samples(from: 1, to: 10, perSecond: 9, latency: { 0.1 + 0.3 * Double($0) }))
+        let verdict = saturated.advance(through: 4 * Self.second)
+        #expect(verdict?.verdict == .bad && verdict?.reason == "saturated: served 9.0 of 12 req/s offered, p95 rising in every window", "\(String(describing: verdict))")
+        // Served what was offered: judged as any level.
+        settings.offeredRate = 9
+        var kept = StabilityGate(settings: settings, slo: try SLO("p95 < 10s"), loadStart: 0)
+        kept.add(Self.samples(from: 1, to: 10, perSecond: 9, latency: { 0.1 + 0.001 * Double($0) }))
+        let keptVerdict = kept.advance(through: 4 * Self.second)
+        #expect(keptVerdict?.verdict == .good)
+    }
+
     @Test func goodputCountsOnlySuccessfulRequestsUnderEveryBound() throws {
         let slo = try SLO("p95 < 300ms, ttfa_p95 < 1s, error_rate < 50%")
         let fast = Sample(start: 0, elapsed: 200_000, latency: 200_000, status: 200, success: true, label: "g", groupName: "g",

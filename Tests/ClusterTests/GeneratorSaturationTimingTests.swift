@@ -93,6 +93,14 @@ import TestSupport
         #expect(run.stdout.contains("agent agent1: load generator SATURATED"))
         let series = try #require(monitors["series"] as? [String: Any])
         #expect(series["ttsload:engine_demand_percent{agent=\"agent1\"}"] != nil)
+
+        // Compared with anything, this run's changes are not verdicts: it says why, for the side it is.
+        let compared = try runTTSLoad(["compare", out, out, "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(compared.stdout.utf8)) as? [String: Any], "\(compared.stderr)")
+        let noisy = try #require(document["noisy"] as? [String])
+        #expect(noisy == ["base: agent agent1's load generator was saturated in \(saturatedSeconds) of \(figures["seconds"] as? Int ?? -1) s",
+                          "candidate: agent agent1's load generator was saturated in \(saturatedSeconds) of \(figures["seconds"] as? Int ?? -1) s"],
+                "\(noisy)")
     }
 }
 

@@ -19,6 +19,22 @@ import Testing
         #expect(c.entry(.throughput)?.verdict == .unchanged)
     }
 
+    /// The same 20% slowdown measured with a saturated load generator on either side is not a
+    /// verdict: inconclusive (noisy run), said once with the reason, and no exit 1 (unless --strict).
+    @Test func aChangeMeasuredWithASaturatedGeneratorIsInconclusive() {
+        for noisyBase in [true, false] {
+            var base = SyntheticSide(seed: 1).side("base")
+            var candidate = SyntheticSide(scale: 1.2, seed: 2).side("candidate")
+            if noisyBase { base.noise = "the load generator was saturated in 5 of 60 s" } else { candidate.noise = "the load generator was saturated in 5 of 60 s" }
+            let c = Comparator.compare(base: base, candidate: candidate)
+            #expect(c.entry(.p95)?.verdict == .noisyRun && c.entry(.p50)?.verdict == .noisyRun)
+            #expect(c.entry(.throughput)?.verdict == .unchanged)
+            #expect(!c.hasRegression && c.exitCode(strict: false) == 0 && c.exitCode(strict: true) == 1)
+            #expect(c.noisy == ["\(noisyBase ? "base" : "candidate"): the load generator was saturated in 5 of 60 s"])
+            #expect(ComparisonText.terminal(c, color: false).contains("noisy run: \(noisyBase ? "base" : "candidate"): the load generator was saturated"))
+        }
+    }
+
     @Test func twoPercentSlowerIsUnchanged() {
         let c = Comparator.compare(base: SyntheticSide(seed: 1).side("base"), candidate: SyntheticSide(scale: 1.02, seed: 2).side("candidate"))
         for metric in [CompareMetric.p50, .p90, .p95] {

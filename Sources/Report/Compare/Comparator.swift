@@ -50,6 +50,15 @@ public enum Comparator {
         for label in c.labels.keys.sorted() where b.labels[label] == nil { unmatched.append("label \(label) only in the candidate") }
         var comparison = Comparison(base: side(base, b, knee), candidate: side(candidate, c, knee), tolerances: tolerances,
                                     scopes: scopes, unmatched: unmatched)
+        // A saturated load generator makes latency lie: a change measured with one is not a verdict.
+        comparison.noisy = [("base", base.noise), ("candidate", candidate.noise)].compactMap { role, noise in noise.map { "\(role): \($0)" } }
+        if !comparison.noisy.isEmpty {
+            for i in comparison.scopes.indices {
+                for j in comparison.scopes[i].entries.indices where [.regression, .improvement].contains(comparison.scopes[i].entries[j].verdict) {
+                    comparison.scopes[i].entries[j].verdict = .noisyRun
+                }
+            }
+        }
         let from = candidate.thresholds.isEmpty ? (base.thresholds.isEmpty ? nil : "base") : "candidate"
         if let from {
             let thresholds = from == "candidate" ? candidate.thresholds : base.thresholds

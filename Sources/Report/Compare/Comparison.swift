@@ -70,6 +70,9 @@ public struct Comparison: Sendable {
     public var thresholds: [ThresholdPair] = []
     /// Whose plan the thresholds come from: `candidate` or `base`.
     public var thresholdsFrom: String?
+    /// Why a side's figures are noisy (`base: the load generator was saturated in 5 of 40 s`);
+    /// when there is one, no metric is called a regression or an improvement.
+    public var noisy: [String] = []
 
     /// One threshold judged on each side.
     public struct ThresholdPair: Sendable {
@@ -92,7 +95,7 @@ public struct Comparison: Sendable {
 
     public func count(_ verdict: Verdict) -> Int { scopes.reduce(0) { $0 + $1.entries.filter { $0.verdict == verdict }.count } }
     public var hasRegression: Bool { count(.regression) > 0 }
-    public var hasInconclusive: Bool { count(.notSignificant) + count(.tooFewSamples) > 0 }
+    public var hasInconclusive: Bool { count(.notSignificant) + count(.tooFewSamples) + count(.noisyRun) > 0 }
 
     /// The one-word answer: `regression`, `improvement`, or `unchanged`.
     public var overall: String { hasRegression ? "regression" : count(.improvement) > 0 ? "improvement" : "unchanged" }

@@ -12,6 +12,8 @@ public enum ComparisonJSON {
         var base: SideFacts
         var candidate: SideFacts
         var unmatched: [String]
+        /// Why a side is noisy (its load generator saturated): changes are then `inconclusive (noisy run)`.
+        var noisy: [String]
         /// Worst first, as in the terminal table.
         var entries: [EntryFacts]
         /// The candidate's (or base's) thresholds judged on both sides; not part of the verdict.
@@ -85,7 +87,7 @@ public enum ComparisonJSON {
         }
         let document = Document(verdict: c.overall, exitCode: c.exitCode(strict: strict), counts: counts, method: Method(),
                                 tolerances: tolerances, base: facts(c.base), candidate: facts(c.candidate), unmatched: c.unmatched,
-                                entries: entries,
+                                noisy: c.noisy, entries: entries,
                                 thresholds: c.thresholds.map { ThresholdFacts(expression: $0.expression, base: $0.base, candidate: $0.candidate) },
                                 thresholdsFrom: c.thresholdsFrom)
         let encoder = JSONEncoder()

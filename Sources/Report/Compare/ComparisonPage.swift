@@ -16,6 +16,7 @@ public enum ComparisonPage {
         }.joined(separator: ", ") + ". A change is a regression or an improvement only beyond its tolerance and when the "
         out += "\(Int(Resampling.confidence * 100))% confidence interval of the difference excludes 0 (docs/compare.md).</p>\n"
         for u in c.unmatched { out += "<div class=\"note\">Unmatched: \(HTMLText.escape(u))</div>\n" }
+        for n in c.noisy { out += "<div class=\"note\">Noisy run: \(HTMLText.escape(n)): changes are marked inconclusive (noisy run).</div>\n" }
         out += "<h2>Per step</h2>\n" + charts(c)
         out += "<h2>Every metric, worst first</h2>\n<div class=\"scroll\"><table><tr><th class=\"l\">verdict</th><th class=\"l\">scope</th>"
         out += "<th class=\"l\">metric</th><th>base</th><th>candidate</th><th>delta</th><th>delta %</th><th>95% CI of delta</th><th>samples</th></tr>\n"
@@ -63,7 +64,7 @@ public enum ComparisonPage {
         switch v {
         case .regression: return "regression"
         case .improvement: return "improvement"
-        case .notSignificant, .tooFewSamples: return "inconclusive"
+        case .notSignificant, .tooFewSamples, .noisyRun: return "inconclusive"
         case .unchanged: return "unchanged"
         case .missing: return "missing"
         }

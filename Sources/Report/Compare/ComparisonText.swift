@@ -69,6 +69,7 @@ public enum ComparisonText {
             "\(m.rawValue) \(m.toleranceIsAbsolute ? number(c.tolerances[m]) + " pt" : number(c.tolerances[m] * 100) + "%")"
         }.joined(separator: ", ") + "\n"
         for u in c.unmatched { out += "\(bullet)unmatched: \(u)\n" }
+        for n in c.noisy { out += "\(bullet)noisy run: \(n): no change is called a regression or an improvement\n" }
         return out
     }
 
@@ -84,7 +85,7 @@ public enum ComparisonText {
     }
 
     static func summary(_ c: Comparison) -> String {
-        let inconclusive = c.count(.notSignificant) + c.count(.tooFewSamples)
+        let inconclusive = c.count(.notSignificant) + c.count(.tooFewSamples) + c.count(.noisyRun)
         return "\(c.count(.regression)) regression(s), \(c.count(.improvement)) improvement(s), \(inconclusive) inconclusive, "
             + "\(c.count(.unchanged)) unchanged"
     }
@@ -107,7 +108,7 @@ public enum ComparisonText {
         switch v {
         case .regression: return "\u{1B}[31m"
         case .improvement: return "\u{1B}[32m"
-        case .notSignificant, .tooFewSamples: return "\u{1B}[33m"
+        case .notSignificant, .tooFewSamples, .noisyRun: return "\u{1B}[33m"
         case .unchanged, .missing: return "\u{1B}[2m"
         }
     }

@@ -45,6 +45,9 @@ public struct RunSide: Sendable {
     public var thresholds: [Threshold] = []
     public var profile: LoadProfile?
     public var groupIndices: [String: Int] = [:]
+    /// Why this run's figures are noisy: its load generator (or an agent's) was saturated, as
+    /// the run recorded it; nil when it was not or is not known.
+    public var noise: String?
 
     /// A side from samples: steps from `profile` when given, else inferred from allThreads (the dashboard's rule).
     /// `startMicros` is schedule time 0 when known (else the first start less the earliest group delay).

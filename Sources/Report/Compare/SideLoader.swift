@@ -65,7 +65,24 @@ public struct SideLoader: Sendable {
         }
         var side = try jtl(jtlPath, name: folder, profile: profile, title: title, notes: notes)
         if let plan { side.adopt(plan) }
+        side.noise = Self.noise(summary: run.summaryFields())
         return side
+    }
+
+    /// Why a run's figures are noisy, from its summary.json: its load generator (or an agent's)
+    /// was saturated (`monitors.generator_saturated`, docs/monitors.md); nil otherwise.
+    static func noise(summary: [String: Any]?) -> String? {
+        guard let monitors = summary?["monitors"] as? [String: Any], monitors["generator_saturated"] as? Bool == true else { return nil }
+        var parts: [String] = []
+        func describe(_ figures: Any?, _ who: String) {
+            guard let g = figures as? [String: Any], let saturated = g["saturated_seconds"] as? Int, saturated > 0 else { return }
+            parts.append("\(who) was saturated in \(saturated) of \((g["seconds"] as? Int) ?? 0) s")
+        }
+        describe(monitors["generator"], "the load generator")
+        for (name, figures) in ((monitors["agents"] as? [String: Any]) ?? [:]).sorted(by: { $0.key < $1.key }) {
+            describe(figures, "agent \(name)'s load generator")
+        }
+        return parts.isEmpty ? "the load generator was saturated" : parts.joined(separator: ", ")
     }
 
     /// A JTL file; steps from `profile` when given, else inferred.

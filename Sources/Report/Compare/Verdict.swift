@@ -8,6 +8,9 @@ public enum Verdict: String, Sendable, Codable, CaseIterable {
     case notSignificant = "inconclusive (not significant)"
     /// Too few samples on a side for this metric (docs/compare.md gives the minimums).
     case tooFewSamples = "inconclusive (too few samples)"
+    /// Beyond the tolerance and significant, but a side's load generator was saturated: its
+    /// latencies measure the generator as much as the service (`Comparison.noisy` says which).
+    case noisyRun = "inconclusive (noisy run)"
     /// Within the tolerance.
     case unchanged
     /// The metric does not exist on a side (no audio, no samples in a step).
@@ -18,12 +21,13 @@ public enum Verdict: String, Sendable, Codable, CaseIterable {
         switch self {
         case .regression: return 0
         case .improvement: return 1
-        case .notSignificant: return 2
-        case .tooFewSamples: return 3
-        case .unchanged: return 4
-        case .missing: return 5
+        case .noisyRun: return 2
+        case .notSignificant: return 3
+        case .tooFewSamples: return 4
+        case .unchanged: return 5
+        case .missing: return 6
         }
     }
 
-    public var isInconclusive: Bool { self == .notSignificant || self == .tooFewSamples }
+    public var isInconclusive: Bool { self == .notSignificant || self == .tooFewSamples || self == .noisyRun }
 }

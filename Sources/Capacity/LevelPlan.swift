@@ -30,4 +30,21 @@ public enum LevelPlan {
         plan.agents = []
         return plan
     }
+
+    /// The same level as plan YAML (`yaml`: the plan as resolved, secrets' values in), for agents:
+    /// they load and validate it as any plan. `make` on the same arguments gives the plan they run.
+    public static func yaml(_ yaml: String, base: Plan, group: Int, users: Int, rampUp: PlanDuration, duration: PlanDuration,
+                            open: Bool = false, maxInFlight: Int = 1_000) throws -> String {
+        let load: String
+        if open {
+            var distribution = ArrivalRate.Distribution.constant
+            if case .arrivalRate(let own) = base.threadGroups[group].load ?? base.load ?? .constant(users: 1, rampUp: .zero, duration: .zero) {
+                distribution = own.distribution
+            }
+            load = "{arrival_rate: {rate: \(users)/s, duration: \(Int(duration.milliseconds.rounded()))ms, max_users: \(maxInFlight), distribution: \(distribution.rawValue)}}"
+        } else {
+            load = "{users: \(users), ramp_up: \(Int(rampUp.milliseconds.rounded()))ms, duration: \(Int(duration.milliseconds.rounded()))ms}"
+        }
+        return try PlanLoader.levelYAML(yaml: yaml, group: group, load: load)
+    }
 }

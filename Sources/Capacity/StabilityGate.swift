@@ -3,11 +3,12 @@ import Thresholds
 
 /// The measuring windows of one level after its warm-up, and when they settle: a level counts
 /// once its last `agree` windows agree within `tolerance` on throughput and on p95 (perf_analyzer's
-/// stability rule). A window is `window` seconds long, stretched (up to 4 windows' time) until it
-/// holds `minSamples` samples, so a slow level's p95 is not one request's latency.
+/// stability rule). A window is `window` seconds long (whole seconds), stretched (up to 4 windows'
+/// time) until it holds `minSamples` samples, so a slow level's p95 is not one request's latency.
 ///
-/// Samples belong to the window they ended in. Fed from the level's run: `add` with drained
-/// samples, `advance` once every sample that ended before a time is in.
+/// Fed whole seconds of the level's run (the samples that ended in each, as `SecondSnapshot`
+/// tallies them), so it judges a level in one process and on agents alike: a distributed run
+/// has its per-second merged histograms live, its samples only at the end.
 public struct StabilityGate {
     public struct Settings: Sendable {
         public var window: Double
@@ -46,55 +47,46 @@ public struct StabilityGate {
 
     public let settings: Settings
     public let slo: SLO
-    private let extended: Bool
-    private var currentStart: Int64
-    private var open: [Sample] = []
+    /// The first whole second (epoch) after the warm-up.
+    private let firstSecond: Int64
+    private let span: Int
+    private var pending: [(second: Int64, tally: SampleTally<LatencyHistogram>)] = []
     public private(set) var windows: [CapacityWindow] = []
+    /// Each window's first and last second (epoch), for goodput over the judged windows.
+    private var spans: [ClosedRange<Int64>] = []
     private var tallies: [SampleTally<LatencyHistogram>] = []
-    private var good: [Int] = []
 
-    /// - Parameter loadStart: wall µs when the level's load started; windows begin `warmup` later.
+    /// - Parameter loadStart: wall µs when the level's load started; windows begin `warmup` later,
+    ///   at the next whole second.
     public init(settings: Settings, slo: SLO, loadStart: Int64) {
         self.settings = settings
         self.slo = slo
-        extended = slo.terms.contains { $0.metric.needsExtendedTally }
-        currentStart = loadStart + Int64(settings.warmup * 1_000_000)
+        let warm = loadStart + Int64(settings.warmup * 1_000_000)
+        firstSecond = (warm + 999_999) / 1_000_000
+        span = max(1, Int(settings.window.rounded(.up)))
     }
 
-    /// Samples that ended during warm-up are dropped.
-    public mutating func add(_ samples: [Sample]) {
-        for s in samples where s.end >= currentStart { open.append(s) }
-    }
-
-    /// Closes every window that ends at or before `through` (wall µs: every sample that ended
-    /// before it has been added) and returns the decision once there is one.
-    public mutating func advance(through: Int64) -> Decision? {
-        let span = Int64(settings.window * 1_000_000)
-        closing: while windows.count < settings.maxWindows {
-            for m in 1...4 {
-                let end = currentStart + Int64(m) * span
-                guard end <= through else { break closing }
-                let inside = open.filter { $0.end < end }
-                if inside.count >= settings.minSamples || m == 4 {
-                    close(inside, end: end)
-                    open.removeAll { $0.end < end }
-                    break
-                }
-            }
+    /// One whole second: the samples that ended in [second, second + 1) (epoch seconds). Seconds
+    /// of the warm-up are dropped. Returns the decision once there is one.
+    public mutating func add(second: Int64, tally: SampleTally<LatencyHistogram>) -> Decision? {
+        if second >= firstSecond && windows.count < settings.maxWindows {
+            pending.append((second, tally))
+            let samples = pending.reduce(0) { $0 + $1.tally.count }
+            if (pending.count >= span && samples >= settings.minSamples) || pending.count >= 4 * span { close() }
         }
         return decision()
     }
 
-    private mutating func close(_ samples: [Sample], end: Int64) {
-        var tally = SampleTally<LatencyHistogram>(extended: extended)
-        for s in samples { tally.add(s) }
-        let seconds = Double(end - currentStart) / 1_000_000
-        windows.append(CapacityWindow(startMicros: currentStart, seconds: seconds, samples: samples.count,
-                                      requestsPerSecond: Double(samples.count) / seconds,
+    private mutating func close() {
+        var tally = SampleTally<LatencyHistogram>(extended: true)
+        for p in pending { tally.add(p.tally) }
+        let seconds = Double(pending.count)
+        windows.append(CapacityWindow(startMicros: pending[0].second * 1_000_000, seconds: seconds, samples: tally.count,
+                                      requestsPerSecond: Double(tally.count) / seconds,
                                       p95: tally.count == 0 ? nil : Double(tally.latency.percentile(95)) / 1_000_000))
+        spans.append(pending[0].second...pending[pending.count - 1].second)
         tallies.append(tally)
-        good.append(samples.filter(slo.isGood).count)
-        currentStart = end
+        pending = []
     }
 
     /// Settled: the last `agree` windows agree, judged on their samples. At the window cap
@@ -109,7 +101,7 @@ public struct StabilityGate {
                 if spread.rps <= settings.tolerance && spread.p95 <= settings.tolerance {
                     let failed = judge(last: k).filter { !$0.passed }
                     if failed.isEmpty { return Decision(verdict: .good, reason: "within the SLO", judged: k) }
-                    return Decision(verdict: .bad, reason: describe(failed), judged: k)
+                    return Decision(verdict: .bad, reason: slo.describe(failed), judged: k)
                 }
             }
         }
@@ -123,7 +115,7 @@ public struct StabilityGate {
             ?? "no samples in the last \(k) windows"
         if everyWindowFailed {
             let failed = judge(last: windows.count).filter { !$0.passed }
-            return Decision(verdict: .bad, reason: describe(failed) + "; broke it in every window though unsettled: " + unsettled,
+            return Decision(verdict: .bad, reason: slo.describe(failed) + "; broke it in every window though unsettled: " + unsettled,
                             judged: windows.count)
         }
         return Decision(verdict: .unstable, reason: "did not settle in \(windows.count) windows: " + unsettled, judged: k)
@@ -155,10 +147,13 @@ public struct StabilityGate {
     }
 
     /// The level's figures over its last `count` windows, as the report shows them.
-    public func level(users: Int, loadStart: Int64, decision: Decision, confirmation: Bool) -> CapacityLevel {
+    ///
+    /// - Parameter goodBySecond: requests that kept every per-request bound of the SLO, by the
+    ///   second they ended in (`SLO.isGood` over the level's samples).
+    public func level(users: Int, loadStart: Int64, decision: Decision, confirmation: Bool, goodBySecond: [Int64: Int]) -> CapacityLevel {
         let count = min(decision.judged, windows.count)
         let (tally, seconds) = pooled(last: count)
-        let goodCount = good.suffix(count).reduce(0, +)
+        let goodCount = spans.suffix(count).reduce(0) { sum, span in sum + span.reduce(0) { $0 + (goodBySecond[$1] ?? 0) } }
         func inSeconds(_ v: Int64) -> Double { Double(v) / 1_000_000 }
         let some = tally.count > 0
         return CapacityLevel(users: users, startMicros: loadStart, verdict: decision.verdict, reason: decision.reason,
@@ -175,7 +170,7 @@ public struct StabilityGate {
     }
 
     private func pooled(last count: Int) -> (SampleTally<LatencyHistogram>, Double) {
-        var tally = SampleTally<LatencyHistogram>(extended: extended)
+        var tally = SampleTally<LatencyHistogram>(extended: true)
         var seconds = 0.0
         for i in max(0, tallies.count - count)..<tallies.count {
             tally.add(tallies[i])
@@ -192,6 +187,4 @@ public struct StabilityGate {
         guard p95s.count == windows.count, let maxRate = rates.max(), maxRate > 0, let maxP95 = p95s.max(), maxP95 > 0 else { return nil }
         return ((maxRate - rates.min()!) / maxRate, (maxP95 - p95s.min()!) / maxP95)
     }
-
-    func describe(_ failed: [SLOValue]) -> String { slo.describe(failed) }
 }

@@ -64,7 +64,7 @@ final class AgentRun: @unchecked Sendable {
             }
             guard let data = Data(base64Encoded: file.base64) else { throw Failure(description: "files: \(file.path): not base64") }
             let path = planFolder + "/" + file.path
-            try fm.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: parentDirectory(of: path), withIntermediateDirectories: true)
             try data.write(to: URL(fileURLWithPath: path))
         }
         let planPath = planFolder + "/plan.yaml"

@@ -56,7 +56,7 @@ public struct RunFolder: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(PlanErrors([PlanDiagnostic(at: .file(path: path, line: 0, column: 0), path: .root, "cannot read it")]))
         }
-        let own = (path as NSString).deletingLastPathComponent
+        let own = parentDirectory(of: path)
         var firstError: PlanErrors?
         for base in [planDirectory, own.isEmpty ? "." : own, ".", "plans"].compactMap({ $0 }) {
             do {
@@ -114,7 +114,7 @@ public struct RunFolder: Sendable, Equatable {
     }
 
     private static func makeParent(of path: String) throws {
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = parentDirectory(of: path)
         guard !parent.isEmpty else { return }
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capacity
+import Cluster
 import Dispatch
 import Engine
 import Foundation
@@ -80,8 +81,20 @@ struct CapacityCommand: ParsableCommand {
     @Option(help: "Run folder (default: reports/<plan-name>-capacity-<timestamp>).")
     var out: String?
 
-    @Option(help: "Engine threads (default: as `ttsload run`).")
+    @Option(help: "Engine threads (default: as `ttsload run`; with agents, the fewest cores of any agent).")
     var threads: Int?
+
+    @Option(help: ArgumentHelp("Run each level on these agents (`ttsload agent`): name=host:port,... (default: the plan's agents:).", valueName: "agents"))
+    var agents: String?
+
+    @Option(name: .customLong("token-file"), help: "With agents: the file holding their shared bearer token.")
+    var tokenFile: String?
+
+    @Option(help: "With agents serving HTTPS: the PEM file of the CA that signed their certificates (`ttsload agent-cert`).")
+    var ca: String?
+
+    @Option(name: .customLong("controller-timeout"), help: "With agents: seconds without word from this controller after which agents stop their load.")
+    var controllerTimeout: Double = 10
 
     @Option(help: "SQLite store the search is recorded in.")
     var store = "reports/ttsload.sqlite"
@@ -132,7 +145,6 @@ struct CapacityCommand: ParsableCommand {
         let objective: SLO
         do { objective = try SLO(slo) } catch { throw CommandFailure(.usage, error.description) }
         let groupIndex = try chooseGroup(plan)
-        if !plan.agents.isEmpty { throw CommandFailure(.usage, "capacity runs its levels in this process; a plan's agents: are not supported by it yet (--set agents=[])") }
         let deadline = try maxTime.map { text -> Date in
             guard let d = PlanDuration(parsing: text), d.seconds > 0 else { throw CommandFailure(.usage, "--max-time \(text): expected a duration such as 30m") }
             return Date(timeIntervalSinceNow: d.seconds)
@@ -167,7 +179,10 @@ struct CapacityCommand: ParsableCommand {
 
         var server: EmbeddedServer?
         let baseURL: String
+        let cluster = try agentCluster(plan, folder: folder)
         switch plan.target.location {
+        case .embedded where cluster != nil:
+            throw CommandFailure(.usage, "target.url: embedded cannot be shared by agents: start `ttsload server --host ADDRESS` where the agents reach it and give its URL (--set target.url=http://...)")
         case .embedded:
             let started = try EmbeddedServer(arguments: plan.target.serverArgs, logPath: folder.serverLog)
             server = started
@@ -177,7 +192,7 @@ struct CapacityCommand: ParsableCommand {
             baseURL = url
         }
         defer { server?.stop() }
-        let threads = self.threads ?? EngineThreads.defaultCount(baseURL: baseURL)
+        let threads = self.threads ?? cluster.map { $0.threads } ?? EngineThreads.defaultCount(baseURL: baseURL)
         do {
             let probe = try LoadRun.probe(plan: plan, target: baseURL)
             say("probe: \(probe.url) -> \(probe.status) \(probe.responseMessage) in \(RunText.duration(probe.elapsed))")
@@ -221,9 +236,9 @@ struct CapacityCommand: ParsableCommand {
                     answer = CapacitySearch.incomplete(levels: levels, why: "--max-time", settings: settings)
                     break search
                 }
-                let level = try measure(users: users, confirmation: confirmation, plan: plan, group: groupIndex, baseURL: baseURL,
-                                        threads: threads, settings: settings, gate: gateSettings, slo: objective, jtl: jtl,
-                                        control: control, deadline: deadline)
+                let level = try measure(users: users, confirmation: confirmation, plan: plan, yaml: loaded.resolvedYAML, group: groupIndex,
+                                        baseURL: baseURL, threads: threads, settings: settings, gate: gateSettings, slo: objective, jtl: jtl,
+                                        control: control, deadline: deadline, cluster: cluster, index: levels.count + 1, folder: folder)
                 levels.append(level)
                 printLine(Self.row(levels.count, level))
                 let seconds = earlierSeconds + Date().timeIntervalSince(began)
@@ -232,7 +247,7 @@ struct CapacityCommand: ParsableCommand {
                                                answer: CapacitySearch.incomplete(levels: levels, why: "in progress", settings: settings),
                                                knee: CapacityKnee.users(levels), seconds: seconds), folder)
                 if level.verdict == .interrupted {
-                    answer = CapacitySearch.incomplete(levels: levels, why: control.stopReason ?? "--max-time", settings: settings)
+                    answer = CapacitySearch.incomplete(levels: levels, why: control.stopReason ?? control.degraded ?? "--max-time", settings: settings)
                     break search
                 }
             }
@@ -269,6 +284,7 @@ struct CapacityCommand: ParsableCommand {
         lines.append("run folder: \(folder.path)")
         printLine(lines.joined(separator: "\n"))
         if control.stopReason != nil && answer.kind == .incomplete { throw CommandFailure(.interrupted) }
+        if let degraded = control.degraded { throw CommandFailure(.runtime, "search stopped: \(degraded)") }
         switch answer.kind {
         case .found, .atLeast: return
         case .none, .unstable, .incomplete: throw CommandFailure(.negative, "")
@@ -276,9 +292,9 @@ struct CapacityCommand: ParsableCommand {
     }
 
     /// One level: the group at `users`, run until the gate decides (or the search is stopped).
-    private func measure(users: Int, confirmation: Bool, plan: Plan, group: Int, baseURL: String, threads: Int,
+    private func measure(users: Int, confirmation: Bool, plan: Plan, yaml: String, group: Int, baseURL: String, threads: Int,
                          settings: CapacitySettingsRecord, gate: StabilityGate.Settings, slo: SLO, jtl: JTLOutput,
-                         control: SearchControl, deadline: Date?) throws -> CapacityLevel {
+                         control: SearchControl, deadline: Date?, cluster: AgentCluster?, index: Int, folder: RunFolder) throws -> CapacityLevel {
         // Long enough for every window the gate may take; the gate ends it as soon as it decides.
         let cap = settings.warmupSeconds + Double(settings.maxWindows) * 4 * settings.windowSeconds + 5
         let rampUp = PlanDuration(seconds: min(1, settings.warmupSeconds / 2))
@@ -295,36 +311,100 @@ struct CapacityCommand: ParsableCommand {
                           + ", p95 " + p95)
             }
         }
-        let run: LoadRun
-        do {
-            run = try LoadRun(plan: levelPlan, target: baseURL, folder: nil, threads: threads, outputs: [judge, ForwardingOutput([jtl])])
-        } catch {
-            throw CommandFailure(.runtime, "cannot start the level of \(users) users: \(error)")
+        let outputs: [RunOutput] = [judge, ForwardingOutput([jtl])]
+        let stop: (Bool, String) -> Void
+        let runLevel: () throws -> RunEnd
+        if let cluster {
+            // A controller per level (its own run id on the agents, its spools in levels/N/agents/).
+            let levelYAML: String
+            do {
+                levelYAML = try LevelPlan.yaml(yaml, base: plan, group: group, users: users, rampUp: rampUp, duration: PlanDuration(seconds: cap),
+                                               open: settings.open == true, maxInFlight: settings.maxInFlight ?? Self.inFlightCap(plan, group: group))
+            } catch { throw CommandFailure(.runtime, "the level of \(users) \(settings.unit) for the agents: \(error)") }
+            let (files, agentYAML) = try shipPlanFiles(plan, yaml: levelYAML)
+            let levelFolder = RunFolder(folder.path + "/levels/\(index)")
+            do { try FileManager.default.createDirectory(atPath: levelFolder.agents, withIntermediateDirectories: true) } catch {
+                throw CommandFailure(.runtime, "\(levelFolder.path): \(error)")
+            }
+            let controller = Controller(agents: cluster.addresses, token: cluster.token, runID: cluster.runID + "-\(index)", caFile: ca)
+            do {
+                try controller.check(version: TTSLoadVersion.current)
+                try controller.prepare(planName: plan.name, planYAML: agentYAML, files: files, threads: threads, seed: UInt64.random(in: 1...UInt64.max),
+                                       controllerTimeout: controllerTimeout, environment: plan.environmentValues)
+            } catch {
+                controller.stop()
+                throw CommandFailure(.runtime, "agents not prepared for \(users) \(settings.unit):\n\(error.message)")
+            }
+            let load = DistributedLoad(controller: controller, context: RunContext(plan: levelPlan, folder: levelFolder, target: baseURL),
+                                       outputs: outputs)
+            stop = { _, _ in load.stop() }
+            runLevel = { try load.run(lead: 2, threads: threads) { _ in } }
+        } else {
+            let run: LoadRun
+            do {
+                run = try LoadRun(plan: levelPlan, target: baseURL, folder: nil, threads: threads, outputs: outputs)
+            } catch {
+                throw CommandFailure(.runtime, "cannot start the level of \(users) \(settings.unit): \(error)")
+            }
+            stop = { hard, why in run.stop(hard: hard, reason: why) }
+            runLevel = { try run.run() }
         }
-        control.running(run)
+        control.running(stop)
         defer { control.running(nil) }
         var timer: DispatchSourceTimer?
         if let deadline {
             let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
             t.schedule(deadline: .now() + max(0, deadline.timeIntervalSinceNow))
-            t.setEventHandler { run.stop(reason: "--max-time") }
+            t.setEventHandler { stop(false, "--max-time") }
             t.resume()
             timer = t
         }
         defer { timer?.cancel() }
         let end: RunEnd
-        do { end = try run.run() } catch { throw CommandFailure(.runtime, "the level of \(users) users: \(error)") }
-        if end.status == .failed { throw CommandFailure(.runtime, "the level of \(users) users failed: " + end.reasons.joined(separator: "; ")) }
-        let loadStart = run.context.startWall
-        guard let decision = judge.decision, let gateState = judge.gate else {
-            let windows = judge.gate?.windows ?? []
-            let why = control.stopReason ?? (end.reasons.first ?? "--max-time")
-            let stopped = StabilityGate.Decision(verdict: .interrupted, reason: "stopped (\(why)) after \(windows.count) window(s)",
-                                                 judged: windows.count)
-            return (judge.gate ?? StabilityGate(settings: gate, slo: slo, loadStart: loadStart))
-                .level(users: users, loadStart: loadStart, decision: stopped, confirmation: confirmation)
+        do { end = try runLevel() } catch let failure as AgentClient.Failure {
+            throw CommandFailure(.runtime, "the level of \(users) \(settings.unit): \(failure.message)")
+        } catch { throw CommandFailure(.runtime, "the level of \(users) \(settings.unit): \(error)") }
+        if end.status == .degraded {
+            // An agent lost or a spool that does not add up: not the service's figures. The search
+            // ends here, keeping every level (this one marked interrupted) and every row.
+            let why = "degraded at \(users) \(settings.unit): " + end.reasons.joined(separator: "; ")
+            control.degrade(why)
+            return judge.level(users: users, confirmation: confirmation, interrupted: why)
         }
-        return gateState.level(users: users, loadStart: loadStart, decision: decision, confirmation: confirmation)
+        if end.status == .failed { throw CommandFailure(.runtime, "the level of \(users) users failed: " + end.reasons.joined(separator: "; ")) }
+        return judge.level(users: users, confirmation: confirmation, interrupted: control.stopReason ?? (end.reasons.first ?? "--max-time"))
+    }
+
+    /// The agents a search runs its levels on, checked once.
+    struct AgentCluster {
+        var addresses: [AgentClient.Address]
+        var token: String
+        var runID: String
+        var threads: Int
+    }
+
+    /// `--agents` (else the plan's `agents:`), the token, the CA; the agents' versions and cores
+    /// checked before any level. nil for a search in this process.
+    private func agentCluster(_ plan: Plan, folder: RunFolder) throws -> AgentCluster? {
+        guard let list = agents ?? (plan.agents.isEmpty ? nil : plan.agents.map(\.description).joined(separator: ",")) else {
+            if tokenFile != nil { throw CommandFailure(.usage, "--token-file is for searches on agents (--agents or the plan's agents:)") }
+            return nil
+        }
+        guard let tokenFile else { throw CommandFailure(.usage, "agents need their shared token: --token-file FILE") }
+        let addresses: [AgentClient.Address]
+        do { addresses = try AgentClient.Address.parseList(list) } catch { throw CommandFailure(.usage, error.message) }
+        let plain = addresses.filter(\.isPlainHTTP).map(\.name)
+        if !plain.isEmpty {
+            printError("warning: agent(s) \(plain.joined(separator: ", ")) reached over plain HTTP: the token, the plan with its secrets and the results cross the network unencrypted")
+        }
+        if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw CommandFailure(.usage, "--ca \(ca): cannot read it") }
+        let token = try readToken(tokenFile)
+        let runID = RunCommand.runID(folder: folder) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let probe = Controller(agents: addresses, token: token, runID: runID, caFile: ca)
+        do { try probe.check(version: TTSLoadVersion.current) } catch { throw CommandFailure(.runtime, error.message) }
+        for agent in probe.agents { say("agent \(agent.address.name) at \(agent.address.url): ttsload \(agent.info?.version ?? "?"), \(agent.info?.cores ?? 0) cores") }
+        return AgentCluster(addresses: addresses, token: token, runID: runID,
+                            threads: max(1, probe.agents.compactMap { $0.info?.cores }.min() ?? 1))
     }
 
     /// The open model's in-flight cap: the group's own `max_users` when it is an arrival rate.
@@ -394,20 +474,30 @@ struct CapacityCommand: ParsableCommand {
 /// What Ctrl-C and SIGTERM reach during a search: the level running now, and the reason to stop.
 final class SearchControl: @unchecked Sendable {
     private let lock = NSLock()
-    private var run: LoadRun?
+    private var stop: ((Bool, String) -> Void)?
     private var reason: String?
 
-    func running(_ run: LoadRun?) {
-        lock.lock(); self.run = run; lock.unlock()
+    /// How to stop the level running now (`hard`, why); nil between levels.
+    func running(_ stop: ((Bool, String) -> Void)?) {
+        lock.lock(); self.stop = stop; lock.unlock()
     }
 
     func interrupt(_ why: String, hard: Bool) {
         lock.lock()
         if reason == nil { reason = why }
-        let run = self.run
+        let stop = self.stop
         lock.unlock()
-        run?.stop(hard: hard, reason: why)
+        stop?(hard, why)
     }
 
     var stopReason: String? { lock.lock(); defer { lock.unlock() }; return reason }
+
+    /// Why a level's run on agents degraded (the search ends there), nil when none did.
+    private(set) var degraded: String? {
+        get { lock.lock(); defer { lock.unlock() }; return degradedReason }
+        set { lock.lock(); degradedReason = newValue; lock.unlock() }
+    }
+    private var degradedReason: String?
+
+    func degrade(_ why: String) { degraded = why }
 }

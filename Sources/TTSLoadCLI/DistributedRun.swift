@@ -30,7 +30,7 @@ extension RunCommand {
             say("agent \(agent.address.name) at \(agent.address.url): ttsload \(agent.info?.version ?? "?"), \(agent.info?.cores ?? 0) cores, \(offset)")
         }
         let threads = self.threads ?? max(1, controller.agents.compactMap { $0.info?.cores }.min() ?? 1)
-        let (files, agentYAML) = try shippedFiles(plan, yaml: loaded.resolvedYAML)
+        let (files, agentYAML) = try shipPlanFiles(plan, yaml: loaded.resolvedYAML)
         do {
             try controller.prepare(planName: plan.name, planYAML: agentYAML, files: files, threads: threads,
                                    seed: UInt64.random(in: 1...UInt64.max), controllerTimeout: controllerTimeout,
@@ -64,38 +64,6 @@ extension RunCommand {
         }
     }
 
-    /// The plan's data files and target.tls files, to ship with it: agents open no path the
-    /// controller names, only these copies in their own plan folder. Relative paths keep their
-    /// place; an absolute one is shipped as `shipped/N-NAME` and the agents' plan points there.
-    /// At most `maxShippedBytes` in all. Returns the files and the plan YAML for the agents.
-    private func shippedFiles(_ plan: Plan, yaml: String) throws -> (files: [AgentProtocol.File], yaml: String) {
-        var files: [AgentProtocol.File] = []
-        var total = 0
-        var dataRewrites: [String: String] = [:], tlsRewrites: [String: String] = [:]
-        func ship(_ file: String, what: String) throws -> String? {
-            let path = TargetConnection.path(file, baseDirectory: plan.baseDirectory)
-            guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure(.usage, "\(what): cannot read \(path)") }
-            total += data.count
-            guard total <= Self.maxShippedBytes else {
-                throw CommandFailure(.usage, "\(what): the plan's files come to more than \(Self.maxShippedBytes / 1_048_576) MiB, too much to send to every agent with the plan")
-            }
-            let relative = !file.hasPrefix("/") && !file.split(separator: "/").contains("..")
-            let name = relative ? file : "shipped/\(files.count + 1)-" + (file as NSString).lastPathComponent
-            files.append(AgentProtocol.File(path: name, base64: data.base64EncodedString()))
-            return relative ? nil : name
-        }
-        for spec in plan.data {
-            if let moved = try ship(spec.file, what: "data \(spec.name)") { dataRewrites[spec.name] = moved }
-        }
-        let connection = plan.target.connection
-        for (key, file) in [("ca", connection.caFile), ("cert", connection.certFile), ("key", connection.keyFile)] {
-            guard let file else { continue }
-            if let moved = try ship(file, what: "target.tls.\(key)") { tlsRewrites[key] = moved }
-        }
-        guard !dataRewrites.isEmpty || !tlsRewrites.isEmpty else { return (files, yaml) }
-        return (files, try PlanLoader.rewritingFiles(yaml: yaml, data: dataRewrites, tls: tlsRewrites))
-    }
-
     /// What the plan's files may come to in all, shipped with it to every agent.
     static let maxShippedBytes = 64 * 1_048_576
 
@@ -120,3 +88,35 @@ extension RunCommand {
             .write(to: URL(fileURLWithPath: folder.cluster))
     }
 }
+
+/// The plan's data files and target.tls files, to ship with it: agents open no path the
+/// controller names, only these copies in their own plan folder. Relative paths keep their
+/// place; an absolute one is shipped as `shipped/N-NAME` and the agents' plan points there.
+/// At most `RunCommand.maxShippedBytes` in all. Returns the files and the plan YAML for the agents.
+func shipPlanFiles(_ plan: Plan, yaml: String) throws -> (files: [AgentProtocol.File], yaml: String) {
+        var files: [AgentProtocol.File] = []
+        var total = 0
+        var dataRewrites: [String: String] = [:], tlsRewrites: [String: String] = [:]
+        func ship(_ file: String, what: String) throws -> String? {
+            let path = TargetConnection.path(file, baseDirectory: plan.baseDirectory)
+            guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure(.usage, "\(what): cannot read \(path)") }
+            total += data.count
+            guard total <= RunCommand.maxShippedBytes else {
+                throw CommandFailure(.usage, "\(what): the plan's files come to more than \(RunCommand.maxShippedBytes / 1_048_576) MiB, too much to send to every agent with the plan")
+            }
+            let relative = !file.hasPrefix("/") && !file.split(separator: "/").contains("..")
+            let name = relative ? file : "shipped/\(files.count + 1)-" + (file as NSString).lastPathComponent
+            files.append(AgentProtocol.File(path: name, base64: data.base64EncodedString()))
+            return relative ? nil : name
+        }
+        for spec in plan.data {
+            if let moved = try ship(spec.file, what: "data \(spec.name)") { dataRewrites[spec.name] = moved }
+        }
+        let connection = plan.target.connection
+        for (key, file) in [("ca", connection.caFile), ("cert", connection.certFile), ("key", connection.keyFile)] {
+            guard let file else { continue }
+            if let moved = try ship(file, what: "target.tls.\(key)") { tlsRewrites[key] = moved }
+        }
+        guard !dataRewrites.isEmpty || !tlsRewrites.isEmpty else { return (files, yaml) }
+        return (files, try PlanLoader.rewritingFiles(yaml: yaml, data: dataRewrites, tls: tlsRewrites))
+    }

@@ -58,7 +58,7 @@ struct ReportCommand: ParsableCommand {
         let runFolder = isDirectory.boolValue ? RunFolder(input) : nil
         let folder = runFolder?.path
         let jtl = runFolder?.jtl ?? input
-        let outDirectory = out ?? folder ?? ((input as NSString).deletingLastPathComponent.isEmpty ? "." : (input as NSString).deletingLastPathComponent)
+        let outDirectory = out ?? folder ?? (parentDirectory(of: input).isEmpty ? "." : parentDirectory(of: input))
 
         guard FileManager.default.isReadableFile(atPath: jtl) else { throw CommandFailure(.usage, "\(jtl): cannot read") }
         var notes: [String] = []

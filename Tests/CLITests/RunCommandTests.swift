@@ -33,6 +33,29 @@ import TestSupport
         return counts
     }
 
+    /// `--out` a one-letter folder in the working directory: a run, not a crash (Foundation's
+    /// deletingLastPathComponent dies on some one-character paths).
+    @Test func aOneLetterRunFolderIsMade() throws {
+        let work = folder()
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try """
+            name: one-letter
+            target: { url: embedded }
+            thread_groups:
+              - { name: g, request: { text: "One letter." }, load: { users: 1, duration: 1s } }
+            """.write(toFile: work + "/smoke.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ttsloadBinary)
+        process.arguments = ["run", "smoke.yaml", "--out", "r", "--no-store", "--no-report", "--quiet"]
+        process.currentDirectoryURL = URL(fileURLWithPath: work)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "status \(process.terminationStatus)")
+        #expect(FileManager.default.fileExists(atPath: work + "/r/results.jtl"))
+    }
+
     @Test func smokeRunWritesJTLSummaryAndPlan() throws {
         let out = folder()
         let result = try runTTSLoad(["run", "plans/smoke.yaml", "--out", out, "--store", out + "/store.sqlite",

@@ -12,7 +12,8 @@ import TestSupport
 ///   The SLO `p95 < 1.25s` then allows 11 users serially (11 x 110 ms = 1.21 s; 12 -> 1.32 s) and 48
 ///   with batches of 8 (6 x 180 ms = 1.08 s; 7 batches -> 1.26 s): batching multiplies capacity by 48/11.
 ///   Open model, evenly spaced arrivals, serially: a rate under 1 / 110 ms = 9.09 req/s is served
-///   at once, a higher one builds a backlog without end: 9 req/s.
+///   at once, a higher one builds a backlog without end: 9 req/s. And the serial search again with
+///   its levels on two agents (over TLS) against a server of its own: 11 users, split 6 + 5.
 /// - A target whose service time drifts: never settles, so no answer.
 /// - Ctrl-C, then `--resume`: every level kept, the JTL's rows equal to what the target served.
 ///
@@ -58,6 +59,26 @@ import TestSupport
         }
         let open = try RunningTTSLoad(["capacity", try embeddedPlan(maxBatch: 1, in: work), "--open", "--slo", "p95 < 1s, error_rate < 1%",
                                        "--start", "8", "--max-windows", "6", "--out", work + "/open", "--no-report"] + Self.quick)
+        // The same serial service behind two agents.
+        let server = try ListeningProcess([ttsloadBinary, "server", "--port", "0", "--workers", "2", "--cache-mb", "0", "--max-batch", "1",
+                                           "--model-latency", "base=100ms,per-item=10ms"])
+        let certificates = try AgentCertificates(hosts: ["127.0.0.1"], in: work + "/certs")
+        let tokenFile = work + "/token"
+        try "capacity-agents-token-0123456789".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let agents = try (1...2).map { n in
+            try ListeningProcess([ttsloadBinary, "agent", "--listen", "127.0.0.1:0", "--token-file", tokenFile, "--name", "a\(n)",
+                                  "--spool-dir", work + "/spool\(n)"] + certificates.agentArguments)
+        }
+        let agentPlan = work + "/agents.yaml"
+        try """
+            name: agents
+            target: { url: "\(server.address)" }
+            thread_groups:
+              - { name: tts, request: { text: "Capacity." }, load: { users: 1, duration: 10s } }
+            """.write(toFile: agentPlan, atomically: true, encoding: .utf8)
+        let onAgents = try RunningTTSLoad(["capacity", agentPlan, "--slo", "p95 < 1.25s, error_rate < 1%", "--start", "8",
+                                           "--agents", agents.enumerated().map { "a\($0.offset + 1)=" + $0.element.address }.joined(separator: ","),
+                                           "--token-file", tokenFile, "--ca", certificates.ca, "--out", work + "/agents", "--no-report"] + Self.quick)
         for (batch, process) in searches {
             let out = work + "/r\(batch)"
             let result = try #require(process.wait(timeout: 300), "the search with batches of \(batch) did not end")
@@ -85,6 +106,16 @@ import TestSupport
         let rate = try #require(openReport.answer.maxUsers, "\(openReport.answer.text)")
         #expect(abs(Double(rate) - 1 / 0.11) <= 0.1 / 0.11, "open-model capacity \(rate) req/s, theory 9.09")
         #expect(openReport.answer.text.hasPrefix("max rate within SLO: \(rate) req/s"))
+        // On agents: the same answer as in one process, and every level's samples came from both.
+        let agentsResult = try #require(onAgents.wait(timeout: 300), "the search on agents did not end")
+        print("capacity on agents:\n\(agentsResult.stdout)")
+        #expect(agentsResult.status == 0, "\(agentsResult.stderr)")
+        let agentsReport = try report(work + "/agents")
+        let onAgentsUsers = try #require(agentsReport.answer.maxUsers, "\(agentsReport.answer.text)")
+        #expect(abs(Double(onAgentsUsers) - 11) <= 1.1, "capacity on agents \(onAgentsUsers), theory 11")
+        let agentRows = try JTLSampleReader.read(path: work + "/agents/results.jtl").samples
+        #expect(Set(agentRows.map { String($0.threadName.split(separator: "-").first ?? "") }) == ["a1", "a2"])  // "a1-tts 1-1"
+        #expect(agentRows.count >= agentsReport.levels.reduce(0) { $0 + $1.samples })
         // Throughput at the answer is the accelerator's: 1 / 110 ms serially, 8 / 180 ms batched.
         for (batch, expected) in [(1, 1 / 0.11), (8, 8 / 0.18)] {
             let answer = try #require(found[batch]?.levels.last)

@@ -29,7 +29,7 @@ public enum PlanLoader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PlanErrors([PlanDiagnostic(at: location, path: .root, "cannot read the plan file (missing or not readable)")])
         }
-        let base = (path as NSString).deletingLastPathComponent
+        let base = parentDirectory(of: path)
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         return try parse(data: data, file: path, defaultName: name, baseDirectory: base.isEmpty ? "." : base, overrides: overrides,
                          environment: environment)
@@ -116,6 +116,27 @@ public enum PlanLoader {
         }
         root = .mapping(top)
         return try Yams.serialize(node: root)
+    }
+
+    /// `yaml` (a resolved plan) reduced to one thread group with its load replaced by `load`
+    /// (a YAML flow mapping such as `{users: 12, ramp_up: 1s, duration: 60s}`), without what a
+    /// capacity level does not use (top-level `load`, thresholds, stop_when, monitors, agents) and
+    /// without the group's delay and weight: how a capacity search ships one level to agents.
+    public static func levelYAML(yaml: String, group: Int, load: String) throws -> String {
+        guard case .mapping(var top)? = try Yams.compose(yaml: yaml), case .sequence(let groups)? = top[Node("thread_groups")],
+              groups.indices.contains(group), case .mapping(var chosen) = groups[group], let loadNode = try Yams.compose(yaml: load) else {
+            throw LevelYAMLError(description: "thread_groups[\(group)] is not a mapping in the resolved plan")
+        }
+        chosen[Node("load")] = loadNode
+        for key in ["delay", "weight"] { chosen[Node(key)] = nil }
+        top[Node("thread_groups")] = .sequence(Node.Sequence([.mapping(chosen)]))
+        for key in ["load", "thresholds", "stop_when", "monitors", "agents"] { top[Node(key)] = nil }
+        return try Yams.serialize(node: .mapping(top))
+    }
+
+    /// Why `levelYAML` could not cut the plan down.
+    public struct LevelYAMLError: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// The names listed under the plan's top-level `secrets:` (read before decoding, for diagnostics).

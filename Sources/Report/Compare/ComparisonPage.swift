@@ -1,4 +1,5 @@
 import Foundation
+import Plan
 
 /// The comparison as one self-contained HTML page (inline CSS and SVG, nothing fetched): the
 /// verdict, every entry worst first, and per-step charts of both runs with the knee of each.
@@ -46,7 +47,7 @@ public enum ComparisonPage {
 
     /// Writes the page to `path` (creating its folder).
     public static func write(_ c: Comparison, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parentDirectory(of: path)
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         try Data(html(c).utf8).write(to: URL(fileURLWithPath: path))
     }

@@ -56,7 +56,7 @@ public final class ResultStore: Sendable {
     /// Opens (creating if needed) the store at `path`, brings its schema up to date and marks
     /// abandoned runs interrupted. A write waits up to `busyTimeout` seconds for another process's.
     public init(path: String, busyTimeout: TimeInterval = ResultStore.busyTimeout) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parentDirectory(of: path)
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var configuration = Configuration()
         // Several processes may write one store at once (two runs and an import): SQLite lets one

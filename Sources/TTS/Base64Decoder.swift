@@ -12,52 +12,66 @@ public enum Base64Decoder {
         return t
     }()
 
-    /// Appends the bytes `text` encodes to `out`. Returns nil on success, or the offset of the
-    /// first character that makes the text invalid (`text.count` when its length is wrong).
-    public static func decode(_ text: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Int? {
+    /// Decodes `text` into the start of `scratch`, which grows only when it is too small (a buffer
+    /// kept across calls, so nothing is allocated once it has grown to the largest event).
+    /// Returns how many bytes were decoded, or nil and the offset of the first character that
+    /// makes the text invalid (`text.count` when its length is wrong).
+    public static func decode(_ text: UnsafeRawBufferPointer, into scratch: inout [UInt8]) -> (count: Int, invalidAt: Int?) {
         let n = text.count
-        guard n % 4 == 0 else { return n }
-        guard n > 0 else { return nil }
-        out.reserveCapacity(out.count + n / 4 * 3)
-        return table.withUnsafeBufferPointer { t -> Int? in
-            var i = 0
-            // Every quartet but the last has no padding.
-            while i + 4 < n {
-                let a = t[Int(text[i])], b = t[Int(text[i + 1])], c = t[Int(text[i + 2])], d = t[Int(text[i + 3])]
-                if (a | b | c | d) == 0xFF {
-                    return i + [a, b, c, d].firstIndex(of: 0xFF)!
+        guard n % 4 == 0 else { return (0, n) }
+        guard n > 0 else { return (0, nil) }
+        let most = n / 4 * 3
+        if scratch.count < most { scratch.append(contentsOf: repeatElement(0, count: most - scratch.count)) }
+        var written = 0
+        let bad = scratch.withUnsafeMutableBufferPointer { buffer in
+            // Writes through a plain pointer: no accessor call per byte in unoptimized builds.
+            let o = buffer.baseAddress!
+            return table.withUnsafeBufferPointer { t -> Int? in
+                var i = 0, w = 0
+                // Every quartet but the last has no padding.
+                while i + 4 < n {
+                    let a = t[Int(text[i])], b = t[Int(text[i + 1])], c = t[Int(text[i + 2])], d = t[Int(text[i + 3])]
+                    if (a | b | c | d) == 0xFF {
+                        return i + [a, b, c, d].firstIndex(of: 0xFF)!
+                    }
+                    o[w] = a << 2 | b >> 4
+                    o[w + 1] = b << 4 | c >> 2
+                    o[w + 2] = c << 6 | d
+                    w += 3
+                    i += 4
                 }
-                out.append(a << 2 | b >> 4)
-                out.append(b << 4 | c >> 2)
-                out.append(c << 6 | d)
-                i += 4
-            }
-            let eq = UInt8(ascii: "=")
-            let a = t[Int(text[i])], b = t[Int(text[i + 1])]
-            if a == 0xFF { return i }
-            if b == 0xFF { return i + 1 }
-            if text[i + 2] == eq {
-                // "xx==": one byte; the low 4 bits of the second character must be zero.
-                guard text[i + 3] == eq else { return i + 3 }
-                guard b & 0x0F == 0 else { return i + 1 }
-                out.append(a << 2 | b >> 4)
+                defer { written = w }
+                let eq = UInt8(ascii: "=")
+                let a = t[Int(text[i])], b = t[Int(text[i + 1])]
+                if a == 0xFF { return i }
+                if b == 0xFF { return i + 1 }
+                if text[i + 2] == eq {
+                    // "xx==": one byte; the low 4 bits of the second character must be zero.
+                    guard text[i + 3] == eq else { return i + 3 }
+                    guard b & 0x0F == 0 else { return i + 1 }
+                    o[w] = a << 2 | b >> 4
+                    w += 1
+                    return nil
+                }
+                let c = t[Int(text[i + 2])]
+                if c == 0xFF { return i + 2 }
+                if text[i + 3] == eq {
+                    // "xxx=": two bytes; the low 2 bits of the third character must be zero.
+                    guard c & 0x03 == 0 else { return i + 2 }
+                    o[w] = a << 2 | b >> 4
+                    o[w + 1] = b << 4 | c >> 2
+                    w += 2
+                    return nil
+                }
+                let d = t[Int(text[i + 3])]
+                if d == 0xFF { return i + 3 }
+                o[w] = a << 2 | b >> 4
+                o[w + 1] = b << 4 | c >> 2
+                o[w + 2] = c << 6 | d
+                w += 3
                 return nil
             }
-            let c = t[Int(text[i + 2])]
-            if c == 0xFF { return i + 2 }
-            if text[i + 3] == eq {
-                // "xxx=": two bytes; the low 2 bits of the third character must be zero.
-                guard c & 0x03 == 0 else { return i + 2 }
-                out.append(a << 2 | b >> 4)
-                out.append(b << 4 | c >> 2)
-                return nil
-            }
-            let d = t[Int(text[i + 3])]
-            if d == 0xFF { return i + 3 }
-            out.append(a << 2 | b >> 4)
-            out.append(b << 4 | c >> 2)
-            out.append(c << 6 | d)
-            return nil
         }
+        return bad.map { (0, $0) } ?? (written, nil)
     }
 }

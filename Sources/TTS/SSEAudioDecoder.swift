@@ -46,6 +46,7 @@ public struct SSEStreamFailure: Sendable, Equatable, Error {
 public final class SSEAudioDecoder {
     private var parser = ServerSentEventParser()
     private var json = SpeechEventJSON()
+    /// Decoded audio of the current event (its first bytes; a scratch buffer kept across events).
     private var audio: [UInt8] = []
     /// `speech.audio.delta` events whose audio reached the analyzer.
     public private(set) var audioEvents = 0
@@ -104,7 +105,7 @@ public final class SSEAudioDecoder {
             return
         }
         let named = !event.type.isEmpty && !event.type.elementsEqual("message".utf8)
-        if json.hasError || json.type.elementsEqual("error".utf8) {
+        if json.hasError || json.type.withUnsafeBytes({ $0.elementsEqual("error".utf8) }) {
             let message = json.message.isEmpty ? Self.excerpt(event.data) : String(decoding: json.message, as: UTF8.self)
             failure = SSEStreamFailure(.errorEvent, "sse error event: \(message)")
             return
@@ -132,14 +133,13 @@ public final class SSEAudioDecoder {
                 failure = SSEStreamFailure(.malformedEvent, "sse event \(number): audio after speech.audio.done")
                 return
             }
-            audio.removeAll(keepingCapacity: true)
-            let bad = json.audio.withUnsafeBytes { Base64Decoder.decode($0, into: &audio) }
-            if let offset = bad {
+            let decoded = json.audio.withUnsafeBytes { Base64Decoder.decode($0, into: &audio) }
+            if let offset = decoded.invalidAt {
                 failure = SSEStreamFailure(.badBase64, "sse event \(number) (speech.audio.delta): audio is not valid base64 at character \(offset) of \(json.audio.count)")
                 return
             }
             audioEvents += 1
-            audio.withUnsafeBytes { analyzer.feed($0, at: at) }
+            audio.withUnsafeBytes { analyzer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<decoded.count]), at: at) }
         case .done:
             sawDone = true
         case .other:

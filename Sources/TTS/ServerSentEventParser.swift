@@ -141,35 +141,55 @@ public struct ServerSentEventParser {
             return
         }
         if line[0] == Self.colon { return }  // a comment
-        let colonAt = line.firstIndex(of: Self.colon)
+        // Plain loops here and below: the generic firstIndex/contains allocate in unoptimized builds
+        // (the test suite's, whose AllocationTests must see none).
+        let colonAt = line.withUnsafeBytes { all -> Int? in
+            var i = 0
+            while i < all.count, all[i] != Self.colon { i += 1 }
+            return i < all.count ? i : nil
+        }
         let nameEnd = colonAt ?? line.count
         var valueStart = colonAt.map { $0 + 1 } ?? line.count
         if valueStart < line.count && line[valueStart] == Self.space { valueStart += 1 }
-        line.withUnsafeBytes { all in
+        // The name is classified in a closure that only reads; the buffers are changed outside it
+        // (a closure that changes `self` allocated per line in unoptimized builds).
+        let field = line.withUnsafeBytes { all -> Field in
             let name = UnsafeRawBufferPointer(rebasing: all[0..<nameEnd])
-            let value = UnsafeRawBufferPointer(rebasing: all[valueStart..<all.count])
-            if name.elementsEqual("data".utf8) {
-                data.append(contentsOf: value)
-                data.append(Self.lf)
-            } else if name.elementsEqual("event".utf8) {
-                type.removeAll(keepingCapacity: true)
-                type.append(contentsOf: value)
-            } else if name.elementsEqual("id".utf8) {
-                if !value.contains(0) {
-                    lastEventIDBuffer.removeAll(keepingCapacity: true)
-                    lastEventIDBuffer.append(contentsOf: value)
-                }
-            } else if name.elementsEqual("retry".utf8) {
-                if !value.isEmpty, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                    // Digits beyond any sane delay saturate rather than overflow.
-                    var ms = 0
-                    for digit in value { ms = ms > (Int.max - 9) / 10 ? Int.max : ms * 10 + Int(digit - 0x30) }
-                    retry = ms
-                }
+            if name.elementsEqual("data".utf8) { return .data }
+            if name.elementsEqual("event".utf8) { return .event }
+            if name.elementsEqual("id".utf8) {
+                var i = valueStart
+                while i < all.count, all[i] != 0 { i += 1 }
+                return i < all.count ? .ignored : .id
             }
+            if name.elementsEqual("retry".utf8) { return .retry }
+            return .ignored
+        }
+        let value = line[valueStart...]
+        switch field {
+        case .data:
+            data.append(contentsOf: value)
+            data.append(Self.lf)
+        case .event:
+            type.removeAll(keepingCapacity: true)
+            type.append(contentsOf: value)
+        case .id:
+            lastEventIDBuffer.removeAll(keepingCapacity: true)
+            lastEventIDBuffer.append(contentsOf: value)
+        case .retry:
+            if !value.isEmpty, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                // Digits beyond any sane delay saturate rather than overflow.
+                var ms = 0
+                for digit in value { ms = ms > (Int.max - 9) / 10 ? Int.max : ms * 10 + Int(digit - 0x30) }
+                retry = ms
+            }
+        case .ignored:
+            break
         }
         if data.count > maxEventBytes { overflowed = true }
     }
+
+    private enum Field { case data, event, id, retry, ignored }
 
     private mutating func dispatchEvent(_ dispatch: (ServerSentEvent) -> Void) {
         lastEventID.removeAll(keepingCapacity: true)

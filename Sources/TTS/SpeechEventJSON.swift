@@ -87,14 +87,17 @@ public struct SpeechEventJSON {
             guard r.peek == UInt8(ascii: "\"") else { return false }
             key.removeAll(keepingCapacity: true)
             guard string(&r, into: .key) else { return false }
-            var slot = Slot.none
-            if topLevel {
-                if key.elementsEqual("type".utf8) { slot = .type }
-                else if key.elementsEqual("audio".utf8) { slot = .audio }
-                else if key.elementsEqual("error".utf8) { slot = .error }
-                else if key.elementsEqual("message".utf8) { slot = .message }
-            } else if inError, key.elementsEqual("message".utf8) {
-                slot = .errorMessage
+            // Compared through a buffer pointer: [UInt8].elementsEqual allocates in unoptimized builds.
+            let slot = key.withUnsafeBytes { k -> Slot in
+                if topLevel {
+                    if k.elementsEqual("type".utf8) { return .type }
+                    if k.elementsEqual("audio".utf8) { return .audio }
+                    if k.elementsEqual("error".utf8) { return .error }
+                    if k.elementsEqual("message".utf8) { return .message }
+                } else if inError, k.elementsEqual("message".utf8) {
+                    return .errorMessage
+                }
+                return .none
             }
             r.skipSpace()
             guard r.peek == UInt8(ascii: ":") else { return false }
@@ -192,10 +195,33 @@ public struct SpeechEventJSON {
         }
     }
 
+    /// Appends plain bytes in bulk (the whole of a base64 string, usually).
+    private mutating func append(_ span: UnsafeRawBufferPointer, _ target: Target) {
+        switch target {
+        case .key: key.append(contentsOf: span)
+        case .type: type.append(contentsOf: span)
+        case .audio: audio.append(contentsOf: span)
+        case .message: message.append(contentsOf: span.prefix(max(0, 512 - message.count)))
+        case .skip: break
+        }
+    }
+
     /// A string at `r.i` (the opening quote), its decoded bytes appended to `target`.
     private mutating func string(_ r: inout Reader, into target: Target) -> Bool {
         r.i += 1
         while let c = r.peek {
+            // Runs of plain characters are copied at once: an audio event is one long run.
+            var end = r.i
+            while end < r.p.count {
+                let b = r.p[end]
+                if b == 0x22 || b == 0x5C || b < 0x20 { break }
+                end += 1
+            }
+            if end > r.i {
+                append(UnsafeRawBufferPointer(rebasing: r.p[r.i..<end]), target)
+                r.i = end
+                continue
+            }
             r.i += 1
             switch c {
             case UInt8(ascii: "\""):

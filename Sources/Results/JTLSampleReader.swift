@@ -178,6 +178,11 @@ public enum JTLSampleReader {
     public static func errorClass(responseCode code: String) -> ErrorClass? {
         guard Int(code) == nil else { return nil }
         let c = code.lowercased()
+        // ttsload's stream classes first: their names must not be read as the generic ones below.
+        if c.contains("badbase64") { return .badBase64 }
+        if c.contains("malformedevent") { return .malformedEvent }
+        if c.contains("erroreventexception") { return .errorEvent }
+        if c.contains("nodoneevent") { return .noDoneEvent }
         if c.contains("timeout") { return .timeout }
         if c.contains("unknownhost") || c.contains("unresolved") { return .dns }
         if c.contains("ssl") || c.contains("tls") || c.contains("certificate") { return .tls }

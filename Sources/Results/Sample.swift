@@ -99,6 +99,15 @@ public enum ErrorClass: String, Sendable, Equatable, CaseIterable {
     case dns
     /// An HTTP response whose status or content failed a check.
     case checkFailed = "check_failed"
+    /// A streamed audio event whose audio is not valid base64 (SSE `speech.audio.delta`).
+    case badBase64 = "bad_base64"
+    /// A streamed event that is not what its protocol defines: not JSON, no type, a delta without
+    /// audio, audio after the done event, an event beyond the size limit.
+    case malformedEvent = "malformed_event"
+    /// The server reported an error inside a stream that had begun (an SSE `error` event).
+    case errorEvent = "error_event"
+    /// An event stream that ended cleanly without its done event: the audio may be incomplete.
+    case noDoneEvent = "no_done_event"
     /// Anything else libcurl reports.
     case other
 
@@ -110,6 +119,11 @@ public enum ErrorClass: String, Sendable, Equatable, CaseIterable {
         case .reset: return "Non HTTP response code: ConnectionClosedException"
         case .tls: return "Non HTTP response code: SSLException"
         case .dns: return "Non HTTP response code: UnknownHostException"
+        // Not Java exceptions: names in the same style that `JTLSampleReader` maps back.
+        case .badBase64: return "Non HTTP response code: BadBase64Exception"
+        case .malformedEvent: return "Non HTTP response code: MalformedEventException"
+        case .errorEvent: return "Non HTTP response code: ErrorEventException"
+        case .noDoneEvent: return "Non HTTP response code: NoDoneEventException"
         case .checkFailed, .other: return "Non HTTP response code: IOException"
         }
     }

@@ -84,6 +84,7 @@ struct SpeechAPI: Sendable {
             var timing = Timing()
             timing.cache = "hit"
             timing.samples = pcm.readableBytes / 2
+            if speech.streamFormat == .sse { return eventsResponse(speech, pcm: pcm, timing: timing) }
             return audioResponse(speech, pcm: pcm, timing: timing)
         }
         let job = try await scheduler.submit(speech.parameters, stream: speech.stream)
@@ -125,7 +126,9 @@ struct SpeechAPI: Sendable {
     }
 
     /// Waits until a worker has the job (so queue failures still get a proper status), then
-    /// streams: WAV header with unknown sizes first, PCM chunks as espeak-ng produces them.
+    /// streams: WAV header with unknown sizes first, PCM chunks as espeak-ng produces them; with
+    /// `stream_format: sse` each of them is a `speech.audio.delta` event (`SpeechEvents`) and a
+    /// `speech.audio.done` closes the stream.
     private func streamed(_ speech: SpeechRequest, job: Job) async throws -> Response {
         var timing = Timing()
         waiting: for await event in job.events {
@@ -144,12 +147,25 @@ struct SpeechAPI: Sendable {
         try Task.checkCancellation()
         let events = job.events
         let scheduler = self.scheduler, metrics = self.metrics, cache = self.cache
+        let sse = speech.streamFormat == .sse
         var headers = timing.headers(final: false)
-        headers[.contentType] = speech.format == .wav ? "audio/wav" : "audio/pcm"
+        headers[.contentType] = sse ? "text/event-stream" : speech.format == .wav ? "audio/wav" : "audio/pcm"
+        if sse { headers[.cacheControl] = "no-cache" }
         headers.set("X-Audio-Sample-Rate", String(EspeakSynthesizer.sampleRate))
+        let characters = speech.parameters.text.count
         let body = ResponseBody { writer in
+            var deltas = 0
+            /// One piece of audio, as bytes or as an event.
+            func send(_ audio: [UInt8]) async throws {
+                if sse {
+                    deltas += 1
+                    try await writer.write(SpeechEvents.delta(audio))
+                } else {
+                    try await writer.write(ByteBuffer(bytes: audio))
+                }
+            }
             if speech.format == .wav {
-                try await writer.write(ByteBuffer(bytes: WAVHeader.make(dataBytes: nil)))
+                try await send(WAVHeader.make(dataBytes: nil))
             }
             var pcm = ByteBuffer()
             do {
@@ -157,10 +173,16 @@ struct SpeechAPI: Sendable {
                     switch event {
                     case .audio(let chunk):
                         if cache.isEnabled { pcm.writeBytes(chunk) }
-                        try await writer.write(ByteBuffer(bytes: chunk))
+                        try await send(chunk)
                     case .finished(_, let seconds):
                         metrics.observeSynthesis(seconds: seconds)
                         cache.store(speech.parameters, pcm: pcm)
+                        if sse { try await writer.write(SpeechEvents.done(inputCharacters: characters, deltas: deltas)) }
+                        try await writer.finish(nil)
+                        return
+                    case .failed(let failure) where sse:
+                        // Events can say what went wrong: an error event, then a clean end.
+                        try await writer.write(SpeechEvents.error(code: Self.failureCode(failure).code, message: failure.description))
                         try await writer.finish(nil)
                         return
                     case .failed(let failure):
@@ -225,21 +247,38 @@ struct SpeechAPI: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: pcm))
     }
 
+    /// A cache hit asked as events: the whole audio as deltas of about 100 ms (a synthesis chunk),
+    /// all at once, then the done event.
+    private func eventsResponse(_ speech: SpeechRequest, pcm: ByteBuffer, timing: Timing) -> Response {
+        var headers = timing.headers(final: true)
+        headers.set("X-Audio-Sample-Rate", String(EspeakSynthesizer.sampleRate))
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        let header = speech.format == .wav ? WAVHeader.make(dataBytes: pcm.readableBytes) : nil
+        var events = SpeechEvents.deltas(pcm, header: header, bytesPerDelta: EspeakSynthesizer.sampleRate / 10 * 2)
+        events.append(SpeechEvents.done(inputCharacters: speech.parameters.text.count, deltas: events.count))
+        return Response(status: .ok, headers: headers, body: .init(contentsOf: events))
+    }
+
     private func tooLarge(_ limit: Int) -> APIError {
         APIError(status: 413, field: "body", code: "body_too_large", message: "the request body is larger than \(limit) bytes")
     }
 
-    private func failureResponse(_ failure: JobFailure) -> Response {
-        let status: Int, code: String
+    /// The status and error code a job failure is answered with.
+    private static func failureCode(_ failure: JobFailure) -> (status: Int, code: String) {
         switch failure {
-        case .queueFull: (status, code) = (503, "queue_full")
-        case .shuttingDown: (status, code) = (503, "shutting_down")
-        case .deadlineExceeded: (status, code) = (504, "deadline_exceeded")
-        case .workerCrashed: (status, code) = (500, "worker_crashed")
-        case .synthesisFailed: (status, code) = (500, "synthesis_failed")
+        case .queueFull: return (503, "queue_full")
+        case .shuttingDown: return (503, "shutting_down")
+        case .deadlineExceeded: return (504, "deadline_exceeded")
+        case .workerCrashed: return (500, "worker_crashed")
+        case .synthesisFailed: return (500, "synthesis_failed")
         // 499 as nginx logs it: the client closed the connection; nobody reads this answer.
-        case .cancelled: (status, code) = (499, "client_closed_request")
+        case .cancelled: return (499, "client_closed_request")
         }
+    }
+
+    private func failureResponse(_ failure: JobFailure) -> Response {
+        let (status, code) = Self.failureCode(failure)
         if failure == .queueFull { metrics.countQueueFull() }
         let body = "{\"error\":{\"message\":\(APIError.quote(failure.description)),\"type\":\"server_error\",\"code\":\"\(code)\"}}"
         var response = Self.json(status, body)

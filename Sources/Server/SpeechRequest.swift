@@ -1,10 +1,14 @@
 /// A validated synthesis request from either API, ready for the scheduler.
 public struct SpeechRequest: Sendable, Equatable {
     public enum Format: String, Sendable { case wav, pcm }
+    /// OpenAI's `stream_format`: the audio itself (`audio`) or Server-Sent Events (`sse`).
+    public enum StreamFormat: String, Sendable { case audio, sse }
 
     public var parameters: SynthesisParameters
     public var format: Format
     public var stream: Bool
+    /// `sse` only on `/v1/audio/speech`; it implies `stream`.
+    public var streamFormat: StreamFormat = .audio
 
     /// Limits that validation enforces.
     public struct Limits: Sendable {
@@ -31,9 +35,10 @@ public struct SpeechRequest: Sendable, Equatable {
             format: format, stream: stream)
     }
 
-    /// Parses OpenAI's `POST /v1/audio/speech`: `{model, input, voice, response_format?, speed?, instructions?}`
-    /// plus our `stream` extension. The body streams (chunked) unless `stream: false`, as OpenAI's
-    /// does. An emotion word in `instructions` (e.g. "sound happy") sets the emotion.
+    /// Parses OpenAI's `POST /v1/audio/speech`: `{model, input, voice, response_format?, speed?, instructions?,
+    /// stream_format?}` plus our `stream` extension. The body streams (chunked) unless `stream: false`, as
+    /// OpenAI's does; `stream_format: "sse"` makes it Server-Sent Events. An emotion word in
+    /// `instructions` (e.g. "sound happy") sets the emotion.
     static func parseOpenAI(_ body: [UInt8], limits: Limits, voices: VoiceCatalog) throws(APIError) -> SpeechRequest {
         let fields = try object(body)
         _ = try string(fields, "model")
@@ -50,10 +55,14 @@ public struct SpeechRequest: Sendable, Equatable {
             let words = instructions.lowercased().split(whereSeparator: { !$0.isLetter })
             emotion = Emotion.allCases.first { e in words.contains { $0 == e.rawValue } } ?? .neutral
         }
+        let streamFormat = try streamFormatField(fields, "stream_format") ?? .audio
         let stream = try bool(fields, "stream") ?? true
+        if streamFormat == .sse && !stream {
+            throw .invalid("stream", "stream: false asks for a whole body and stream_format sse for events; give one of them")
+        }
         return SpeechRequest(
             parameters: SynthesisParameters(text: text, voice: voice, emotion: emotion, intensity: 1, speed: speed),
-            format: format, stream: stream)
+            format: format, stream: stream, streamFormat: streamFormat)
     }
 
     // MARK: - Field readers (null counts as absent)
@@ -120,6 +129,14 @@ public struct SpeechRequest: Sendable, Equatable {
             throw .invalid(key, "unknown emotion '\(s)'; use one of \(Emotion.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return e
+    }
+
+    private static func streamFormatField(_ f: [String: JSONValue], _ key: String) throws(APIError) -> StreamFormat? {
+        guard let s = try string(f, key) else { return nil }
+        guard let format = StreamFormat(rawValue: s) else {
+            throw .invalid(key, "\(key) '\(s)' is not one of audio, sse")
+        }
+        return format
     }
 
     private static func formatField(_ f: [String: JSONValue], _ key: String) throws(APIError) -> Format? {

@@ -39,6 +39,9 @@ public enum PresetBody {
             if let v = tts.format { fields.append(Field("response_format", v)) }
             if let v = tts.speed { fields.append(Field("speed", v, numeric: true)) }
             if let v = tts.instructions { fields.append(Field("instructions", v)) }
+            // `audio` or `sse`, sent as written: OpenAI's own answer framing (the plan decides, the
+            // engine reads an SSE answer by its Content-Type either way).
+            if let v = tts.streamFormat { fields.append(Field("stream_format", v.rawValue)) }
             if let v = tts.emotion { fields.append(Field("emotion", v)) }
             return fields
         }

@@ -88,3 +88,21 @@ import Testing
         }
     }
 }
+
+/// A failure's class survives the JTL: written as responseCode, read back the same (spools and
+/// imported runs have only the JTL).
+@Suite struct ErrorClassRoundTripTests {
+    @Test func everyTransportAndStreamClassReadsBackAsItself() throws {
+        for errorClass in ErrorClass.allCases where errorClass != .checkFailed {
+            #expect(JTLSampleReader.errorClass(responseCode: errorClass.nonHTTPCode) == errorClass, "\(errorClass)")
+            let s = Sample(start: 1_700_000_000_000_000, elapsed: 5_000, latency: 1_000, status: 0, responseMessage: "broken",
+                           success: false, failureMessage: "HTTP 200, then: broken", errorClass: errorClass, label: "l", groupName: "g")
+            let text = JTLFormat.header() + "\n" + JTLFormat.row(s) + "\n"
+            let read = try JTLSampleReader.parse(Data(text.utf8))
+            #expect(read.samples.first?.errorClass == errorClass, "\(errorClass) as \(errorClass.nonHTTPCode)")
+        }
+        // JMeter's own names keep their classes.
+        #expect(JTLSampleReader.errorClass(responseCode: "Non HTTP response code: java.net.SocketTimeoutException") == .timeout)
+        #expect(JTLSampleReader.errorClass(responseCode: "Non HTTP response code: org.apache.http.ConnectionClosedException") == .reset)
+    }
+}

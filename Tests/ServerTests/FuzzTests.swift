@@ -59,8 +59,9 @@ enum FuzzBody {
         #"{"text": "Hello fuzz.", "emotion": "happy", "emotion_intensity": 0.5, "voice": "en-us", "speed": 1.2, "format": "wav", "stream": false}"#,
         #"{"model": "tts-1", "input": "Hello fuzz.", "voice": "alloy", "response_format": "pcm", "speed": 1.0, "instructions": "calm"}"#,
         #"{"text": "你好", "voice": "cmn", "stream": true}"#,
+        #"{"model": "gpt-4o-mini-tts", "input": "Hello events.", "voice": "nova", "response_format": "wav", "stream_format": "sse"}"#,
     ]
-    static let keys = ["text", "input", "emotion", "emotion_intensity", "voice", "speed", "format", "response_format", "stream", "model", "instructions"]
+    static let keys = ["text", "input", "emotion", "emotion_intensity", "voice", "speed", "format", "response_format", "stream", "model", "instructions", "stream_format"]
 
     static func make(_ rng: inout SeededRandom) -> [UInt8] {
         switch rng.next() % 6 {

@@ -26,6 +26,26 @@ extension ServerIntegration {
             #expect(try await server.post("/v1/tts", json: #"{"text": "after the crash"}"#).status == 200)
         }
 
+        /// A crash after the events began is an error event, and the stream still ends cleanly.
+        @Test func crashedWorkerMidEventsSendsAnErrorEvent() async throws {
+            let server = try await ServerProcess.start(["--workers", "1"] + Self.bigTextFlags)
+            defer { Task { await server.kill() } }
+            let before = try await server.workerPIDs()
+            let victim = Task {
+                try await server.post("/v1/audio/speech", json: #"{"input": "\#(Texts.huge)", "voice": "alloy", "stream_format": "sse"}"#)
+            }
+            // In flight: the worker has the job, so the status and headers are on their way.
+            try await server.waitForMetric("tts_inflight") { $0 == 1 }
+            kill(before[0], SIGKILL)
+            let answer = try await victim.value
+            #expect(answer.status == 200 && answer.complete && answer.headers["content-type"] == "text/event-stream")
+            let events = answer.text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            let last = try #require(events.last)
+            #expect(last.hasPrefix(#"data: {"type":"error","error":{"#) && last.contains(#""code":"worker_crashed""#), "\(last.prefix(300))")
+            #expect(!answer.text.contains("speech.audio.done"))
+            try await server.waitForMetric("tts_worker_restarts_total") { $0 == 1 }
+        }
+
         @Test func gracefulShutdownFinishesInFlightWorkAndExitsZero() async throws {
             let server = try await ServerProcess.start(["--workers", "1", "--grace-ms", "20000"] + Self.bigTextFlags)
             defer { Task { await server.kill() } }

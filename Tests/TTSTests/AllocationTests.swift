@@ -78,6 +78,40 @@ extension AudioAnalysisTests {
                 }
                 _ = a.finish(requestStart: 0, end: 0)
             }
+            // SSE: the same speech as delta events (base64 in JSON), decoded into the analyzer.
+            let speech = try c.bytes(c.speechWAV)
+            var stream = ""
+            var o = 0
+            while o < speech.count {
+                let n = min(4_410, speech.count - o)
+                stream += #"data: {"type":"speech.audio.delta","audio":""# + Data(speech[o..<(o + n)]).base64EncodedString() + "\"}\r\n\r\n"
+                o += n
+            }
+            let events = Array((stream + #"data: {"type":"speech.audio.done","usage":{"input_tokens":1,"output_tokens":2,"total_tokens":3}}"# + "\n\n").utf8)
+            var rng = SeededRandom(seed: 12)
+            let sizes = randomChunks(events.count, &rng)
+            let decoder = SSEAudioDecoder()
+            for round in 0..<2 {
+                a.reset(expectation: .sniff, measureContent: true)
+                decoder.reset()
+                events.withUnsafeBytes { all in
+                    var pieces: [UnsafeRawBufferPointer] = []
+                    var o = 0
+                    for s in sizes { pieces.append(UnsafeRawBufferPointer(rebasing: all[o..<(o + s)])); o += s }
+                    let start = count()
+                    // The first round grows the decoder's buffers; the second must not allocate.
+                    if round == 1 { enable(1) }
+                    var k = 0
+                    while k < pieces.count { decoder.feed(pieces[k], at: Int64(k), into: a); k += 1 }
+                    enable(0)
+                    if round == 1 {
+                        extra += count() - start
+                        feeds += pieces.count
+                    }
+                }
+                #expect(decoder.finish() == nil)
+                _ = a.finish(requestStart: 0, end: 0)
+            }
             #expect(extra == 0)
             print("feed allocations: \(extra) extra in \(feeds) feeds")
         }

@@ -26,6 +26,12 @@ final class ResponseCapture {
     var body: [UInt8] = []
     /// Reads the audio as it streams (time to first audio, gaps, duration); nil when not wanted.
     var analyzer: AudioStreamAnalyzer?
+    /// Whether a `text/event-stream` answer is to be read as speech events (set per request: a
+    /// group that expects audio); `sse` decodes them into `analyzer` once the first body byte of
+    /// such an answer arrives (`sseActive`).
+    var decodeSSE = false
+    var sse: SSEAudioDecoder?
+    private(set) var sseActive = false
 
     func reset(keepBody: Bool) {
         // reasonPhrase is kept: the next status line usually repeats it (see curlHeader).
@@ -37,6 +43,13 @@ final class ResponseCapture {
         maxGap = 0
         self.keepBody = keepBody
         body.removeAll(keepingCapacity: true)
+        sseActive = false
+    }
+
+    /// The answer is an event stream: its body goes through the SSE decoder from now on.
+    func startSSE() {
+        if let sse { sse.reset() } else { sse = SSEAudioDecoder() }
+        sseActive = true
     }
 }
 
@@ -206,6 +219,14 @@ final class CurlEasy {
     private var lastContentType = ""
     private var lastContentTypeC: [CChar] = [0]
 
+    /// Whether the response's Content-Type is `text/event-stream` (parameters and case aside);
+    /// read on the C string, since it is asked once per response on the hot path.
+    var isEventStream: Bool {
+        var pointer: UnsafeMutablePointer<CChar>?
+        guard ccurl_easy_getinfo_string(handle, CURLINFO_CONTENT_TYPE, &pointer) == CURLE_OK, let pointer else { return false }
+        return strncasecmp(pointer, "text/event-stream", 17) == 0 && (pointer[17] == 0 || pointer[17] == 59 || pointer[17] == 32)
+    }
+
     var timings: CurlTimings {
         let connect = offInfo(CURLINFO_CONNECT_TIME_T), tls = offInfo(CURLINFO_APPCONNECT_TIME_T)
         return CurlTimings(connect: max(connect, tls), tls: tls > 0 ? tls - connect : 0,
@@ -251,10 +272,13 @@ final class CurlEasy {
 private func curlWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {
     let length = size * count
     guard let user else { return length }
-    let capture = Unmanaged<CurlEasy>.fromOpaque(user).takeUnretainedValue().capture
+    let easy = Unmanaged<CurlEasy>.fromOpaque(user).takeUnretainedValue()
+    let capture = easy.capture
     let now = monotonicMicros()
     if capture.firstBodyAt == 0 {
         capture.firstBodyAt = now
+        // The headers are in: an event stream is decoded, anything else read as audio bytes.
+        if capture.decodeSSE && capture.analyzer != nil && easy.isEventStream { capture.startSSE() }
     } else {
         capture.maxGap = max(capture.maxGap, now - capture.lastChunkAt)
     }
@@ -262,7 +286,12 @@ private func curlWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ coun
     capture.chunks += 1
     capture.bodyBytes += Int64(length)
     if let analyzer = capture.analyzer, let data {
-        analyzer.feed(UnsafeRawBufferPointer(start: data, count: length), at: now)
+        let bytes = UnsafeRawBufferPointer(start: data, count: length)
+        if capture.sseActive, let sse = capture.sse {
+            sse.feed(bytes, at: now, into: analyzer)
+        } else {
+            analyzer.feed(bytes, at: now)
+        }
     }
     if capture.keepBody, let data {
         data.withMemoryRebound(to: UInt8.self, capacity: length) { capture.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }

@@ -221,6 +221,7 @@ final class EngineLoop: @unchecked Sendable {
         } else {
             user.easy.capture.analyzer = AudioStreamAnalyzer(expectation: group.audioExpectation, measureContent: group.measureContent)
         }
+        user.easy.capture.decodeSSE = group.decodesSSE
         user.state = .inFlight
         user.sentAt = monotonicMicros()
         inFlight += 1
@@ -290,12 +291,23 @@ final class EngineLoop: @unchecked Sendable {
             s.success = false
             s.failureMessage = failure
             s.errorClass = .checkFailed
+        } else if capture.sseActive, (200..<300).contains(s.status), let broken = capture.sse?.finish() {
+            // The body ended, but the events in it did not make a whole answer: a failure of the
+            // response like a cut body (status 0, the status that came first in the message).
+            s.errorClass = Outcome.errorClass(broken.kind)
+            s.success = false
+            s.failureMessage = "HTTP \(s.status), then: \(broken.message)"
+            s.responseMessage = broken.message
+            s.status = 0
         } else if let analyzer = easy.capture.analyzer, (200..<300).contains(s.status),
-                  group.expectsAudio || s.contentType.hasPrefix("audio/") || s.contentType.hasPrefix("application/octet-stream") {
+                  group.expectsAudio || capture.sseActive || s.contentType.hasPrefix("audio/") || s.contentType.hasPrefix("application/octet-stream") {
             // An error page is not audio: only 2xx bodies are read as audio and checked; and a raw
             // request that expects no audio is only sniffed when the server says it sent audio.
             let m = analyzer.finish(requestStart: started, end: started + elapsed)
             if let warning = m.warning, group.expectsAudio { shared.warn(label: s.label, warning) }
+            if group.asksSSE && !capture.sseActive {
+                shared.warn(label: s.label, "stream_format: sse was asked, but the answer's Content-Type is '\(s.contentType)', not text/event-stream: read as audio bytes")
+            }
             if m.format != .unknown || group.expectsAudio {
                 s.audio = AudioFigures(format: m.format.rawValue, audioSeconds: m.audioSeconds, ttfa: m.ttfaMicros, chunks: m.chunks,
                                        maxGap: m.maxGapMicros, underrun: m.underrunMicros, stalls: m.stalls, rtf: m.rtf,

@@ -129,6 +129,11 @@ final class GroupRuntime: @unchecked Sendable {
     /// Whether audio is expected at all (a preset, audio checks or target.audio): only then is an
     /// unreadable body worth a warning.
     let expectsAudio: Bool
+    /// The plan asked for OpenAI's Server-Sent Events (`stream_format: sse`).
+    let asksSSE: Bool
+    /// Whether a `text/event-stream` answer is read as speech events: when audio is expected (an
+    /// SSE answer to a raw request that expects none, a chat stream say, is left alone).
+    var decodesSSE: Bool { expectsAudio || asksSSE }
 
     init(index: Int, group: ThreadGroup, schedule: GroupSchedule, request: RequestPlan, feeders: [DataFeeder],
          variables: [String: String], target: Target) {
@@ -144,6 +149,7 @@ final class GroupRuntime: @unchecked Sendable {
         audioExpectation = AudioExpectation(forced: target.audio, requestedFormat: format)
         measureContent = group.checks.audio.nonSilent == true || group.checks.audio.distinct == true
         expectsAudio = target.api != .raw || target.audio != nil || group.checks.audio != AudioChecks()
+        asksSSE = target.api == .openai && group.request.tts.streamFormat == .sse
     }
 
     var isOpen: Bool { schedule.isOpen }

@@ -1,6 +1,7 @@
 import CCurl
 import Plan
 import Results
+import TTS
 
 /// Turns what libcurl reported into a sample's success, error class and messages.
 enum Outcome {
@@ -16,6 +17,16 @@ enum Outcome {
             return .tls
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .dns
         default: return .other
+        }
+    }
+
+    /// The error class of a broken event stream.
+    static func errorClass(_ kind: SSEStreamFailure.Kind) -> ErrorClass {
+        switch kind {
+        case .badBase64: return .badBase64
+        case .malformedEvent: return .malformedEvent
+        case .errorEvent: return .errorEvent
+        case .noDoneEvent: return .noDoneEvent
         }
     }
 

@@ -5,7 +5,7 @@ extension PlanDecoder {
     static let threadGroupKeys = ["name", "request", "load", "weight", "delay", "think_time", "checks", "data"]
     static let requestKeys = [
         "label", "method", "path", "url", "headers", "json", "body", "stream", "timeout",
-        "text", "emotion", "emotion_intensity", "voice", "speed", "format", "model", "instructions",
+        "text", "emotion", "emotion_intensity", "voice", "speed", "format", "model", "instructions", "stream_format",
     ]
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -59,17 +59,17 @@ extension PlanDecoder {
         spec.headers = m["headers"].flatMap(reader.stringPairs)?.map { Header($0.0, $0.1) } ?? []
         spec.stream = m["stream"].flatMap(reader.bool) ?? false
         if api == .openai, let c = m["stream"] {
-            reader.warning(c, "api: openai sends no stream field: OpenAI's /v1/audio/speech streams its body (chunked) by default, and so does the embedded server's")
+            reader.warning(c, "api: openai sends no stream field: OpenAI's /v1/audio/speech streams its body (chunked) by default, and so does the embedded server's; stream_format: sse asks for Server-Sent Events")
         }
         if let c = m["timeout"], let t = decodeTimeouts(c, base: defaults.timeout) { spec.timeout = t }
 
         // The body: explicit json or body, or built by the preset from the TTS fields.
         m.exclusive(["json", "body"])
-        let ttsKeys = ["text", "emotion", "emotion_intensity", "voice", "speed", "format", "model", "instructions"]
+        let ttsKeys = ["text", "emotion", "emotion_intensity", "voice", "speed", "format", "model", "instructions", "stream_format"]
         func tts(_ key: String) -> String? { m[key].flatMap { reader.scalarText($0, what: "a value") } }
         spec.tts = TTSFields(text: tts("text"), emotion: tts("emotion"), emotionIntensity: tts("emotion_intensity"),
                              voice: tts("voice"), speed: tts("speed"), format: tts("format"), model: tts("model"),
-                             instructions: tts("instructions"))
+                             instructions: tts("instructions"), streamFormat: m["stream_format"].flatMap(decodeStreamFormat))
         let presetKeys = ttsKeys.filter(m.has)
         if let c = m["json"] {
             spec.body = .json(jsonValue(c))
@@ -91,6 +91,15 @@ extension PlanDecoder {
         if api == .raw && spec.path == nil && spec.url == nil {
             reader.error(cursor, "missing 'path' or 'url' (target.api is raw, so there is no default path)", preferKey: true)
         }
+        if let c = m["stream_format"], api == .indextts {
+            reader.error(c, "stream_format is OpenAI's field (api: openai); the indextts preset streams with stream: true", preferKey: true)
+        }
+        if spec.tts.streamFormat == .sse, api == .openai, let c = m["stream_format"] {
+            let model = spec.tts.model ?? "tts-1"
+            if model == "tts-1" || model == "tts-1-hd" {
+                reader.warning(c, "OpenAI refuses stream_format: sse for \(model)\(spec.tts.model == nil ? " (the preset's default model)" : ""): give model: gpt-4o-mini-tts for OpenAI itself (the embedded server takes any model)")
+            }
+        }
         if let emotion = spec.tts.emotion, !emotion.contains("${"), !TTSFields.knownEmotions.contains(emotion), let c = m["emotion"] {
             reader.warning(c, "emotion '\(emotion)' is not one the embedded server knows\(suggestion(for: emotion, in: TTSFields.knownEmotions)) (\(TTSFields.knownEmotions.joined(separator: ", ")))")
         }
@@ -102,6 +111,15 @@ extension PlanDecoder {
             }
         }
         return spec
+    }
+
+    /// `audio` or `sse`, written as is: the engine decides from it what the answer should be.
+    func decodeStreamFormat(_ cursor: Cursor) -> StreamFormat? {
+        guard let text = reader.string(cursor) else { return nil }
+        if let format = StreamFormat(rawValue: text) { return format }
+        let names = StreamFormat.allCases.map(\.rawValue)
+        reader.error(cursor, "expected stream_format \(names.joined(separator: " or "))\(suggestion(for: text, in: names)), got '\(text.prefix(40))'")
+        return nil
     }
 
     /// Converts YAML to a JSON template, keeping key order and the scalar types YAML resolved.

@@ -78,9 +78,14 @@ public struct TTSFields: Sendable, Equatable {
     public var model: String?
     /// OpenAI `instructions`.
     public var instructions: String?
+    /// OpenAI `stream_format`: `audio` (the body is the audio, chunked) or `sse` (Server-Sent
+    /// Events carrying base64 audio). Literal, never a template: the engine reads it to know what
+    /// to expect.
+    public var streamFormat: StreamFormat?
 
     public init(text: String? = nil, emotion: String? = nil, emotionIntensity: String? = nil, voice: String? = nil,
-                speed: String? = nil, format: String? = nil, model: String? = nil, instructions: String? = nil) {
+                speed: String? = nil, format: String? = nil, model: String? = nil, instructions: String? = nil,
+                streamFormat: StreamFormat? = nil) {
         self.text = text
         self.emotion = emotion
         self.emotionIntensity = emotionIntensity
@@ -89,6 +94,7 @@ public struct TTSFields: Sendable, Equatable {
         self.format = format
         self.model = model
         self.instructions = instructions
+        self.streamFormat = streamFormat
     }
 
     public var isEmpty: Bool { self == TTSFields() }
@@ -97,6 +103,14 @@ public struct TTSFields: Sendable, Equatable {
     public static let knownEmotions = [
         "happy", "angry", "sad", "afraid", "disgusted", "melancholic", "surprised", "calm", "neutral",
     ]
+}
+
+/// How an OpenAI-style service frames a streamed answer (`stream_format`).
+public enum StreamFormat: String, Sendable, Equatable, CaseIterable {
+    /// The body is the audio itself (chunked as it is produced): OpenAI's default.
+    case audio
+    /// `text/event-stream`: `speech.audio.delta` events with base64 audio, then `speech.audio.done`.
+    case sse
 }
 
 /// A JSON body template: order of keys is kept, strings may hold `${var}`.

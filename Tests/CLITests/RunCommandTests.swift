@@ -47,7 +47,7 @@ import TestSupport
             """.write(toFile: work + "/smoke.yaml", atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ttsloadBinary)
-        process.arguments = ["run", "smoke.yaml", "--out", "r", "--no-store", "--no-report", "--quiet"]
+        process.arguments = isolatingStore(["run", "smoke.yaml", "--out", "r", "--no-report", "--quiet"])
         process.currentDirectoryURL = URL(fileURLWithPath: work)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -35,14 +35,18 @@ struct HTTPResponse: Sendable {
 /// first audio) and to hang up mid-request; it runs on its own thread so blocking reads never
 /// occupy the Swift concurrency pool, and every read has a timeout.
 enum HTTPClient {
+    /// `onFirstBody`, when given, is called once, on the client's thread, as soon as the first
+    /// body byte has arrived (the moment a test may act on a response that has begun).
     static func request(
         port: Int, method: String, path: String, body: [UInt8], headers: [String: String] = [:],
-        timeout: Duration
+        timeout: Duration, onFirstBody: (@Sendable () -> Void)? = nil
     ) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Result {
-                    try blockingRequest(port: port, method: method, path: path, body: body, headers: headers, timeout: timeout)
+                    try blockingRequest(
+                        port: port, method: method, path: path, body: body, headers: headers, timeout: timeout,
+                        onFirstBody: onFirstBody)
                 })
             }.start()
         }
@@ -92,7 +96,8 @@ enum HTTPClient {
     }
 
     private static func blockingRequest(
-        port: Int, method: String, path: String, body: [UInt8], headers: [String: String], timeout: Duration
+        port: Int, method: String, path: String, body: [UInt8], headers: [String: String], timeout: Duration,
+        onFirstBody: (@Sendable () -> Void)?
     ) throws -> HTTPResponse {
         let clock = ContinuousClock()
         let start = clock.now
@@ -110,11 +115,17 @@ enum HTTPClient {
         var raw: [UInt8] = []
         var arrivals: [(end: Int, at: Double)] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var pendingFirstBody = onFirstBody
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n > 0 {
                 raw.append(contentsOf: buffer[0..<n])
                 arrivals.append((raw.count, (clock.now - start).seconds))
+                if let call = pendingFirstBody, let headEnd = raw.firstRange(of: separator)?.upperBound, raw.count > headEnd {
+                    pendingFirstBody = nil
+                    call()
+                }
             } else if n == 0 {
                 break
             } else if errno == EINTR {

@@ -31,11 +31,22 @@ extension ServerIntegration {
             let server = try await ServerProcess.start(["--workers", "1"] + Self.bigTextFlags)
             defer { Task { await server.kill() } }
             let before = try await server.workerPIDs()
+            // The kill waits for the first event to reach the client: from then on the stream has
+            // begun, whatever the scheduler's gauges say at the instant a poll would look.
+            let (began, beganSignal) = AsyncStream<Void>.makeStream()
             let victim = Task {
-                try await server.post("/v1/audio/speech", json: #"{"input": "\#(Texts.huge)", "voice": "alloy", "stream_format": "sse"}"#)
+                defer { beganSignal.finish() }
+                return try await server.post(
+                    "/v1/audio/speech", json: #"{"input": "\#(Texts.huge)", "voice": "alloy", "stream_format": "sse"}"#,
+                    onFirstBody: { beganSignal.yield() })
             }
-            // In flight: the worker has the job, so the status and headers are on their way.
-            try await server.waitForMetric("tts_inflight") { $0 == 1 }
+            var streamBegan = false
+            for await _ in began { streamBegan = true; break }
+            guard streamBegan else {
+                let answer = try await victim.value
+                Issue.record("the stream ended before its first event: \(answer.status) \(answer.text.prefix(300)); stderr: \(server.stderr.prefix(1500))")
+                return
+            }
             kill(before[0], SIGKILL)
             let answer = try await victim.value
             #expect(answer.status == 200 && answer.complete && answer.headers["content-type"] == "text/event-stream")

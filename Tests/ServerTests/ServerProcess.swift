@@ -98,8 +98,11 @@ final class ServerProcess: Sendable {
 
     // MARK: - Conveniences
 
-    func post(_ path: String, json: String, timeout: Duration = .seconds(30)) async throws -> HTTPResponse {
-        try await HTTPClient.request(port: port, method: "POST", path: path, body: Array(json.utf8), timeout: timeout)
+    func post(
+        _ path: String, json: String, timeout: Duration = .seconds(30), onFirstBody: (@Sendable () -> Void)? = nil
+    ) async throws -> HTTPResponse {
+        try await HTTPClient.request(
+            port: port, method: "POST", path: path, body: Array(json.utf8), timeout: timeout, onFirstBody: onFirstBody)
     }
 
     func get(_ path: String) async throws -> HTTPResponse {

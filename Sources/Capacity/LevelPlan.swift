@@ -11,12 +11,8 @@ public enum LevelPlan {
         var plan = base
         var chosen = base.threadGroups[group]
         if open {
-            var distribution = ArrivalRate.Distribution.constant
-            if case .arrivalRate(let own) = chosen.load ?? base.load ?? .constant(users: 1, rampUp: .zero, duration: .zero) {
-                distribution = own.distribution
-            }
-            chosen.load = .arrivalRate(ArrivalRate(shape: .constant(rate: Double(users), duration: duration), distribution: distribution,
-                                                   maxUsers: maxInFlight))
+            chosen.load = .arrivalRate(ArrivalRate(shape: .constant(rate: Double(users), duration: duration),
+                                                   distribution: distribution(base, group: group), maxUsers: maxInFlight))
         } else {
             chosen.load = .constant(users: users, rampUp: rampUp, duration: duration)
         }
@@ -37,14 +33,21 @@ public enum LevelPlan {
                             open: Bool = false, maxInFlight: Int = 1_000) throws -> String {
         let load: String
         if open {
-            var distribution = ArrivalRate.Distribution.constant
-            if case .arrivalRate(let own) = base.threadGroups[group].load ?? base.load ?? .constant(users: 1, rampUp: .zero, duration: .zero) {
-                distribution = own.distribution
-            }
-            load = "{arrival_rate: {rate: \(users)/s, duration: \(Int(duration.milliseconds.rounded()))ms, max_users: \(maxInFlight), distribution: \(distribution.rawValue)}}"
+            load = "{arrival_rate: {rate: \(users)/s, duration: \(Int(duration.milliseconds.rounded()))ms, max_users: \(maxInFlight), distribution: \(distribution(base, group: group).rawValue)}}"
         } else {
             load = "{users: \(users), ramp_up: \(Int(rampUp.milliseconds.rounded()))ms, duration: \(Int(duration.milliseconds.rounded()))ms}"
         }
         return try PlanLoader.levelYAML(yaml: yaml, group: group, load: load)
+    }
+
+    /// The group's own arrival-rate shape (its load, or the plan's shared one), when it has one.
+    public static func ownArrivalRate(_ base: Plan, group: Int) -> ArrivalRate? {
+        if case .arrivalRate(let own) = base.threadGroups[group].load ?? base.load { return own }
+        return nil
+    }
+
+    /// Arrivals as the group spaces them (`poisson` or `constant`); evenly spaced for a closed group.
+    static func distribution(_ base: Plan, group: Int) -> ArrivalRate.Distribution {
+        ownArrivalRate(base, group: group)?.distribution ?? .constant
     }
 }

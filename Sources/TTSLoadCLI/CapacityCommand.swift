@@ -236,9 +236,18 @@ struct CapacityCommand: ParsableCommand {
                     answer = CapacitySearch.incomplete(levels: levels, why: "--max-time", settings: settings)
                     break search
                 }
-                let level = try measure(users: users, confirmation: confirmation, plan: plan, yaml: loaded.resolvedYAML, group: groupIndex,
+                // Numbered past any level folder an earlier session of a resumed search left.
+                let index = max(levels.count, (try? FileManager.default.contentsOfDirectory(atPath: folder.path + "/levels").count) ?? 0) + 1
+                let level: CapacityLevel
+                do {
+                    level = try measure(users: users, confirmation: confirmation, plan: plan, yaml: loaded.resolvedYAML, group: groupIndex,
                                         baseURL: baseURL, threads: threads, settings: settings, gate: gateSettings, slo: objective, jtl: jtl,
-                                        control: control, deadline: deadline, cluster: cluster, index: levels.count + 1, folder: folder)
+                                        control: control, deadline: deadline, cluster: cluster, index: index, folder: folder)
+                } catch {
+                    // The rows measured so far stay: the JTL is closed (flushed) before the error ends the command.
+                    try? jtl.close()
+                    throw error
+                }
                 levels.append(level)
                 printLine(Self.row(levels.count, level))
                 let seconds = earlierSeconds + Date().timeIntervalSince(began)
@@ -391,13 +400,7 @@ struct CapacityCommand: ParsableCommand {
             return nil
         }
         guard let tokenFile else { throw CommandFailure(.usage, "agents need their shared token: --token-file FILE") }
-        let addresses: [AgentClient.Address]
-        do { addresses = try AgentClient.Address.parseList(list) } catch { throw CommandFailure(.usage, error.message) }
-        let plain = addresses.filter(\.isPlainHTTP).map(\.name)
-        if !plain.isEmpty {
-            printError("warning: agent(s) \(plain.joined(separator: ", ")) reached over plain HTTP: the token, the plan with its secrets and the results cross the network unencrypted")
-        }
-        if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw CommandFailure(.usage, "--ca \(ca): cannot read it") }
+        let addresses = try checkedAgents(list, ca: ca)
         let token = try readToken(tokenFile)
         let runID = RunCommand.runID(folder: folder) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let probe = Controller(agents: addresses, token: token, runID: runID, caFile: ca)
@@ -409,10 +412,7 @@ struct CapacityCommand: ParsableCommand {
 
     /// The open model's in-flight cap: the group's own `max_users` when it is an arrival rate.
     static func inFlightCap(_ plan: Plan, group: Int) -> Int {
-        if case .arrivalRate(let rate) = plan.threadGroups[group].load ?? plan.load ?? .constant(users: 1, rampUp: .zero, duration: .zero) {
-            return rate.maxUsers
-        }
-        return 1_000
+        LevelPlan.ownArrivalRate(plan, group: group)?.maxUsers ?? 1_000
     }
 
     private func chooseGroup(_ plan: Plan) throws -> Int {

@@ -12,16 +12,10 @@ extension RunCommand {
         guard case .url(let target) = plan.target.location else {
             throw CommandFailure(.usage, "target.url: embedded cannot be shared by agents: start `ttsload server --host ADDRESS` where the agents reach it and give its URL (--set target.url=http://...)")
         }
-        let addresses: [AgentClient.Address]
-        do { addresses = try AgentClient.Address.parseList(list) } catch { throw CommandFailure(.usage, error.message) }
+        let addresses = try checkedAgents(list, ca: ca)
         let token = try readToken(tokenFile ?? "")
-        let plain = addresses.filter(\.isPlainHTTP).map(\.name)
-        if !plain.isEmpty {
-            printError("warning: agent(s) \(plain.joined(separator: ", ")) reached over plain HTTP: the token, the plan with its secrets and the results cross the network unencrypted")
-        }
         let runID = Self.runID(folder: folder)
             + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw CommandFailure(.usage, "--ca \(ca): cannot read it") }
         let controller = Controller(agents: addresses, token: token, runID: runID, caFile: ca)
 
         do { try controller.check(version: TTSLoadVersion.current) } catch { throw CommandFailure(.runtime, error.message) }
@@ -120,3 +114,17 @@ func shipPlanFiles(_ plan: Plan, yaml: String) throws -> (files: [AgentProtocol.
         guard !dataRewrites.isEmpty || !tlsRewrites.isEmpty else { return (files, yaml) }
         return (files, try PlanLoader.rewritingFiles(yaml: yaml, data: dataRewrites, tls: tlsRewrites))
     }
+
+/// The agents of `--agents` (or a plan's `agents:`) for a controller: parsed and checked, a
+/// warning for each reached over plain HTTP, the `--ca` file readable. Shared by `ttsload run`
+/// and `ttsload capacity`.
+func checkedAgents(_ list: String, ca: String?) throws -> [AgentClient.Address] {
+    let addresses: [AgentClient.Address]
+    do { addresses = try AgentClient.Address.parseList(list) } catch { throw CommandFailure(.usage, error.message) }
+    let plain = addresses.filter(\.isPlainHTTP).map(\.name)
+    if !plain.isEmpty {
+        printError("warning: agent(s) \(plain.joined(separator: ", ")) reached over plain HTTP: the token, the plan with its secrets and the results cross the network unencrypted")
+    }
+    if let ca, !FileManager.default.isReadableFile(atPath: ca) { throw CommandFailure(.usage, "--ca \(ca): cannot read it") }
+    return addresses
+}

@@ -36,6 +36,12 @@ public struct JMXImportReport: Sendable, Codable, Equatable {
         entries.append(Entry(path: node.pathText, element: node.element.name, line: node.element.line, outcome: outcome, note: note))
     }
 
+    /// Records `node` anew, replacing what was said of it before (a sampler left out after all).
+    mutating func replace(_ node: JMXNode, _ outcome: Outcome, _ note: String) {
+        entries.removeAll { $0.line == node.element.line && $0.path == node.pathText }
+        add(node, outcome, note)
+    }
+
     public func count(_ outcome: Outcome) -> Int { entries.filter { $0.outcome == outcome }.count }
 
     /// The terminal text: a count line, then approximated and skipped elements, then the converted ones.

@@ -304,7 +304,7 @@ struct JMXConverter {
         for (index, s) in samplers.enumerated() {
             let part = shape.share(index, of: samplers.count)
             if part.isEmpty {
-                report.add(s.node, .skipped, "its share of the group's users is 0")
+                report.replace(s.node, .skipped, "its share of the group's users is 0 (more samplers than users)")
                 continue
             }
             let base = samplers.count == 1 ? e.testName : "\(e.testName) / \(s.node.element.testName)"
@@ -320,7 +320,13 @@ struct JMXConverter {
             if !s.checks.isEmpty { fields.append(.init("checks", .map(s.checks))) }
             if !s.dataSets.isEmpty { fields.append(.init("data", .list(s.dataSets.map { .string($0) }))) }
             groups.append(.map(fields))
-            if let limit = s.durationLimitMs { thresholds.append("\(name): max < \(JMXDuration.text(limit))") }
+            if let limit = s.durationLimitMs {
+                // Scoped to the label (a group named "step 2" would read as a step scope).
+                let label = s.node.element.testName
+                let scope = label.contains("${") || label.range(of: "^(each )?steps? ", options: .regularExpression) != nil ? name : label
+                let threshold = "\(scope): max < \(JMXDuration.text(limit))"
+                if !thresholds.contains(threshold) { thresholds.append(threshold) }
+            }
             written += 1
         }
         report.add(node, approximated ? .approximated : .converted,

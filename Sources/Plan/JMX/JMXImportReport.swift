@@ -42,6 +42,16 @@ public struct JMXImportReport: Sendable, Codable, Equatable {
         add(node, outcome, note)
     }
 
+    /// Adds `note` to what was said of `node`; `outcome` replaces a milder one.
+    mutating func append(_ node: JMXNode, _ outcome: Outcome, _ note: String) {
+        guard let i = entries.firstIndex(where: { $0.line == node.element.line && $0.path == node.pathText }) else {
+            return add(node, outcome, note)
+        }
+        entries[i].note += "; " + note
+        let rank: [Outcome: Int] = [.converted: 0, .approximated: 1, .skipped: 2]
+        if rank[outcome]! > rank[entries[i].outcome]! { entries[i].outcome = outcome }
+    }
+
     public func count(_ outcome: Outcome) -> Int { entries.filter { $0.outcome == outcome }.count }
 
     /// The terminal text: a count line, then approximated and skipped elements, then the converted ones.

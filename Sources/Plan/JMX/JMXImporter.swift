@@ -93,6 +93,8 @@ struct JMXConverter {
     var dataSets: [(name: String, set: JMXDataSet, node: JMXNode)] = []
     var dataFiles: [(path: String, text: String)] = []
     var groups: [PlanYAML] = []
+    /// The sampler each group sends, for notes added once the whole plan is known.
+    var groupSamplers: [JMXNode] = []
     var groupNames: Set<String> = []
     var thresholds: [String] = []
     var target: String?
@@ -279,7 +281,7 @@ struct JMXConverter {
         var reader = JMXLoadReader(element: e, value: { resolved[$0] }, defaultDurationMs: options.defaultDurationMs)
         let load = reader.read()
         var notes = valueNotes + reader.notes
-        var approximated = reader.approximated || !valueNotes.isEmpty
+        var approximated = reader.approximated || valueNotes.contains { $0.contains("left out") }
         if let action = e.string("ThreadGroup.on_sample_error"), !action.isEmpty, action != "continue" {
             notes.append("on sample error '\(action)': ttsload goes on after a failed sample")
             approximated = true
@@ -320,6 +322,7 @@ struct JMXConverter {
             if !s.checks.isEmpty { fields.append(.init("checks", .map(s.checks))) }
             if !s.dataSets.isEmpty { fields.append(.init("data", .list(s.dataSets.map { .string($0) }))) }
             groups.append(.map(fields))
+            groupSamplers.append(s.node)
             if let limit = s.durationLimitMs {
                 // Scoped to the label (a group named "step 2" would read as a step scope).
                 let label = s.node.element.testName
@@ -486,7 +489,7 @@ struct JMXConverter {
         var checks: [PlanYAML.Field] = []
         var durationLimit: Int?
         assertions(scope.assertions, checks: &checks, durationLimit: &durationLimit)
-        if !notes.isEmpty && notes.contains(where: { $0.contains("left out") || $0.contains("is used") }) { approximated = true }
+        if notes.contains(where: { $0.contains("left out") }) { approximated = true }
         report.add(node, approximated ? .approximated : .converted,
                    (["\(method) \(fullURL ?? origin + (path.isEmpty ? "/" : path))"] + notes).joined(separator: "; "))
         return ConvertedSampler(node: node, request: request, thinkTime: think, checks: checks, durationLimitMs: durationLimit,
@@ -613,8 +616,13 @@ struct JMXConverter {
         var known = Set(variableValues.keys).union(PlanDecoder.builtinVariables)
         for d in dataSets { known.formUnion(d.set.columns) }
         var undefined: [String] = []
-        for g in groups {
-            for name in Self.strings(g).flatMap(variableReferences(in:)) where !known.contains(name) && !name.hasPrefix("env:") {
+        for (g, node) in zip(groups, groupSamplers) {
+            let names = Self.strings(g).flatMap(variableReferences(in:)).filter { !$0.hasPrefix("env:") && !PlanDecoder.builtinVariables.contains($0) }
+            let missing = Set(names).subtracting(variableValues.keys).subtracting(dataSets.flatMap(\.set.columns)).sorted()
+            if !missing.isEmpty {
+                report.append(node, .approximated, missing.map { "${\($0)} is set by nothing ttsload runs (a script or extractor in JMeter): sent empty" }.joined(separator: "; "))
+            }
+            for name in missing where !known.contains(name) {
                 undefined.append(name)
                 known.insert(name)
             }

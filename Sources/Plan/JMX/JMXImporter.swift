@@ -189,6 +189,7 @@ struct JMXConverter {
             let e = node.element
             guard e.isEnabled else {
                 report.add(node, .skipped, "disabled (enabled=\"false\"): left out with everything under it")
+                skipSubtree(node.children, reason: "inside '\(e.testName)', which is disabled")
                 continue
             }
             switch JMXElementKind(e) {

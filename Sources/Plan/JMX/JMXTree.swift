@@ -92,6 +92,10 @@ public enum JMXReader {
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
         let ok = parser.parse()
+        if builder.failure == nil, let open = builder.stack.last {
+            builder.failure = "<\(open.name)> opened on line \(open.line) is never closed: not well-formed XML (a truncated file?)"
+            builder.failureLine = parser.lineNumber
+        }
         if !ok || builder.failure != nil {
             let line = builder.failureLine ?? parser.lineNumber
             let why = builder.failure ?? parser.parserError.map { "not well-formed XML (\(($0 as NSError).localizedDescription))" } ?? "not well-formed XML"
@@ -153,8 +157,24 @@ public enum JMXReader {
             stack.append(element)
         }
 
+        // FoundationXML on Linux lets a mismatched or missing end tag through; checked here.
         func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
-            _ = stack.popLast()
+            guard failure == nil else { return }
+            guard let open = stack.last, open.name == elementName else {
+                failure = stack.last.map { "</\(elementName)> closes <\($0.name)> opened on line \($0.line): not well-formed XML" }
+                    ?? "</\(elementName)> closes nothing: not well-formed XML"
+                failureLine = parser.lineNumber
+                parser.abortParsing()
+                return
+            }
+            stack.removeLast()
+        }
+
+        func parserDidEndDocument(_ parser: XMLParser) {
+            if failure == nil, let open = stack.last {
+                failure = "<\(open.name)> opened on line \(open.line) is never closed: not well-formed XML (a truncated file?)"
+                failureLine = parser.lineNumber
+            }
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {

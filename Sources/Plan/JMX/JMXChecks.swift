@@ -10,8 +10,8 @@ extension JMXConverter {
         for t in timers {
             let e = t.element
             var n: [String] = []
-            let delay = Int(Double(literal(e.string("ConstantTimer.delay") ?? "0", notes: &n).trimmingCharacters(in: .whitespaces)) ?? 0)
-            let range = Int(Double(literal(e.string("RandomTimer.range") ?? "0", notes: &n).trimmingCharacters(in: .whitespaces)) ?? 0)
+            let delay = JMXNumber.milliseconds(literal(e.string("ConstantTimer.delay") ?? "0", notes: &n))
+            let range = JMXNumber.milliseconds(literal(e.string("RandomTimer.range") ?? "0", notes: &n))
             var entryNote = ""
             var outcome = JMXImportReport.Outcome.converted
             switch e.name {
@@ -86,12 +86,13 @@ extension JMXConverter {
                 }
                 report.add(a, .skipped, "this response assertion (\(field.replacingOccurrences(of: "Assertion.", with: "")), test type \(type)) has no ttsload check: ttsload checks status, content type, size and audio")
             case "DurationAssertion":
-                let ms = Int(literal(e.string("DurationAssertion.duration") ?? "", notes: &n).trimmingCharacters(in: .whitespaces)) ?? 0
+                let ms = JMXNumber.milliseconds(literal(e.string("DurationAssertion.duration") ?? "", notes: &n))
                 guard ms > 0 else { report.add(a, .skipped, "no duration given"); continue }
                 durationLimit = min(durationLimit ?? ms, ms)
                 report.add(a, .approximated, "threshold max < \(JMXDuration.text(ms)) on the group: ttsload judges the run against it (exit 1) instead of failing each slow sample")
             case "SizeAssertion":
-                let size = Int(literal(e.string("SizeAssertion.size") ?? "", notes: &n).trimmingCharacters(in: .whitespaces)) ?? -1
+                let sizeText = literal(e.string("SizeAssertion.size") ?? "", notes: &n).trimmingCharacters(in: .whitespaces)
+                let size = Int(sizeText).map { min($0, 1 << 40) } ?? -1
                 let op = Int(e.string("SizeAssertion.operator") ?? "") ?? 1
                 let scope = e.string("Assertion.test_field") ?? e.string("SizeAssertion.test_field") ?? ""
                 guard size >= 0, scope.isEmpty || scope.contains("response_data") || scope == "SizeAssertion.response_network_size" else {

@@ -83,12 +83,19 @@ struct JMXLoadReader {
     static let openModel = "OpenModelThreadGroup"
     static let kinds: Set<String> = ["ThreadGroup", stepping, concurrency, openModel]
 
+    /// A non-negative number property. Values past `JMXNumber.limit` (no plan needs them) are cut
+    /// there, so no arithmetic on them can overflow; the plan's own limits then name the field.
     private mutating func number(_ name: String, _ fallback: Double = 0) -> Double {
         guard let text = value(name)?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return fallback }
         guard let n = Double(text), n.isFinite, n >= 0 else {
             notes.append("\(name) '\(text)' is not a number; \(fallback.formatted()) is used")
             approximated = true
             return fallback
+        }
+        if n > JMXNumber.limit {
+            notes.append("\(name) \(text) is cut to \(Int(JMXNumber.limit))")
+            approximated = true
+            return JMXNumber.limit
         }
         return n
     }
@@ -156,6 +163,10 @@ struct JMXLoadReader {
         if outCount <= 0 { outCount = total }
         let outPeriod = Int(number("Stop users period") * 1000)
         guard total > 0 else { return nil }
+        guard (total - min(burst, total)) / count <= JMXNumber.maxSteps else {
+            notes.append("more than \(JMXNumber.maxSteps) steps (\(total) users, \(count) at a time)")
+            return nil
+        }
         var stages: [JMXLoadShape.Stage] = []
         var level = 0
         while level < total {
@@ -190,6 +201,10 @@ struct JMXLoadReader {
         let hold = Int(number("Hold") * unit)
         let steps = Int(number("Steps"))
         guard target > 0 else { return nil }
+        guard steps <= JMXNumber.maxSteps else {
+            notes.append("Steps \(steps): more than \(JMXNumber.maxSteps)")
+            return nil
+        }
         var stages: [JMXLoadShape.Stage] = []
         if ramp == 0 || steps <= 0 {
             stages.append(.init(ms: ramp, target: Double(target)))
@@ -228,5 +243,20 @@ struct JMXLoadReader {
         }
         approximate("arrivals in flight are capped at 1000 (ttsload's max_users); JMeter's open model has no cap")
         return (.arrivals(parsed.stages, poisson: parsed.poisson), 0)
+    }
+}
+
+/// Bounds on numbers read from a .jmx, so hostile values cannot overflow the arithmetic.
+enum JMXNumber {
+    /// Seconds, users, milliseconds: anything larger is cut (30 days is 2,592,000 s; ttsload's
+    /// limits are far below this and report the field).
+    static let limit = 100_000_000.0
+    /// Steps of a stepped thread group converted at most.
+    static let maxSteps = 1_000
+
+    /// Milliseconds from a timer or assertion field: a non-negative number, cut at `limit`.
+    static func milliseconds(_ text: String) -> Int {
+        guard let n = Double(text.trimmingCharacters(in: .whitespaces)), n.isFinite, n > 0 else { return 0 }
+        return Int(min(n, limit))
     }
 }

@@ -126,7 +126,7 @@ extension JMXConverter {
         // Timeouts (milliseconds in JMeter; empty or 0: none, which ttsload does not have).
         var timeout: [PlanYAML.Field] = []
         for (key, text) in [("connect", fields.connectTimeout), ("response", fields.responseTimeout)] {
-            let ms = Int(literal(text, notes: &notes).trimmingCharacters(in: .whitespaces)) ?? 0
+            let ms = JMXNumber.milliseconds(literal(text, notes: &notes))
             if ms > 0 { timeout.append(.init(key, .string(JMXDuration.text(ms)))) }
         }
         if !timeout.isEmpty { request.append(.init("timeout", .map(timeout))) }

@@ -34,7 +34,8 @@ enum OpenModelSchedule {
         // Nothing but number-unit pairs and spaces.
         let rest = pattern.stringByReplacingMatches(in: text, range: NSRange(location: 0, length: ns.length), withTemplate: "")
         guard !matches.isEmpty, rest.allSatisfy(\.isWhitespace) else { return nil }
-        return Int((total * 1000).rounded())
+        guard total.isFinite else { return nil }
+        return Int((min(total, JMXNumber.limit) * 1000).rounded())
     }
 
     /// `10/min`, `0.5/s`: per second.

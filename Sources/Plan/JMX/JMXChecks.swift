@@ -47,9 +47,10 @@ extension JMXConverter {
         }
     }
 
-    /// Response, Duration and Size assertions into checks (and a threshold for durations).
-    mutating func assertions(_ nodes: [JMXNode], checks: inout [PlanYAML.Field], durationLimit: inout Int?) {
+    /// Response, Duration and Size assertions into checks.
+    mutating func assertions(_ nodes: [JMXNode], checks: inout [PlanYAML.Field]) {
         var codes: [PlanYAML] = []
+        var durationLimit: Int?
         for a in nodes {
             let e = a.element
             var n: [String] = []
@@ -89,7 +90,7 @@ extension JMXConverter {
                 let ms = JMXNumber.milliseconds(literal(e.string("DurationAssertion.duration") ?? "", notes: &n))
                 guard ms > 0 else { report.add(a, .skipped, "no duration given"); continue }
                 durationLimit = min(durationLimit ?? ms, ms)
-                report.add(a, .approximated, "threshold max < \(JMXDuration.text(ms)) on the group: ttsload judges the run against it (exit 1) instead of failing each slow sample")
+                report.add(a, .converted, "checks.max_elapsed \(JMXDuration.text(ms)): a slower sample fails")
             case "SizeAssertion":
                 let sizeText = literal(e.string("SizeAssertion.size") ?? "", notes: &n).trimmingCharacters(in: .whitespaces)
                 let size = Int(sizeText).map { min($0, 1 << 40) } ?? -1
@@ -102,10 +103,10 @@ extension JMXConverter {
                 switch op {
                 case 3: checks.append(.init("min_bytes", .int(size + 1)))
                 case 5: checks.append(.init("min_bytes", .int(size)))
-                case 4: checks.append(.init("max_bytes", .int(max(0, size - 1))))
-                case 6: checks.append(.init("max_bytes", .int(size)))
-                case 1: checks.append(.init("min_bytes", .int(size))); checks.append(.init("max_bytes", .int(size)))
-                default: report.add(a, .skipped, "size assertion with 'not equal' has no ttsload check"); continue
+                case 4 where size > 1: checks.append(.init("max_bytes", .int(size - 1)))
+                case 6 where size > 0: checks.append(.init("max_bytes", .int(size)))
+                case 1 where size > 0: checks.append(.init("min_bytes", .int(size))); checks.append(.init("max_bytes", .int(size)))
+                default: report.add(a, .skipped, "this size assertion ('not equal', or at most 0 bytes) has no ttsload check"); continue
                 }
                 report.add(a, .converted, "body size check")
             default:
@@ -113,6 +114,7 @@ extension JMXConverter {
             }
         }
         if !codes.isEmpty { checks.insert(.init("status", codes.count == 1 ? codes[0] : .list(codes)), at: 0) }
+        if let limit = durationLimit { checks.append(.init("max_elapsed", .string(JMXDuration.text(limit)))) }
     }
 
 }

@@ -23,7 +23,6 @@ struct JMXConverter {
     /// The sampler each group sends, for notes added once the whole plan is known.
     var groupSamplers: [JMXNode] = []
     var groupNames: Set<String> = []
-    var thresholds: [String] = []
     var target: String?
     var planName = "imported"
     var description: String?
@@ -251,13 +250,6 @@ struct JMXConverter {
             if !s.dataSets.isEmpty { fields.append(.init("data", .list(s.dataSets.map { .string($0) }))) }
             groups.append(.map(fields))
             groupSamplers.append(s.node)
-            if let limit = s.durationLimitMs {
-                // Scoped to the label (a group named "step 2" would read as a step scope).
-                let label = s.node.element.testName
-                let scope = label.contains("${") || label.range(of: "^(each )?steps? ", options: .regularExpression) != nil ? name : label
-                let threshold = "\(scope): max < \(JMXDuration.text(limit))"
-                if !thresholds.contains(threshold) { thresholds.append(threshold) }
-            }
             written += 1
         }
         report.add(node, approximated ? .approximated : .converted,
@@ -354,7 +346,6 @@ struct JMXConverter {
         } else {
             top.append(.init("thread_groups", .list(groups)))
         }
-        if !thresholds.isEmpty { top.append(.init("thresholds", .list(thresholds.map { .string($0) }))) }
         var comment = ["Converted from \((jmxPath as NSString).lastPathComponent) by ttsload import-jmx.",
                        "\(report.count(.converted)) elements converted, \(report.count(.approximated)) approximated, \(report.count(.skipped)) skipped: see the import report."]
         if !undefined.isEmpty {

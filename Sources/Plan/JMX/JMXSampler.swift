@@ -34,7 +34,6 @@ struct ConvertedSampler {
     var request: [PlanYAML.Field]
     var thinkTime: PlanYAML?
     var checks: [PlanYAML.Field]
-    var durationLimitMs: Int?
     var dataSets: [String]
     var origin: String
 }
@@ -145,12 +144,11 @@ extension JMXConverter {
 
         let think = thinkTime(scope.timers, notes: &notes, approximated: &approximated)
         var checks: [PlanYAML.Field] = []
-        var durationLimit: Int?
-        assertions(scope.assertions, checks: &checks, durationLimit: &durationLimit)
+        assertions(scope.assertions, checks: &checks)
         if notes.contains(where: { $0.contains("left out") }) { approximated = true }
         report.add(node, approximated ? .approximated : .converted,
                    (["\(method) \(fullURL ?? origin + (path.isEmpty ? "/" : path))"] + notes).joined(separator: "; "))
-        return ConvertedSampler(node: node, request: request, thinkTime: think, checks: checks, durationLimitMs: durationLimit,
+        return ConvertedSampler(node: node, request: request, thinkTime: think, checks: checks,
                                 dataSets: scope.dataSets, origin: origin)
     }
 

@@ -10,7 +10,7 @@ public struct TTSLoad: AsyncParsableCommand {
             2 usage error or unreadable input; 3 runtime failure; 130 interrupted. See docs/cli.md.
             """,
         version: TTSLoadVersion.current,
-        subcommands: [RunCommand.self, ReportCommand.self, ImportCommand.self, CompareCommand.self, BaselineCommand.self, HistoryCommand.self, AgentCommand.self, AgentCertCommand.self, CollectCommand.self, CapacityCommand.self, ValidateCommand.self, PlanCommand.self, VersionCommand.self, ServerCommand.self, ServerWorkerCommand.self, StoreBenchCommand.self]
+        subcommands: [RunCommand.self, ReportCommand.self, ImportCommand.self, ImportJMXCommand.self, CompareCommand.self, BaselineCommand.self, HistoryCommand.self, AgentCommand.self, AgentCertCommand.self, CollectCommand.self, CapacityCommand.self, ValidateCommand.self, PlanCommand.self, VersionCommand.self, ServerCommand.self, ServerWorkerCommand.self, StoreBenchCommand.self]
     )
 
     public init() {}

@@ -287,7 +287,8 @@ final class EngineLoop: @unchecked Sendable {
             s.failureMessage = s.status > 0 ? "HTTP \(s.status), then: \(text)" : text
             s.responseMessage = text
             s.status = 0
-        } else if let failure = Outcome.failedCheck(group.checks, status: s.status, contentType: s.contentType, bodyBytes: s.bodyBytes) {
+        } else if let failure = Outcome.failedCheck(group.checks, status: s.status, contentType: s.contentType, bodyBytes: s.bodyBytes,
+                                                            elapsed: s.elapsed) {
             s.success = false
             s.failureMessage = failure
             s.errorClass = .checkFailed

@@ -33,7 +33,8 @@ enum Outcome {
     /// The first failed check, as a failureMessage naming the check and the value; nil if all hold.
     ///
     /// Without a status check, 4xx and 5xx fail the sample (JMeter's default).
-    static func failedCheck(_ checks: Checks, status: Int, contentType: String, bodyBytes: Int64) -> String? {
+    /// `elapsed` (µs) is the sample's: from the intended send time in the open model.
+    static func failedCheck(_ checks: Checks, status: Int, contentType: String, bodyBytes: Int64, elapsed: Int64) -> String? {
         if let expected = checks.status {
             if !expected.accepts(status) { return "status \(status), expected \(expected)" }
         } else if status >= 400 {
@@ -45,6 +46,9 @@ enum Outcome {
         }
         if let min = checks.minBytes, bodyBytes < Int64(min) { return "body \(bodyBytes) bytes, expected at least \(min)" }
         if let max = checks.maxBytes, bodyBytes > Int64(max) { return "body \(bodyBytes) bytes, expected at most \(max)" }
+        if let max = checks.maxElapsed, elapsed > max.microseconds {
+            return "max_elapsed: took \(PlanDuration(microseconds: elapsed)), expected at most \(max)"
+        }
         return nil
     }
 }

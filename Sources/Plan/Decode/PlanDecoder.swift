@@ -227,7 +227,7 @@ struct PlanDecoder {
     // MARK: Checks
 
     func decodeChecks(_ cursor: Cursor) -> Checks? {
-        guard let m = reader.mapping(cursor, allowed: ["status", "content_type", "min_bytes", "max_bytes", "audio"]) else { return nil }
+        guard let m = reader.mapping(cursor, allowed: ["status", "content_type", "min_bytes", "max_bytes", "max_elapsed", "audio"]) else { return nil }
         var checks = Checks()
         if let c = m["status"] { checks.status = decodeStatus(c) }
         if let c = m["content_type"] { checks.contentType = reader.string(c) }
@@ -236,6 +236,7 @@ struct PlanDecoder {
         if let low = checks.minBytes, let high = checks.maxBytes, high < low, let c = m["max_bytes"] {
             reader.error(c, "max_bytes \(high) is below min_bytes \(low)")
         }
+        checks.maxElapsed = m["max_elapsed"].flatMap { reader.duration($0, atLeast: PlanDuration(microseconds: 1)) }
         if let c = m["audio"], let audio = decodeAudioChecks(c) { checks.audio = audio }
         return checks
     }

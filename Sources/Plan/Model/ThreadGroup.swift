@@ -155,14 +155,17 @@ public struct Checks: Sendable, Equatable {
     public var contentType: String?
     public var minBytes: Int?
     public var maxBytes: Int?
+    /// A sample that took longer (its elapsed time) fails: JMeter's Duration Assertion.
+    public var maxElapsed: PlanDuration?
     public var audio: AudioChecks
 
     public init(status: StatusCheck? = nil, contentType: String? = nil, minBytes: Int? = nil, maxBytes: Int? = nil,
-                audio: AudioChecks = AudioChecks()) {
+                maxElapsed: PlanDuration? = nil, audio: AudioChecks = AudioChecks()) {
         self.status = status
         self.contentType = contentType
         self.minBytes = minBytes
         self.maxBytes = maxBytes
+        self.maxElapsed = maxElapsed
         self.audio = audio
     }
 
@@ -170,7 +173,7 @@ public struct Checks: Sendable, Equatable {
     public func merged(over base: Checks) -> Checks {
         Checks(status: status ?? base.status, contentType: contentType ?? base.contentType,
                minBytes: minBytes ?? base.minBytes, maxBytes: maxBytes ?? base.maxBytes,
-               audio: audio.merged(over: base.audio))
+               maxElapsed: maxElapsed ?? base.maxElapsed, audio: audio.merged(over: base.audio))
     }
 }
 

@@ -10,8 +10,10 @@ struct CompareCommand: ParsableCommand {
         abstract: "Compare two runs label by label and step by step, with a verdict: regression, improvement or unchanged.",
         discussion: """
             Each side is a run folder, a JTL file (ttsload's or JMeter's), a run id in the store, or a baseline name
-            (`ttsload baseline set`). A metric is a regression or an improvement only when its change is beyond the
-            tolerance and the 95% confidence interval of the difference (from the raw samples, fixed seed) excludes 0.
+            (`ttsload baseline set`), or several runs of the same plan comma-separated (`A1,A2,A3`: replicates,
+            whose spread then counts). A metric is a regression or an improvement only when its change is beyond the
+            tolerance and the 95% confidence interval of the difference excludes 0: a block bootstrap that resamples
+            seconds-long blocks of each run (and the runs), so a burst of noise widens the interval (fixed seed).
             Exit 0: no regression (inconclusive included unless --strict); 1: regression; 2: an input cannot be read;
             3: runtime failure. Two capacity search folders (`ttsload capacity`) are compared by their answers
             and the levels both measured instead (docs/capacity.md). See docs/compare.md.
@@ -19,7 +21,7 @@ struct CompareCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument { case text, json, markdown }
 
-    @Argument(help: "BASE CANDIDATE, or only CANDIDATE with --baseline.")
+    @Argument(help: "BASE CANDIDATE, or only CANDIDATE with --baseline; either may be a comma-separated list of runs.")
     var sides: [String] = []
 
     @Option(help: "Use this baseline from the store as the base.")
@@ -64,10 +66,10 @@ struct CompareCommand: ParsableCommand {
             return
         }
         let loader = SideLoader(storePath: store, columns: columns.map { $0.split(separator: ",").map(String.init) })
-        let base: RunSide, candidate: RunSide
+        let base: [RunSide], candidate: [RunSide]
         do {
-            if let baseline { base = try loader.baseline(baseline) } else { base = try loader.load(sides[0]) }
-            candidate = try loader.load(sides[sides.count - 1])
+            if let baseline { base = [try loader.baseline(baseline)] } else { base = try loader.loadRuns(sides[0]) }
+            candidate = try loader.loadRuns(sides[sides.count - 1])
         } catch {
             throw CommandFailure(.usage, "\(error)")
         }

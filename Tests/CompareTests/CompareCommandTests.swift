@@ -65,6 +65,24 @@ import Results
         #expect(noStore.status == 2, "\(noStore.stderr)")
     }
 
+    /// Several runs per side, comma-separated: pooled (the JSON counts the runs and their samples),
+    /// and the 20% slower pair is still a regression; an empty or unreadable member exits 2.
+    @Test func severalRunsPerSideAreReadFromCommaLists() throws {
+        let base = try #require(Self.base), same = try #require(Self.same), slower = try #require(Self.slower)
+        let slower2 = try Self.jtl(SyntheticSide(scale: 1.2, seed: 4).samples, name: "slower2.jtl")
+        let r = try runTTSLoad(["compare", "\(base),\(same)", "\(slower),\(slower2)", "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let baseFacts = try #require(object["base"] as? [String: Any])
+        #expect(baseFacts["runs"] as? Int == 2)
+        #expect(baseFacts["samples"] as? Int == 2 * SyntheticSide(seed: 1).samples.count)
+        #expect(object["verdict"] as? String == "regression")
+        let entries = try #require(object["entries"] as? [[String: Any]])
+        #expect(entries.contains { $0["metric"] as? String == "p95" && $0["base_effective"] is Int })
+        #expect(try runTTSLoad(["compare", "\(base),", slower]).status == 2)
+        #expect(try runTTSLoad(["compare", "\(base),/nonexistent/run", slower]).status == 2)
+    }
+
     @Test func strictTurnsInconclusiveIntoExitOne() throws {
         let few = try Self.jtl(SyntheticSide(perSecond: 10, seconds: 3, seed: 1).samples, name: "few.jtl")
         let few2 = try Self.jtl(SyntheticSide(perSecond: 10, seconds: 3, seed: 1).samples, name: "few2.jtl")

@@ -62,18 +62,27 @@ import Testing
     }
 
     @Test func fewSamplesAreInconclusive() {
-        // 3 seconds at 10/s: 30 samples, enough for p50 (20) but under p95's 200 and p99's 1,000; a
-        // rate needs 5 whole seconds.
-        let c = Comparator.compare(base: SyntheticSide(perSecond: 10, seconds: 3, seed: 1).side("base"),
-                                   candidate: SyntheticSide(perSecond: 10, seconds: 3, scale: 1.5, seed: 2).side("candidate"))
+        // 10 seconds at 10/s: 100 samples, enough for p50 (20) but under p95's 200 and p99's 1,000.
+        let c = Comparator.compare(base: SyntheticSide(perSecond: 10, seconds: 10, seed: 1).side("base"),
+                                   candidate: SyntheticSide(perSecond: 10, seconds: 10, scale: 1.5, seed: 2).side("candidate"))
         #expect(c.entry(.p50)?.verdict == .regression)
         #expect(c.entry(.p95)?.verdict == .tooFewSamples)
         #expect(c.entry(.p99)?.verdict == .tooFewSamples)
-        #expect(c.entry(.throughput)?.verdict == .tooFewSamples)
+        #expect(c.entry(.throughput)?.verdict == .unchanged)
+    }
+
+    /// 3 seconds cannot show a run's own noise (fewer than 5 blocks of time): nothing is judged,
+    /// not even a 50% slower median.
+    @Test func aScopeShorterThanFiveBlocksIsInconclusive() {
+        let c = Comparator.compare(base: SyntheticSide(perSecond: 50, seconds: 3, seed: 1).side("base"),
+                                   candidate: SyntheticSide(perSecond: 50, seconds: 3, scale: 1.5, seed: 2).side("candidate"))
+        for metric in CompareMetric.allCases {
+            #expect(c.entry(metric)?.verdict == .tooFewSamples, "\(metric)")
+        }
     }
 
     @Test func inconclusiveExitsZeroUnlessStrict() {
-        let few = SyntheticSide(perSecond: 10, seconds: 3, seed: 1)
+        let few = SyntheticSide(perSecond: 10, seconds: 10, seed: 1)
         let c = Comparator.compare(base: few.side("base"), candidate: few.side("candidate"))
         #expect(c.entry(.p50)?.verdict == .unchanged)
         #expect(c.hasInconclusive && !c.hasRegression)

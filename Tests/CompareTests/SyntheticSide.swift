@@ -17,6 +17,12 @@ struct SyntheticSide {
     var errorEvery = 0
     var label = "tts"
     var seed: UInt64 = 1
+    /// A burst: samples started in these seconds are `burstScale` times slower (a busy machine).
+    var burst: Range<Int> = 0..<0
+    var burstScale = 1.0
+    /// Noise shared by every sample of a second: each second's samples are multiplied by
+    /// exp(secondNoise x N(0, 1)), drawn once per second (0: samples independent).
+    var secondNoise = 0.0
 
     /// Standard normal draws (Box-Muller) from Plan's seeded generator.
     static func normal(_ random: inout SeededRandom) -> Double {
@@ -31,8 +37,11 @@ struct SyntheticSide {
         // The slowest 10% get `tailScale`: p95 and p99 move, p50 does not.
         let cut = base.sorted()[n * 9 / 10]
         base = base.map { $0 >= cut ? $0 * tailScale : $0 }
+        let perSecondFactor = (0..<seconds).map { second in
+            (burst.contains(second) ? burstScale : 1) * (secondNoise > 0 ? exp(secondNoise * Self.normal(&random)) : 1)
+        }
         return base.enumerated().map { i, v in
-            let elapsed = Int64(v * scale)
+            let elapsed = Int64(v * scale * perSecondFactor[min(seconds - 1, i / perSecond)])
             let fails = errorEvery > 0 && i % errorEvery == 0
             return Sample(start: Self.t0 + Int64(i) * 1_000_000 / Int64(perSecond), elapsed: elapsed, latency: elapsed / 2,
                           status: fails ? 503 : 200, success: !fails, errorClass: fails ? .checkFailed : nil, label: label,

@@ -13,22 +13,33 @@ public enum Comparator {
 
     public static func compare(base: RunSide, candidate: RunSide, tolerances: Tolerances = .defaults,
                                knee: KneeRule = KneeRule()) -> Comparison {
-        let b = SideData(base), c = SideData(candidate)
+        compare(base: [base], candidate: [candidate], tolerances: tolerances, knee: knee)
+    }
+
+    /// Compares several runs per side (replicates of the same plan): every figure pools a side's
+    /// runs, and the intervals draw runs as well as blocks of time, so the spread between runs
+    /// counts. Steps are matched on the first run of each side; the steps table and the knee are
+    /// the first run's, each threshold shows a side's worst run. Both lists must be non-empty.
+    public static func compare(base: [RunSide], candidate: [RunSide], tolerances: Tolerances = .defaults,
+                               knee: KneeRule = KneeRule()) -> Comparison {
+        precondition(!base.isEmpty && !candidate.isEmpty, "a side needs at least one run")
+        let b = base.map(SideData.init), c = candidate.map(SideData.init)
+        let firstBase = base[0], firstCandidate = candidate[0]
         var scopes: [Comparison.Scope] = []
         var unmatched: [String] = []
 
         // Groups by name; two runs with one group each are paired whatever their names (a JMeter
         // file's inferred "all threads" against a plan's group).
-        let bGroups = base.groupNames, cGroups = candidate.groupNames
+        let bGroups = firstBase.groupNames, cGroups = firstCandidate.groupNames
         var pairs: [(String, String)] = bGroups.filter(cGroups.contains).map { ($0, $0) }
         if pairs.isEmpty, bGroups.count == 1, cGroups.count == 1 { pairs = [(bGroups[0], cGroups[0])] }
         for g in bGroups where !pairs.contains(where: { $0.0 == g }) { unmatched.append("steps of group \(g) only in the base") }
         for g in cGroups where !pairs.contains(where: { $0.1 == g }) { unmatched.append("steps of group \(g) only in the candidate") }
         for (bg, cg) in pairs {
-            let bw = base.windows.filter { $0.group == bg }, cw = candidate.windows.filter { $0.group == cg }
+            let bw = firstBase.windows.filter { $0.group == bg }, cw = firstCandidate.windows.filter { $0.group == cg }
             for w in bw {
-                guard let other = cw.first(where: { $0.index == w.index }),
-                      let bd = b.steps[bg]?[w.index], let cd = c.steps[cg]?[w.index] else {
+                let bd = b.compactMap { $0.steps[bg]?[w.index] }, cd = c.compactMap { $0.steps[cg]?[w.index] }
+                guard let other = cw.first(where: { $0.index == w.index }), !bd.isEmpty, !cd.isEmpty else {
                     unmatched.append("\(bg) step \(w.index) only in the base")
                     continue
                 }
@@ -39,19 +50,23 @@ public enum Comparator {
             }
             for w in cw where !bw.contains(where: { $0.index == w.index }) { unmatched.append("\(cg) step \(w.index) only in the candidate") }
         }
-        for label in b.labels.keys.sorted() {
-            guard let bd = b.labels[label], let cd = c.labels[label] else {
+        let bLabels = Set(b.flatMap(\.labels.keys)), cLabels = Set(c.flatMap(\.labels.keys))
+        for label in bLabels.sorted() {
+            guard cLabels.contains(label) else {
                 unmatched.append("label \(label) only in the base")
                 continue
             }
             scopes.append(Comparison.Scope(kind: .label, name: label, stepIndex: nil, baseLevel: nil, candidateLevel: nil, unit: nil,
-                                           entries: entries(bd, cd, tolerances, key: "label \(label)")))
+                                           entries: entries(b.compactMap { $0.labels[label] }, c.compactMap { $0.labels[label] },
+                                                            tolerances, key: "label \(label)")))
         }
-        for label in c.labels.keys.sorted() where b.labels[label] == nil { unmatched.append("label \(label) only in the candidate") }
-        var comparison = Comparison(base: side(base, b, knee), candidate: side(candidate, c, knee), tolerances: tolerances,
+        for label in cLabels.sorted() where !bLabels.contains(label) { unmatched.append("label \(label) only in the candidate") }
+        var comparison = Comparison(base: side(base, b[0], knee), candidate: side(candidate, c[0], knee), tolerances: tolerances,
                                     scopes: scopes, unmatched: unmatched)
         // A saturated load generator makes latency lie: a change measured with one is not a verdict.
-        comparison.noisy = [("base", base.noise), ("candidate", candidate.noise)].compactMap { role, noise in noise.map { "\(role): \($0)" } }
+        comparison.noisy = [("base", base), ("candidate", candidate)].flatMap { role, runs in
+            runs.compactMap { run in run.noise.map { runs.count > 1 ? "\(role) \(run.name): \($0)" : "\(role): \($0)" } }
+        }
         if !comparison.noisy.isEmpty {
             for i in comparison.scopes.indices {
                 for j in comparison.scopes[i].entries.indices where [.regression, .improvement].contains(comparison.scopes[i].entries[j].verdict) {
@@ -59,48 +74,88 @@ public enum Comparator {
                 }
             }
         }
-        let from = candidate.thresholds.isEmpty ? (base.thresholds.isEmpty ? nil : "base") : "candidate"
+        let from = firstCandidate.thresholds.isEmpty ? (firstBase.thresholds.isEmpty ? nil : "base") : "candidate"
         if let from {
-            let thresholds = from == "candidate" ? candidate.thresholds : base.thresholds
-            let vb = base.judged(thresholds), vc = candidate.judged(thresholds)
-            comparison.thresholds = zip(vb.thresholds, vc.thresholds).map {
-                Comparison.ThresholdPair(expression: $0.expression, base: $0, candidate: $1)
-            }
+            let thresholds = from == "candidate" ? firstCandidate.thresholds : firstBase.thresholds
+            let vb = worst(base.map { $0.judged(thresholds) }), vc = worst(candidate.map { $0.judged(thresholds) })
+            comparison.thresholds = zip(vb, vc).map { Comparison.ThresholdPair(expression: $0.expression, base: $0, candidate: $1) }
             comparison.thresholdsFrom = from
         }
         return comparison
     }
 
-    /// Every metric of one scope.
-    static func entries(_ b: ScopeData, _ c: ScopeData, _ tolerances: Tolerances, key: String) -> [Comparison.Entry] {
-        CompareMetric.allCases.map { metric in
+    /// Per threshold, the first run that failed it, else the first run's result.
+    static func worst(_ verdicts: [ThresholdVerdict]) -> [ThresholdVerdict.Judged] {
+        guard let first = verdicts.first else { return [] }
+        return first.thresholds.indices.map { i in
+            verdicts.first { i < $0.thresholds.count && !$0.thresholds[i].passed }?.thresholds[i] ?? first.thresholds[i]
+        }
+    }
+
+    /// Every metric of one scope, each side given as its runs' data for the scope.
+    static func entries(_ b: [ScopeData], _ c: [ScopeData], _ tolerances: Tolerances, key: String) -> [Comparison.Entry] {
+        let bb = BlockedSide(runs: b.map(\.blocks)), cb = BlockedSide(runs: c.map(\.blocks))
+        let blocksEnough = bb.blockCount >= BlockBootstrap.minimumBlocks && cb.blockCount >= BlockBootstrap.minimumBlocks
+        return CompareMetric.allCases.map { metric in
             let tolerance = tolerances[metric]
             let seed = Resampling.seed(key + " " + metric.rawValue)
             switch metric {
             case .p50, .p90, .p95, .p99, .ttfaP95, .rtfP95:
                 let p = metric.percentile ?? 95
-                let (bv, cv) = metric == .ttfaP95 ? (b.ttfa, c.ttfa) : metric == .rtfP95 ? (b.rtf, c.rtf) : (b.latencies, c.latencies)
+                let kind: TimeBlock.Kind = metric == .ttfaP95 ? .ttfa : metric == .rtfP95 ? .rtf : .latency
+                let bv = bb.pooled[kind] ?? [], cv = cb.pooled[kind] ?? []
                 let needed = max(minimumSamples, Int((Double(tailSamples) / (1 - p / 100)).rounded(.up)))
-                let enough = bv.count >= needed && cv.count >= needed
-                let interval = enough ? Resampling.percentileDifference(base: bv, candidate: cv, p: p, seed: seed) : nil
-                return judge(metric, Resampling.percentile(bv, p), Resampling.percentile(cv, p), interval: interval,
-                             enough: enough, tolerance: tolerance, counts: (bv.count, cv.count))
+                let enough = bv.count >= needed && cv.count >= needed && blocksEnough
+                let interval = enough ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed) { $0.percentile(kind, p, weights: $1) } : nil
+                var entry = judge(metric, Resampling.percentile(bv, p), Resampling.percentile(cv, p), interval: interval?.range,
+                                  enough: enough && interval != nil, tolerance: tolerance, counts: (bv.count, cv.count))
+                if let interval {
+                    entry.baseEffective = BlockBootstrap.effectiveSize(n: bv.count, iidVariance: Resampling.percentileVariance(bv, p, seed: seed),
+                                                                       blockVariance: interval.baseVariance)
+                    entry.candidateEffective = BlockBootstrap.effectiveSize(n: cv.count, iidVariance: Resampling.percentileVariance(cv, p, seed: seed &+ 1),
+                                                                            blockVariance: interval.candidateVariance)
+                }
+                return entry
             case .errors:
-                let enough = b.count >= minimumSamples && c.count >= minimumSamples
+                let nb = b.reduce(0) { $0 + $1.count }, nc = c.reduce(0) { $0 + $1.count }
+                let eb = b.reduce(0) { $0 + $1.errors }, ec = c.reduce(0) { $0 + $1.errors }
+                let enough = nb >= minimumSamples && nc >= minimumSamples && blocksEnough
                 // Percentage points, so the interval and the tolerance share a unit.
-                let interval = Resampling.proportionDifference(baseHits: b.errors, baseCount: b.count, candidateHits: c.errors,
-                                                               candidateCount: c.count)
-                return judge(metric, b.count > 0 ? b.errorRate * 100 : nil, c.count > 0 ? c.errorRate * 100 : nil,
-                             interval: (interval.lowerBound * 100)...(interval.upperBound * 100), enough: enough,
-                             tolerance: tolerance, counts: (b.count, c.count))
+                let interval = enough ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed) { side, w in
+                    side.ratio(weights: w, { Double($0.errors) * 100 }, { Double($0.count) })
+                } : nil
+                let rb = nb > 0 ? Double(eb) / Double(nb) * 100 : nil, rc = nc > 0 ? Double(ec) / Double(nc) * 100 : nil
+                var entry = judge(metric, rb, rc, interval: interval?.range, enough: enough && interval != nil, tolerance: tolerance,
+                                  counts: (nb, nc))
+                if let interval, let rb, let rc {
+                    entry.baseEffective = BlockBootstrap.effectiveSize(n: nb, iidVariance: rb * (100 - rb) / Double(nb), blockVariance: interval.baseVariance)
+                    entry.candidateEffective = BlockBootstrap.effectiveSize(n: nc, iidVariance: rc * (100 - rc) / Double(nc),
+                                                                            blockVariance: interval.candidateVariance)
+                }
+                return entry
             case .throughput, .audio:
                 let audio = metric == .audio
-                let (bs, cs) = audio ? (b.audioPerSecond, c.audioPerSecond) : (b.endedPerSecond, c.endedPerSecond)
-                let enough = bs.count >= minimumSeconds && cs.count >= minimumSeconds
-                let bv = audio ? b.audioPerSecondTotal : (b.seconds > 0 ? b.throughput : nil)
-                let cv = audio ? c.audioPerSecondTotal : (c.seconds > 0 ? c.throughput : nil)
-                return judge(metric, bv, cv, interval: enough ? Resampling.meanDifference(base: bs, candidate: cs) : nil,
-                             enough: enough, tolerance: tolerance, counts: (bs.count, cs.count))
+                let bs = b.flatMap { audio ? $0.audioPerSecond : $0.endedPerSecond }, cs = c.flatMap { audio ? $0.audioPerSecond : $0.endedPerSecond }
+                let enough = bs.count >= minimumSeconds && cs.count >= minimumSeconds && blocksEnough
+                func value(_ runs: [ScopeData]) -> Double? {
+                    let seconds = runs.reduce(0) { $0 + $1.seconds }
+                    guard seconds > 0 else { return nil }
+                    if audio { return runs.contains { $0.audioSamples > 0 } ? runs.reduce(0) { $0 + $1.audioSeconds } / seconds : nil }
+                    return Double(runs.reduce(0) { $0 + $1.ended }) / seconds
+                }
+                let bv = value(b), cv = value(c)
+                let interval = enough && bv != nil && cv != nil ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed) { side, w in
+                    audio ? side.ratio(weights: w, \.audioSeconds, \.seconds) : side.ratio(weights: w, { Double($0.ended) }, \.seconds)
+                } : nil
+                var entry = judge(metric, bv, cv, interval: interval?.range, enough: enough && interval != nil, tolerance: tolerance,
+                                  counts: (bs.count, cs.count))
+                if let interval {
+                    entry.baseEffective = BlockBootstrap.effectiveSize(n: bs.count, iidVariance: Resampling.meanVariance(bs).1 / Double(bs.count),
+                                                                       blockVariance: interval.baseVariance)
+                    entry.candidateEffective = BlockBootstrap.effectiveSize(n: cs.count, iidVariance: Resampling.meanVariance(cs).1 / Double(cs.count),
+                                                                            blockVariance: interval.candidateVariance)
+                }
+                return entry
             }
         }
     }
@@ -133,8 +188,9 @@ public enum Comparator {
         return entry
     }
 
-    /// A side's facts and its steps with the knee, by the dashboard's rule.
-    static func side(_ side: RunSide, _ data: SideData, _ rule: KneeRule) -> Comparison.Side {
+    /// A side's facts and its steps with the knee, by the dashboard's rule (the first run's, when there are several).
+    static func side(_ runs: [RunSide], _ data: SideData, _ rule: KneeRule) -> Comparison.Side {
+        let side = runs[0]
         let groups = side.groupNames.map { name -> GroupSteps in
             let rows = side.windows.filter { $0.group == name }.map { w -> StepRow in
                 var row = StepRow(group: name, index: w.index, name: "step \(w.index)", level: w.level, unit: w.unit,
@@ -150,8 +206,15 @@ public enum Comparator {
             StepBuilder.markKnee(&group, rule: rule)
             return group
         }
-        return Comparison.Side(name: side.name, source: side.source, title: side.title, samples: side.samples.count,
-                               duration: side.duration, stepsInferred: side.stepsInferred, notes: side.notes, groups: groups)
+        var notes = runs.flatMap { run in run.notes.map { runs.count > 1 ? "\(run.name): \($0)" : $0 } }
+        if runs.count > 1 {
+            notes.append("\(runs.count) runs: figures and intervals pool them (runs drawn as well as blocks of time); "
+                         + "the knee is \(side.name)'s, each threshold shows the worst run")
+        }
+        return Comparison.Side(name: runs.map(\.name).joined(separator: ","), source: runs.map(\.source).joined(separator: ","),
+                               title: side.title, samples: runs.reduce(0) { $0 + $1.samples.count },
+                               duration: runs.map(\.duration).max() ?? 0, stepsInferred: runs.contains { $0.stepsInferred }, notes: notes,
+                               groups: groups, runs: runs.count)
     }
 
     static func isIn(_ s: Sample, _ w: RunSide.Window, _ side: RunSide, single: Bool) -> Bool {

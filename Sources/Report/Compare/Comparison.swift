@@ -18,6 +18,9 @@ public struct Comparison: Sendable {
         public var verdict: Verdict
         /// Values each side contributed (samples, or seconds for rates).
         public var baseCount: Int, candidateCount: Int
+        /// Effective sample sizes: how many independent values would show the spread the block
+        /// bootstrap found on each side (docs/compare.md); nil without an interval.
+        public var baseEffective: Int? = nil, candidateEffective: Int? = nil
 
         /// How far past the tolerance the change is (for ordering regressions worst first).
         var severity: Double {
@@ -57,6 +60,8 @@ public struct Comparison: Sendable {
         public var notes: [String]
         /// Per group, its steps as the dashboard computes them (knee marked).
         public var groups: [GroupSteps]
+        /// Runs pooled on this side (replicates: `A1,A2,A3`).
+        public var runs = 1
     }
 
     public var base: Side

@@ -28,9 +28,9 @@ public enum ComparisonJSON {
     }
 
     struct Method: Encodable {
-        var percentiles = "bootstrap interval of the difference of nearest-rank percentiles (Beta order statistics), fixed seed"
-        var rates = "Welch interval of the difference of per-second means"
-        var errors = "normal interval of the difference of two proportions, in percentage points"
+        var percentiles = "block bootstrap interval of the difference of nearest-rank percentiles: blocks of time (about the cube root of the span in seconds) resampled, runs too when a side has several; fixed seed"
+        var rates = "block bootstrap interval of the difference of (ended or audio seconds) / seconds"
+        var errors = "block bootstrap interval of the difference of error rates, in percentage points"
         var confidence = Resampling.confidence
         var replicates = Resampling.replicates
     }
@@ -42,6 +42,8 @@ public enum ComparisonJSON {
         var stepsInferred: Bool
         var notes: [String]
         var knees: [Knee]
+        /// Runs pooled on the side.
+        var runs: Int
     }
 
     struct Knee: Encodable {
@@ -65,13 +67,16 @@ public enum ComparisonJSON {
         var tolerance: Double
         var verdict: String
         var baseCount: Int, candidateCount: Int
+        /// Effective sample sizes (docs/compare.md, "Significance").
+        var baseEffective: Int?, candidateEffective: Int?
     }
 
     public static func encode(_ c: Comparison, strict: Bool) throws -> String {
         func facts(_ s: Comparison.Side) -> SideFacts {
             SideFacts(name: s.name, source: s.source, title: s.title, samples: s.samples, durationSeconds: s.duration,
                       stepsInferred: s.stepsInferred, notes: s.notes,
-                      knees: s.groups.map { g in Knee(group: g.name, step: g.knee.map { g.rows[$0].index }, level: g.knee.map { g.rows[$0].level }) })
+                      knees: s.groups.map { g in Knee(group: g.name, step: g.knee.map { g.rows[$0].index }, level: g.knee.map { g.rows[$0].level }) },
+                      runs: s.runs)
         }
         var counts: [String: Int] = [:]
         for v in Verdict.allCases { counts[v.rawValue] = c.count(v) }
@@ -83,7 +88,8 @@ public enum ComparisonJSON {
                               candidateLevel: s.candidateLevel, metric: e.metric.rawValue, unit: e.metric.title,
                               base: e.base, candidate: e.candidate, delta: e.delta, relative: e.relative,
                               ciLow: e.interval?.lowerBound, ciHigh: e.interval?.upperBound, tolerance: e.tolerance,
-                              verdict: e.verdict.rawValue, baseCount: e.baseCount, candidateCount: e.candidateCount)
+                              verdict: e.verdict.rawValue, baseCount: e.baseCount, candidateCount: e.candidateCount,
+                              baseEffective: e.baseEffective, candidateEffective: e.candidateEffective)
         }
         let document = Document(verdict: c.overall, exitCode: c.exitCode(strict: strict), counts: counts, method: Method(),
                                 tolerances: tolerances, base: facts(c.base), candidate: facts(c.candidate), unmatched: c.unmatched,

@@ -20,7 +20,7 @@ public enum ComparisonPage {
         for n in c.noisy { out += "<div class=\"note\">Noisy run: \(HTMLText.escape(n)): changes are marked inconclusive (noisy run).</div>\n" }
         out += "<h2>Per step</h2>\n" + charts(c)
         out += "<h2>Every metric, worst first</h2>\n<div class=\"scroll\"><table><tr><th class=\"l\">verdict</th><th class=\"l\">scope</th>"
-        out += "<th class=\"l\">metric</th><th>base</th><th>candidate</th><th>delta</th><th>delta %</th><th>95% CI of delta</th><th>samples</th></tr>\n"
+        out += "<th class=\"l\">metric</th><th>base</th><th>candidate</th><th>delta</th><th>delta %</th><th>95% CI of delta</th><th title=\"effective sample size: independent values worth of evidence, base/candidate\">eff. n</th><th>samples</th></tr>\n"
         for item in c.ranked {
             let cells = ComparisonText.cells(item.scope, item.entry)
             out += "<tr class=\"\(cls(item.entry.verdict))\">"

@@ -11,7 +11,7 @@ public enum ComparisonText {
             out += "\nno metric changed beyond its tolerance\n"
         } else {
             let rows = shown.map { cells($0.scope, $0.entry) }
-            out += "\n" + table(header: ["verdict", "scope", "metric", "base", "candidate", "delta", "delta %", "95% CI of delta"],
+            out += "\n" + table(header: ["verdict", "scope", "metric", "base", "candidate", "delta", "delta %", "95% CI of delta", "eff. n"],
                                 rows: rows, color: color ? shown.map { ansi($0.entry.verdict) } : nil)
         }
         if !all {
@@ -38,7 +38,7 @@ public enum ComparisonText {
         var out = "### ttsload compare: \(c.overall)\n\n"
         out += header(c, bullet: "- ")
         out += "\n" + summary(c) + "\n\n"
-        let head = "| verdict | scope | metric | base | candidate | delta | delta % | 95% CI of delta |\n|---|---|---|---:|---:|---:|---:|---|\n"
+        let head = "| verdict | scope | metric | base | candidate | delta | delta % | 95% CI of delta | eff. n |\n|---|---|---|---:|---:|---:|---:|---|---:|\n"
         func rows(_ list: [(scope: Comparison.Scope, entry: Comparison.Entry)]) -> String {
             list.map { item in
                 "| " + cells(item.scope, item.entry).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
@@ -101,7 +101,13 @@ public enum ComparisonText {
         let ci = e.interval.map { "[\(signed($0.lowerBound)), \(signed($0.upperBound))]" } ?? "-"
         return [e.verdict == .regression || e.verdict == .improvement ? e.verdict.rawValue.uppercased() : e.verdict.rawValue,
                 scope.title, e.metric.title, e.base.map(number) ?? "-", e.candidate.map(number) ?? "-",
-                e.delta.map { signed($0) + unit } ?? "-", e.relative.map { signed($0 * 100) + "%" } ?? "-", ci]
+                e.delta.map { signed($0) + unit } ?? "-", e.relative.map { signed($0 * 100) + "%" } ?? "-", ci, effective(e)]
+    }
+
+    /// `base/candidate` effective sample sizes (independent values worth of evidence), or `-`.
+    static func effective(_ e: Comparison.Entry) -> String {
+        guard let b = e.baseEffective, let c = e.candidateEffective else { return "-" }
+        return "\(b)/\(c)"
     }
 
     static func ansi(_ v: Verdict) -> String {
@@ -117,7 +123,7 @@ public enum ComparisonText {
     static func table(header: [String], rows: [[String]], color: [String]?) -> String {
         let all = [header] + rows
         let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
-        let right: Set<Int> = [3, 4, 5, 6]
+        let right: Set<Int> = [3, 4, 5, 6, 8]
         func line(_ row: [String]) -> String {
             "  " + row.enumerated().map { c, cell in
                 let pad = String(repeating: " ", count: widths[c] - cell.count)

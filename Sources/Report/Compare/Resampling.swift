@@ -19,20 +19,6 @@ public enum Resampling {
     /// 1-based nearest rank of percentile `p` (0...100) among `count` values.
     static func rank(_ p: Double, count: Int) -> Int { min(count, max(1, Int((p / 100 * Double(count)).rounded(.up)))) }
 
-    /// Bootstrap interval of `percentile(candidate) - percentile(base)`.
-    ///
-    /// A resample's k-th smallest value is `sorted[floor(n x U(k))]`, where U(k), the k-th smallest of
-    /// n uniforms, is Beta(k, n - k + 1) distributed: so one Beta draw per side gives a replicate's
-    /// percentile exactly, instead of drawing n indices and selecting. Both arrays must be ascending.
-    public static func percentileDifference(base: [Double], candidate: [Double], p: Double, seed: UInt64) -> ClosedRange<Double> {
-        var random = SeededRandom(seed: seed)
-        var deltas = [Double](repeating: 0, count: replicates)
-        for b in 0..<replicates {
-            deltas[b] = resampledPercentile(candidate, p, &random) - resampledPercentile(base, p, &random)
-        }
-        return interval(&deltas)
-    }
-
     /// One bootstrap replicate of percentile `p` of ascending `sorted`.
     static func resampledPercentile(_ sorted: [Double], _ p: Double, _ random: inout SeededRandom) -> Double {
         let n = sorted.count
@@ -41,25 +27,14 @@ public enum Resampling {
         return sorted[min(n - 1, Int(Double(n) * u))]
     }
 
-    /// Interval of `mean(candidate) - mean(base)`: Welch's normal interval (per-second counts and
-    /// audio seconds are sums of many requests, so their means are close to normal).
-    public static func meanDifference(base: [Double], candidate: [Double]) -> ClosedRange<Double> {
-        let (mb, vb) = meanVariance(base), (mc, vc) = meanVariance(candidate)
-        let delta = mc - mb
-        let se = (vb / Double(base.count) + vc / Double(candidate.count)).squareRoot()
-        return (delta - z * se)...(delta + z * se)
+    /// Variance of percentile `p` of ascending `sorted` under the bootstrap of independent
+    /// values (Beta shortcut, 500 replicates): the spread a statistic would have if every sample
+    /// were independent, against which the block bootstrap's spread gives the effective sample size.
+    static func percentileVariance(_ sorted: [Double], _ p: Double, seed: UInt64) -> Double {
+        guard sorted.count > 1 else { return 0 }
+        var random = SeededRandom(seed: seed)
+        return meanVariance((0..<500).map { _ in resampledPercentile(sorted, p, &random) }).1
     }
-
-    /// Interval of `rate(candidate) - rate(base)` for two proportions (errors / samples), normal
-    /// approximation with unpooled variances.
-    public static func proportionDifference(baseHits: Int, baseCount: Int, candidateHits: Int, candidateCount: Int) -> ClosedRange<Double> {
-        let pb = Double(baseHits) / Double(max(1, baseCount)), pc = Double(candidateHits) / Double(max(1, candidateCount))
-        let se = (pb * (1 - pb) / Double(max(1, baseCount)) + pc * (1 - pc) / Double(max(1, candidateCount))).squareRoot()
-        return (pc - pb - z * se)...(pc - pb + z * se)
-    }
-
-    /// The normal quantile of the two-sided `confidence` (1.96 for 95%).
-    static let z = 1.959_963_984_540_054
 
     static func meanVariance(_ values: [Double]) -> (Double, Double) {
         guard !values.isEmpty else { return (0, 0) }

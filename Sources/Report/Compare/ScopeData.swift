@@ -1,15 +1,16 @@
 import Results
 
-/// The raw material of one label or one step hold on one side: every value (the resampling needs
-/// them) in a `SampleTally` of raw values, sorted into arrays by `finish()`, and per-second series
-/// for the rates.
+/// The raw material of one label or one step hold of one run: its counts, and its values cut into
+/// blocks of time for the block bootstrap (`BlockBootstrap`), plus per-second series for the
+/// effective sample size of the rates.
 struct ScopeData: Sendable {
-    /// Samples that started in the scope (values) and that ended in its time span (for steps: the hold).
-    var tally = SampleTally<RawValues>()
-    /// Response times (ms), time to first audio (ms) and RTF of the samples in scope, ascending; set by `finish()`.
-    var latencies: [Double] = []
-    var ttfa: [Double] = []
-    var rtf: [Double] = []
+    /// Counts of the samples that started in the scope (values) and that ended in its span (for
+    /// steps: the hold). The values themselves live in `blocks`.
+    var tally = SampleTally<NoValues>()
+    /// The span cut into blocks of `blockSeconds`; the last one also takes the remainder. A sample's
+    /// values, errors and audio go to the block it started in, its end to the block it ended in.
+    var blocks: [TimeBlock]
+    let blockSeconds: Double
     /// The span's length in seconds.
     var seconds: Double
     /// Per whole second of the span: samples ended, and audio seconds of samples started.
@@ -20,10 +21,15 @@ struct ScopeData: Sendable {
 
     init(from: Double, to: Double) {
         self.from = from
-        seconds = max(0, to - from)
+        let seconds = max(0, to - from)
+        self.seconds = seconds
         let slices = max(0, Int(seconds.rounded(.down)))
         endedPerSecond = [Double](repeating: 0, count: slices)
         audioPerSecond = [Double](repeating: 0, count: slices)
+        let length = Double(BlockBootstrap.blockSeconds(span: seconds))
+        blockSeconds = length
+        let count = max(1, Int((seconds / length).rounded(.down)))
+        blocks = (0..<count).map { i in TimeBlock(seconds: i == count - 1 ? max(0, seconds - length * Double(count - 1)) : length) }
     }
 
     var count: Int { tally.count }
@@ -34,9 +40,14 @@ struct ScopeData: Sendable {
     /// Successful samples that ended in the span (the knee rule's throughput).
     var endedOK: Int { tally.endedOK }
 
+    /// The block that time `t` (seconds from time 0) falls in; times outside the span go to the nearest end.
+    private func block(_ t: Double) -> Int { min(blocks.count - 1, max(0, Int(((t - from) / blockSeconds).rounded(.down)))) }
+
     /// Adds a sample that started in the scope (`tStart`: seconds from time 0).
     mutating func addStarted(_ s: Sample, tStart: Double) {
         tally.add(s)
+        let b = block(tStart)
+        blocks[b].add(s)
         if let seconds = s.audio?.audioSeconds {
             let i = Int(tStart - from)
             if tStart >= from, i < audioPerSecond.count { audioPerSecond[i] += seconds }
@@ -46,27 +57,31 @@ struct ScopeData: Sendable {
     /// Counts a sample that ended in the scope's span (`tEnd`: seconds from time 0).
     mutating func addEnded(_ s: Sample, tEnd: Double) {
         tally.addEnded(s)
+        blocks[block(tEnd)].ended += 1
         let i = Int(tEnd - from)
         if tEnd >= from, i < endedPerSecond.count { endedPerSecond[i] += 1 }
     }
 
-    /// Sorts the values into `latencies`, `ttfa` and `rtf` and lets the tally's copies go.
+    /// Sorts every block's values (the bootstrap searches them).
     mutating func finish() {
-        latencies = tally.latency.sorted(dividedBy: 1_000)
-        ttfa = tally.ttfa.sorted(dividedBy: 1_000)
-        rtf = tally.rtfMilli.sorted(dividedBy: 1_000)
-        tally.latency = RawValues()
-        tally.ttfa = RawValues()
-        tally.rtfMilli = RawValues()
+        for i in blocks.indices { blocks[i].sort() }
     }
 
-    /// Achieved requests per second: samples that ended in the span per second (the dashboard's req/s).
-    var throughput: Double { seconds > 0 ? Double(ended) / seconds : 0 }
     var errorRate: Double { tally.errorRate }
-    var audioPerSecondTotal: Double? { audioSamples > 0 && seconds > 0 ? audioSeconds / seconds : nil }
 }
 
-/// Bins one side's samples into its step holds and its labels.
+/// A `TallyHistogram` that keeps nothing: `ScopeData` counts with a tally and keeps its values per block.
+struct NoValues: TallyHistogram {
+    init() {}
+    mutating func record(_ value: Int64) {}
+    mutating func record(thousandths value: Double) {}
+    mutating func add(_ other: NoValues) {}
+    var count: Int { 0 }
+    func percentile(_ p: Double) -> Int64 { 0 }
+    var mean: Double { 0 }
+}
+
+/// Bins one run's samples into its step holds and its labels.
 struct SideData {
     /// Keyed by group name, then step index.
     var steps: [String: [Int: ScopeData]] = [:]

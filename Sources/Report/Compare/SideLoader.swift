@@ -32,6 +32,17 @@ public struct SideLoader: Sendable {
         return try baseline(spec)
     }
 
+    /// Loads one side: `spec` as `load(_:)` reads it, or, when no such path exists, a
+    /// comma-separated list of runs (replicates: `A1,A2,A3`), each read the same way.
+    public func loadRuns(_ spec: String) throws(Failure) -> [RunSide] {
+        guard !FileManager.default.fileExists(atPath: spec), spec.contains(",") else { return [try load(spec)] }
+        let parts = spec.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if let empty = parts.firstIndex(of: "") { throw Failure("'\(spec)': run \(empty + 1) of the list is empty") }
+        var runs: [RunSide] = []
+        for part in parts { runs.append(try load(part)) }
+        return runs
+    }
+
     /// The run the baseline `name` points at.
     public func baseline(_ name: String) throws(Failure) -> RunSide {
         let store = try openStore(purpose: "baseline '\(name)'")

@@ -12,9 +12,11 @@ import Testing
     static func independentInterval(_ base: RunSide, _ candidate: RunSide) -> ClosedRange<Double> {
         let b = base.samples.map { Double($0.elapsed) / 1_000 }.sorted(), c = candidate.samples.map { Double($0.elapsed) / 1_000 }.sorted()
         var random = SeededRandom(seed: 7)
-        var deltas = (0..<2_000).map { _ in
-            Resampling.resampledPercentile(c, 95, &random) - Resampling.resampledPercentile(b, 95, &random)
+        func resampled(_ values: [Double]) -> Double {
+            let drawn = (0..<values.count).map { _ in values[Int(random.next() % UInt64(values.count))] }.sorted()
+            return Resampling.percentile(drawn, 95) ?? 0
         }
+        var deltas = (0..<500).map { _ in resampled(c) - resampled(b) }
         return Resampling.interval(&deltas)
     }
 

@@ -117,25 +117,6 @@ import Testing
         #expect(a.scopes.flatMap(\.entries).map(\.interval) == b.scopes.flatMap(\.entries).map(\.interval))
     }
 
-    /// The Beta order-statistic shortcut gives the same bootstrap distribution as drawing every index.
-    @Test func betaShortcutMatchesTheNaiveBootstrap() {
-        var random = SeededRandom(seed: 99)
-        let values = (0..<400).map { _ in exp(0.4 * SyntheticSide.normal(&random)) }.sorted()
-        var shortcut: [Double] = [], naive: [Double] = []
-        for _ in 0..<3_000 {
-            shortcut.append(Resampling.resampledPercentile(values, 95, &random))
-            let resample = (0..<values.count).map { _ in values[Int(random.next() % UInt64(values.count))] }.sorted()
-            naive.append(Resampling.percentile(resample, 95) ?? 0)
-        }
-        func meanSD(_ x: [Double]) -> (Double, Double) {
-            let m = x.reduce(0, +) / Double(x.count)
-            return (m, (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot())
-        }
-        let (ms, ss) = meanSD(shortcut), (mn, sn) = meanSD(naive)
-        #expect(abs(ms - mn) / mn < 0.01, "means \(ms) vs \(mn)")
-        #expect(abs(ss - sn) / sn < 0.1, "standard deviations \(ss) vs \(sn)")
-    }
-
     @Test func tolerancesParse() throws {
         var t = Tolerances.defaults
         try t.apply("p95=10%,rps=3")

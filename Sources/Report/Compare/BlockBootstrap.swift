@@ -72,11 +72,30 @@ public enum BlockBootstrap {
 
     /// The sample size that independent values would need to show `blockVariance` when one
     /// value's share is `iidVariance x n` (`n` values): `n x iidVariance / blockVariance`, at most
-    /// `n` (blocks never make a statistic surer than independent values would).
+    /// `n` (blocks never make a statistic surer than independent values would). A statistic
+    /// that does not vary on independent values (every second alike) counts all `n`.
     static func effectiveSize(n: Int, iidVariance: Double, blockVariance: Double) -> Int {
         guard n > 0 else { return 0 }
-        guard blockVariance > 0 else { return n }
-        return max(1, min(n, Int((Double(n) * iidVariance / blockVariance).rounded())))
+        guard blockVariance > 0, iidVariance > 0 else { return n }
+        let size = Double(n) * iidVariance / blockVariance
+        return size.isFinite ? max(1, Int(min(Double(n), size).rounded())) : n
+    }
+
+    /// Effective sample size of a proportion `sum(part) / sum(whole)` over the blocks (error
+    /// rate; the share of values at or below a percentile): its variance over resampled blocks
+    /// against p(1 - p) / n, the variance it would have over independent values. For a
+    /// percentile this is the usual route (Bahadur's representation: a sample quantile varies
+    /// as the share of values below it, divided by the density there, and the density cancels
+    /// in the ratio), and it holds on tied, millisecond-rounded values where the percentile
+    /// itself may not move at all between replicates. 500 seeded replicates.
+    static func proportionEffectiveSize(_ side: BlockedSide, seed: UInt64, part: (TimeBlock) -> Double,
+                                        whole: (TimeBlock) -> Double) -> Int? {
+        let n = side.blocks.reduce(0) { $0 + whole($1) }
+        guard n > 0, side.blockCount >= minimumBlocks else { return nil }
+        let p = side.blocks.reduce(0) { $0 + part($1) } / n
+        var random = SeededRandom(seed: seed)
+        let values = (0..<500).compactMap { _ in side.ratio(weights: draw(side, &random), part, whole) }
+        return effectiveSize(n: Int(n), iidVariance: p * (1 - p) / n, blockVariance: Resampling.meanVariance(values).1)
     }
 }
 
@@ -110,20 +129,28 @@ struct BlockedSide {
     ///
     /// The k-th smallest of a weighted union of sorted blocks, found by bisecting the pooled
     /// values: count(<= x) is a sum of one binary search per drawn block, so a replicate costs
-    /// about log2(n) x blocks x log2(n / blocks), never a copy or sort of n values.
+    /// about log2(range) x blocks x log2(n / blocks), never a copy or sort of n values.
+    ///
+    /// The search range is the drawn blocks' own percentiles, lowest to highest: below the
+    /// lowest, every block holds fewer than p% of its values, so the union does too; at the
+    /// highest, every block holds at least p%, so the union holds at least k.
     func percentile(_ kind: TimeBlock.Kind, _ p: Double, weights: [Int]) -> Double? {
         var drawn: [(values: [Double], weight: Int)] = []
         var n = 0
+        var lowest = Double.infinity, highest = -Double.infinity
         for (j, w) in weights.enumerated() where w > 0 {
             let values = blocks[j].values(kind)
             guard !values.isEmpty else { continue }
             drawn.append((values, w))
             n += w * values.count
+            let own = values[Resampling.rank(p, count: values.count) - 1]
+            lowest = min(lowest, own)
+            highest = max(highest, own)
         }
         guard n > 0, let all = pooled[kind] else { return nil }
         let k = Resampling.rank(p, count: n)
-        func countAtMost(_ x: Double) -> Int { drawn.reduce(0) { $0 + $1.weight * upperBound($1.values, x) } }
-        var lo = 0, hi = all.count - 1
+        func countAtMost(_ x: Double) -> Int { drawn.reduce(0) { $0 + $1.weight * Self.upperBound($1.values, x) } }
+        var lo = lowerBound(all, lowest), hi = Self.upperBound(all, highest) - 1
         while lo < hi {
             let mid = (lo + hi) / 2
             if countAtMost(all[mid]) >= k { hi = mid } else { lo = mid + 1 }
@@ -141,8 +168,18 @@ struct BlockedSide {
         return den > 0 ? num / den : nil
     }
 
+    /// Index of the first element of ascending `values` not less than `x`.
+    private func lowerBound(_ values: [Double], _ x: Double) -> Int {
+        var lo = 0, hi = values.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if values[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
     /// Index of the first element of ascending `values` greater than `x` (how many are <= x).
-    private func upperBound(_ values: [Double], _ x: Double) -> Int {
+    static func upperBound(_ values: [Double], _ x: Double) -> Int {
         var lo = 0, hi = values.count
         while lo < hi {
             let mid = (lo + hi) / 2

@@ -109,11 +109,11 @@ public enum Comparator {
                 let interval = enough ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed) { $0.percentile(kind, p, weights: $1) } : nil
                 var entry = judge(metric, Resampling.percentile(bv, p), Resampling.percentile(cv, p), interval: interval?.range,
                                   enough: enough && interval != nil, tolerance: tolerance, counts: (bv.count, cv.count))
-                if let interval {
-                    entry.baseEffective = BlockBootstrap.effectiveSize(n: bv.count, iidVariance: Resampling.percentileVariance(bv, p, seed: seed),
-                                                                       blockVariance: interval.baseVariance)
-                    entry.candidateEffective = BlockBootstrap.effectiveSize(n: cv.count, iidVariance: Resampling.percentileVariance(cv, p, seed: seed &+ 1),
-                                                                            blockVariance: interval.candidateVariance)
+                if interval != nil, let qb = entry.base, let qc = entry.candidate {
+                    entry.baseEffective = BlockBootstrap.proportionEffectiveSize(bb, seed: seed &+ 1, part: { Double(BlockedSide.upperBound($0.values(kind), qb)) },
+                                                                                 whole: { Double($0.values(kind).count) })
+                    entry.candidateEffective = BlockBootstrap.proportionEffectiveSize(cb, seed: seed &+ 2, part: { Double(BlockedSide.upperBound($0.values(kind), qc)) },
+                                                                                      whole: { Double($0.values(kind).count) })
                 }
                 return entry
             case .errors:
@@ -127,10 +127,9 @@ public enum Comparator {
                 let rb = nb > 0 ? Double(eb) / Double(nb) * 100 : nil, rc = nc > 0 ? Double(ec) / Double(nc) * 100 : nil
                 var entry = judge(metric, rb, rc, interval: interval?.range, enough: enough && interval != nil, tolerance: tolerance,
                                   counts: (nb, nc))
-                if let interval, let rb, let rc {
-                    entry.baseEffective = BlockBootstrap.effectiveSize(n: nb, iidVariance: rb * (100 - rb) / Double(nb), blockVariance: interval.baseVariance)
-                    entry.candidateEffective = BlockBootstrap.effectiveSize(n: nc, iidVariance: rc * (100 - rc) / Double(nc),
-                                                                            blockVariance: interval.candidateVariance)
+                if interval != nil {
+                    entry.baseEffective = BlockBootstrap.proportionEffectiveSize(bb, seed: seed &+ 1, part: { Double($0.errors) }, whole: { Double($0.count) })
+                    entry.candidateEffective = BlockBootstrap.proportionEffectiveSize(cb, seed: seed &+ 2, part: { Double($0.errors) }, whole: { Double($0.count) })
                 }
                 return entry
             case .throughput, .audio:

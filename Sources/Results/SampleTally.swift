@@ -114,10 +114,7 @@ public struct SampleTally<H: TallyHistogram>: Sendable {
             if let t = a.ttfa { ttfa.record(t) }
             if let rtf = a.rtf { rtfMilli.record(thousandths: rtf * 1_000) }
             if a.underrun > 0 { underrunSamples += 1 }
-            // Indexed, not `for g in`: no iterator over a borrowed array on the per-sample path.
-            let gaps = a.chunkGaps
-            var k = 0
-            while k < gaps.count { chunkGap.record(gaps[k]); k += 1 }
+            for gap in a.chunkGaps { chunkGap.record(gap) }
             if let t = a.nthChunk { nthChunk.record(t) }
             if let t = a.audioReady { audioReady.record(t) }
         }

@@ -154,6 +154,10 @@ import TestSupport
         #expect(post.stdout == "405")
         let head = try runCommand(["curl", "-s", "-I", "http://127.0.0.1:\(endpoint.port)/metrics"])
         #expect(head.stdout.contains("200") && head.stdout.lowercased().contains("text/plain; version=0.0.4"))
+        // A scrape is counted once its write completed, which can come a moment after curl read
+        // the answer and exited on a busy machine: wait for the count, bounded.
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while endpoint.scrapeCount == 0 && Date() < deadline { usleep(5_000) }
         #expect(endpoint.scrapeCount == 1)
         // The port is taken while the endpoint is up: a second one there is refused.
         #expect(throws: (any Error).self) {

@@ -47,9 +47,9 @@ import TestSupport
             return path
         }
 
-        func run(_ plan: String, out: String) throws -> CommandResult {
+        func run(_ plan: String, out: String, report: Bool = false) throws -> CommandResult {
             try runTTSLoad(["run", plan, "--agents", agentList, "--token-file", tokenFile, "--ca", certificates.ca, "--out", out,
-                            "--no-store", "--no-report"])
+                            "--no-store"] + (report ? [] : ["--no-report"]))
         }
 
         deinit { try? FileManager.default.removeItem(atPath: work) }
@@ -73,7 +73,7 @@ import TestSupport
         let lab = try Lab()
         let out = lab.work + "/run"
         let plan = try lab.plan("{ a: \"\(serverA.address)\", b: \"\(serverB.address)\" }", load: "{ steps: [2, 4, 8], ramp_up: 1s, hold: 6s }")
-        let r = try lab.run(plan, out: out)
+        let r = try lab.run(plan, out: out, report: true)
         // No thresholds: exit 1 would be a regression of b, which batching never is here.
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("A/B: b against a"), "\(r.stdout)")
@@ -107,6 +107,15 @@ import TestSupport
                   + "\(e?["relative"].map { "\($0)" } ?? "-") \(e?["verdict"] ?? "-")")
             #expect(e?["verdict"] as? String == "improvement", "\(String(describing: e))")
         }
+        // The dashboard pairs each step's a and b (agents' prefixes taken off: every step has
+        // samples on both sides) and links the comparison.
+        let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(page.contains("A/B: side b beside side a") && page.contains("<a href=\"compare.html\">compare.html</a>"))
+        let pairs = try Regex(#"<td class="l">([ab])</td><td>([0-9\x{2009}]+)</td>"#)
+        let counts = page.matches(of: pairs).map { (String($0.output[1].substring ?? ""), Int(($0.output[2].substring ?? "").replacingOccurrences(of: "\u{2009}", with: "")) ?? 0) }
+        print("A/B on 2 agents: dashboard step samples \(counts)")
+        #expect(counts.map(\.0) == ["a", "b", "a", "b", "a", "b"] && counts.allSatisfy { $0.1 > 0 }, "\(counts)")
+
         // The sides hold the whole run's samples, the agents' prefixes taken off.
         let object = try JSONSerialization.jsonObject(with: Data(compare.stdout.utf8)) as? [String: Any]
         #expect((object?["base"] as? [String: Any])?["samples"] as? Int == rowsA)

@@ -46,6 +46,13 @@ public enum AgentProtocol {
         }
     }
 
+    /// What the plan's shipped files may come to in all (decoded): checked by the controller
+    /// before it sends them and by the agent before it writes any.
+    public static let maxShippedBytes = 64 * 1_048_576
+
+    /// The largest request body an agent reads: the shipped files in base64 plus room for the plan.
+    public static let maxBodyBytes = maxShippedBytes / 3 * 4 + 16 * 1_048_576
+
     /// `POST /v1/prepare`: the plan, its files and this agent's share. Answers `Prepared`.
     public struct Prepare: Codable, Sendable {
         public var runID: String

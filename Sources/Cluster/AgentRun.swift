@@ -56,6 +56,11 @@ final class AgentRun: @unchecked Sendable {
         // Only this agent's own folder of this run (a run prepared again starts clean).
         try? fm.removeItem(atPath: folder)
         try fm.createDirectory(atPath: planFolder, withIntermediateDirectories: true)
+        // The controller caps what it ships; an agent does not rely on the controller being ours.
+        let shipped = request.files.reduce(0) { $0 + $1.base64.utf8.count / 4 * 3 }
+        guard shipped <= AgentProtocol.maxShippedBytes + 2 * request.files.count else {
+            throw Failure(description: "files: \(shipped / 1_048_576) MiB in all, more than the \(AgentProtocol.maxShippedBytes / 1_048_576) MiB an agent takes with a plan")
+        }
         for file in request.files {
             // Only paths inside the plan folder: a controller must not write elsewhere on the agent.
             let parts = file.path.split(separator: "/")

@@ -180,7 +180,10 @@ public struct AgentServer: Sendable {
     }
 
     static func decode<T: Decodable>(_ request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 512 << 20)
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: AgentProtocol.maxBodyBytes) } catch {
+            throw AgentService.Refusal.invalid("body: larger than \(AgentProtocol.maxBodyBytes / 1_048_576) MiB (the plan's files may come to \(AgentProtocol.maxShippedBytes / 1_048_576) MiB)")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.keyNotFound(key, _) {

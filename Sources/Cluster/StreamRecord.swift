@@ -38,6 +38,11 @@ public struct StreamRecord: Codable, Sendable {
     public var audioSamples: Int?
     public var underruns: Int?
     public var audioSeconds: Double?
+    /// Chunk-level histograms (every gap between chunks, time to the nth chunk, audio ready); absent
+    /// from agents built before them, which then add nothing to the live view's chunk figures.
+    public var chunkGap: String?
+    public var nthChunk: String?
+    public var audioReady: String?
     // tick
     public var through: Int64?
     /// Active users per thread group (plan order) on this agent when the tick was made.
@@ -61,6 +66,7 @@ public struct StreamRecord: Codable, Sendable {
         case type, seq, second, label, count, errors, bytesReceived = "bytes_received", latency, ttfa, through, users, samples, state
         case okLatency = "ok_latency", connect, gap, rtf, statuses, checkFailed = "check_failed", audioSamples = "audio_samples"
         case underruns, audioSeconds = "audio_seconds"
+        case chunkGap = "chunk_gap", nthChunk = "nth_chunk", audioReady = "audio_ready"
         case stoppedBecause = "stopped_because", counters, exiting, monitors
     }
 
@@ -105,6 +111,9 @@ extension StreamRecord {
         latency = Self.encode(tally.latency)
         if !tally.ttfa.isEmpty { ttfa = Self.encode(tally.ttfa) }
         if !tally.rtfMilli.isEmpty { rtf = Self.encode(tally.rtfMilli) }
+        if !tally.chunkGap.isEmpty { chunkGap = Self.encode(tally.chunkGap) }
+        if !tally.nthChunk.isEmpty { nthChunk = Self.encode(tally.nthChunk) }
+        if !tally.audioReady.isEmpty { audioReady = Self.encode(tally.audioReady) }
         if tally.audioSamples > 0 {
             audioSamples = tally.audioSamples
             underruns = tally.underrunSamples
@@ -129,6 +138,9 @@ extension StreamRecord {
         t.latency = Self.sparse(latency)
         t.ttfa = Self.sparse(ttfa)
         t.rtfMilli = Self.sparse(rtf)
+        t.chunkGap = Self.sparse(chunkGap)
+        t.nthChunk = Self.sparse(nthChunk)
+        t.audioReady = Self.sparse(audioReady)
         t.audioSamples = audioSamples ?? 0
         t.underrunSamples = underruns ?? 0
         t.audioSeconds = audioSeconds ?? 0

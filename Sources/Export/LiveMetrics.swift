@@ -112,6 +112,15 @@ public final class LiveMetrics: @unchecked Sendable {
         record(tally.ttfa, into: histogram("ttsload_time_to_first_audio_seconds", "Time to first audio byte, by label.", l), scale: 1e-6)
         record(tally.rtfMilli, into: histogram("ttsload_real_time_factor", "Real-time factor (synthesis time / audio time), by label.", l,
                                                buckets: Self.rtfBuckets), scale: 1e-3)
+        // Made only once a streamed reply has given one: a run of whole replies shows no empty series.
+        if !tally.chunkGap.isEmpty {
+            record(tally.chunkGap, into: histogram("ttsload_chunk_gap_seconds", "Every gap between two chunks of every streamed sample, by label.", l),
+                   scale: 1e-6)
+        }
+        if !tally.audioReady.isEmpty {
+            record(tally.audioReady, into: histogram("ttsload_audio_ready_seconds",
+                                                     "Time until the plan's measures.ready_seconds of audio had arrived, by label.", l), scale: 1e-6)
+        }
         if let gap = tally.extra?.gap {
             record(gap, into: histogram("ttsload_longest_chunk_gap_seconds", "Each streamed sample's longest gap between two chunks, by label.", l),
                    scale: 1e-6)

@@ -37,6 +37,7 @@ struct DashboardPage {
         abSection()
         stepSection()
         labelSection()
+        chunkSection()
         agentSection()
         chartSection()
         monitorSection()
@@ -72,6 +73,8 @@ struct DashboardPage {
             fact("audio s per s", model.duration > 0 ? HTMLText.number(t.audioSeconds / model.duration) : "-")
             if t.ttfa.count > 0 { fact("TTFA p95 ms", HTMLText.ms(t.ttfa.percentile(95))) }
             if let rtf = t.rtf(95) { fact("RTF p95", HTMLText.number(rtf)) }
+            if t.chunkGap.count > 0 { fact("chunk gap p95 ms", HTMLText.ms(t.chunkGap.percentile(95))) }
+            if t.audioReady.count > 0 { fact("audio ready p95 ms", HTMLText.ms(t.audioReady.percentile(95))) }
         }
         out += "</div>\n"
         if let verdict = input.verdict {

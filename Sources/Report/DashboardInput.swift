@@ -33,6 +33,9 @@ public struct DashboardInput: Sendable {
     public var distributed: DistributedSummary?
     /// A capacity search's levels and answer (`capacity.json`), shown first.
     public var capacity: CapacityReport?
+    /// The plan's `measures:` (which chunk, how many seconds of audio) when a plan is known; the
+    /// chunk section then names them.
+    public var measures: Measures?
 
     public init(samples: [Sample], profile: LoadProfile? = nil, title: String, source: String, target: String? = nil,
                 status: String? = nil, thresholds: [String] = [], knee: KneeRule = KneeRule(), apdex: ApdexRule = ApdexRule(), notes: [String] = []) {

@@ -45,7 +45,10 @@ extension DashboardPage {
                 continue
             }
             let at = saturated.map { HTMLText.seconds(Double($0.micros - model.t0) / 1_000_000) }
-            out += "<p class=\"fail\"><b>\(HTMLText.escape(who)) saturated</b> in \(saturated.count) of \(demand.points.count) s"
+            // Red only where summary.json (and so compare's "noisy run") says saturated too.
+            let flagged = GeneratorFigures.saturated(seconds: saturated.count, of: demand.points.count)
+            out += flagged ? "<p class=\"fail\"><b>\(HTMLText.escape(who)) saturated</b>" : "<p>\(HTMLText.escape(who)): saturated only briefly,"
+            out += " in \(saturated.count) of \(demand.points.count) s"
             out += " (at \(HTMLText.escape(at.prefix(12).joined(separator: ", ")))\(at.count > 12 ? ", ..." : "")): engine threads \(figures). "
             out += "Latency in those seconds includes the generator's own wait: give it more cores or engine threads "
             out += "(<code>--threads</code>), or spread the load over agents.</p>\n"
@@ -114,7 +117,9 @@ extension DashboardPage {
                 chartSeries.append(SVGChart.Series(name: name, color: colors[i % colors.count], points: points))
             }
             let title = family.name + (family.series.count > lines.count ? " (\(lines.count) of \(family.series.count) label sets)" : "")
-            out += SVGChart(title: title, unit: unit, series: chartSeries, bands: bands, xMax: xMax).render() + "\n"
+            var chart = SVGChart(title: title, unit: unit, series: chartSeries, bands: bands, xMax: xMax)
+            chart.zoomY = unit == "bytes" || unit == "MiB"
+            out += chart.render() + "\n"
         }
         if families.count > Self.maxMonitorCharts {
             out += "<p class=\"muted\">\(families.count - Self.maxMonitorCharts) more metric families are in the store (monitor_series).</p>\n"

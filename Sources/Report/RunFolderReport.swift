@@ -18,6 +18,7 @@ extension Dashboard {
         var input = DashboardInput(samples: [], profile: LoadProfile(plan: plan), title: plan.name, source: jtl,
                                    target: target, status: status, thresholds: plan.thresholds.map(\.expression))
         input.startMicros = startMicros
+        input.measures = plan.measures
         input.verdict = verdict
         if verdict == nil { input.thresholdsNotJudged = "the run was made with --no-thresholds" }
         input.monitors = monitors

@@ -27,6 +27,9 @@ struct SVGChart {
     /// The x axis: seconds since the start by default, or plain values (e.g. users).
     var xTitle = "time since start"
     var xIsTime = true
+    /// Let the y axis start above zero when every value is far from it (memory in use), so that
+    /// growth of a few percent shows instead of a flat line at the top.
+    var zoomY = false
     var width = 1300.0, height = 250.0
     let left = 64.0, right = 16.0, top = 30.0, bottom = 40.0
 
@@ -34,13 +37,16 @@ struct SVGChart {
         let values = series.flatMap { $0.points.compactMap(\.1) }
         // An all-zero series (no errors) still gets a 0...1 axis rather than a degenerate one.
         let peak = values.max() ?? 0
-        let yTicks = Self.ticks(upTo: peak > 0 ? peak : 1)
-        let yMax = yTicks.last ?? 1
+        var yTicks = Self.ticks(upTo: peak > 0 ? peak : 1)
+        if zoomY, let low = values.min(), low > 0.5 * peak, peak > low {
+            yTicks = Self.ticks(from: low, upTo: peak)
+        }
+        let yMin = yTicks.first ?? 0, yMax = yTicks.last ?? 1
         let xTicks = Self.ticks(upTo: max(xMax, 1))
         let xEnd = max(xMax, 1)
         let plotW = width - left - right, plotH = height - top - bottom
         func x(_ t: Double) -> Double { left + t / xEnd * plotW }
-        func y(_ v: Double) -> Double { top + plotH - v / yMax * plotH }
+        func y(_ v: Double) -> Double { top + plotH - (v - yMin) / (yMax - yMin) * plotH }
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" aria-label=\"\(HTMLText.escape(title))\">"
         svg += "<text class=\"ctitle\" x=\"\(f(left))\" y=\"18\">\(HTMLText.escape(title)) (\(HTMLText.escape(unit)))</text>"
         for (i, band) in bands.enumerated() where band.end > band.start {
@@ -99,6 +105,16 @@ struct SVGChart {
         var ticks: [Double] = [0]
         while (ticks.last ?? 0) < maxValue * (1 - 1e-9) { ticks.append(Double(ticks.count) * step) }
         return ticks
+    }
+
+    /// Round ticks covering [low, high] only, from the multiple of the step at or below `low`.
+    static func ticks(from low: Double, upTo high: Double) -> [Double] {
+        let span = ticks(upTo: high - low)
+        guard span.count >= 2 else { return ticks(upTo: high) }
+        let step = span[1] - span[0]
+        var out = [floor(low / step) * step]
+        while out.last! < high * (1 - 1e-12) { out.append(out[0] + Double(out.count) * step) }
+        return out
     }
 
     /// Tick values are round already: `0.5`, `2`, `12 000`.

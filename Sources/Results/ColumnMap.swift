@@ -88,9 +88,19 @@ struct ColumnMap {
             return v
         }
         func micros(_ k: Int) throws(JTLReader.Failure) -> Int64? { try number(k).map { Int64(($0 * 1_000).rounded()) } }
+        var gaps: [Int64] = []
+        if let i = audio[8], !row.field(i).isEmpty {
+            let f = row.field(i)
+            guard let list = JTLFormat.parseGapList(f) else {
+                throw .malformed(line: line, "chunk_gaps_ms '\(String(decoding: f, as: UTF8.self).prefix(60))' is not a list of numbers")
+            }
+            gaps = list
+        }
+        // A file without the chunk columns (written before them, or by JMeter) gives nil and no gaps.
         return AudioFigures(format: "unknown", audioSeconds: try number(0), ttfa: try micros(1), chunks: 0,
                             maxGap: try micros(2) ?? 0, underrun: try micros(3) ?? 0, stalls: 0, rtf: try number(4),
-                            characters: try number(5).map { Int($0) }, truncated: false)
+                            characters: try number(5).map { Int($0) }, truncated: false, chunkGaps: gaps,
+                            nthChunk: try micros(7), audioReady: try micros(6))
     }
 
     /// The thread name split as `thread(_:groups:)` does, from the field's bytes: the group name is

@@ -29,7 +29,12 @@ public struct GeneratorFigures: Codable, Sendable, Equatable {
     }
 
     /// Whether the run should be read with care: saturated in at least 3 seconds, or in a tenth of them.
-    public var saturated: Bool { saturatedSeconds > 0 && (saturatedSeconds >= 3 || saturatedSeconds * 10 >= seconds) }
+    public var saturated: Bool { Self.saturated(seconds: saturatedSeconds, of: seconds) }
+
+    /// The rule of `saturated`, for a report that counts the seconds again from stored series.
+    public static func saturated(seconds saturatedSeconds: Int, of seconds: Int) -> Bool {
+        saturatedSeconds > 0 && (saturatedSeconds >= 3 || saturatedSeconds * 10 >= seconds)
+    }
 
     public static func reason(demand: Double, waitMs: Double, limit: Double) -> String {
         demand >= limit

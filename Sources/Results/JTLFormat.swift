@@ -9,20 +9,59 @@ public enum JTLFormat {
     ]
 
     /// The TTS figures written as trailing sample-variable columns (dropped by `--jtl-plain`).
-    public static let audioVariables = ["audio_seconds", "ttfa_ms", "max_gap_ms", "underrun_ms", "rtf", "chars"]
+    /// The chunk-level ones come after the first six, so files written before them (six columns)
+    /// still read, and a JMeter whose `sample_variables` lists only the six still finds those first.
+    public static let audioVariables = ["audio_seconds", "ttfa_ms", "max_gap_ms", "underrun_ms", "rtf", "chars",
+                                        "audio_ready_ms", "chunk_n_ms", "chunk_gaps_ms"]
 
     /// The `sample_variables` property JMeter needs to read those columns back.
     public static var sampleVariablesProperty: String { "sample_variables=" + audioVariables.joined(separator: ",") }
 
     /// The empty fields of a sample without audio: one shared array, not one per row.
-    private static let noAudioValues = ["", "", "", "", "", ""]
+    private static let noAudioValues = ["", "", "", "", "", "", "", "", ""]
 
     /// A sample's values for `audioVariables` (empty fields where there is nothing to say).
     public static func audioValues(_ s: Sample) -> [String] {
         guard let a = s.audio else { return noAudioValues }
         func ms(_ micros: Int64?) -> String { micros.map { String(format: "%.1f", Double($0) / 1_000) } ?? "" }
         return [a.audioSeconds.map { String(format: "%.3f", $0) } ?? "", ms(a.ttfa), ms(a.maxGap), ms(a.underrun),
-                a.rtf.map { String(format: "%.4f", $0) } ?? "", a.characters.map(String.init) ?? ""]
+                a.rtf.map { String(format: "%.4f", $0) } ?? "", a.characters.map(String.init) ?? "",
+                ms(a.audioReady), ms(a.nthChunk), gapList(a.chunkGaps)]
+    }
+
+    /// `chunk_gaps_ms`: every gap in ms to 0.1 ms, in arrival order, separated by spaces (no comma,
+    /// so JMeter and spreadsheets see one field, unquoted). Written digit by digit: a streamed
+    /// reply has hundreds of gaps, and `String(format:)` per gap would dominate the row.
+    public static func gapList(_ gaps: [Int64]) -> String {
+        guard !gaps.isEmpty else { return "" }
+        var out: [UInt8] = []
+        out.reserveCapacity(gaps.count * 6)
+        for (i, g) in gaps.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: " ")) }
+            let tenths = (Swift.max(g, 0) + 50) / 100
+            appendDecimal(tenths / 10, to: &out)
+            out.append(UInt8(ascii: "."))
+            out.append(UInt8(ascii: "0") + UInt8(tenths % 10))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `chunk_gaps_ms` read back (µs); nil when a part is not a number.
+    public static func parseGapList(_ field: UnsafeBufferPointer<UInt8>) -> [Int64]? {
+        var out: [Int64] = []
+        var start = 0
+        var k = 0
+        while k <= field.count {
+            if k == field.count || field[k] == UInt8(ascii: " ") {
+                if k > start {
+                    guard let v = FieldBytes.double(UnsafeBufferPointer(rebasing: field[start..<k])), v >= 0, v < 1e12 else { return nil }
+                    out.append(Int64((v * 1_000).rounded()))
+                }
+                start = k + 1
+            }
+            k += 1
+        }
+        return out
     }
 
     /// The header line: default columns, then sample variables as quoted names (how JMeter writes them).

@@ -51,6 +51,10 @@ public struct RequestBounds: Sendable {
         case .rtf: return s.audio?.rtf
         case .connect: return Double(s.connect) / 1_000_000
         case .gap: return s.audio.map { Double($0.maxGap) / 1_000_000 }
+        // Every gap of the request must hold, so its largest one decides (0 for one chunk).
+        case .chunkGap: return s.audio.map { Double($0.chunkGaps.max() ?? 0) / 1_000_000 }
+        case .nthChunk: return s.audio?.nthChunk.map { Double($0) / 1_000_000 }
+        case .audioReady: return s.audio?.audioReady.map { Double($0) / 1_000_000 }
         }
     }
 }

@@ -15,6 +15,11 @@ public struct RunSummary: Codable, Sendable {
         public var ttfaP50Ms: Double?, ttfaP95Ms: Double?, ttfaP99Ms: Double?
         public var rtfP50: Double?, rtfP95: Double?
         public var underrunRate: Double?
+        /// Chunk-level figures (docs/tts-measures.md): every gap between chunks of every sample,
+        /// time to the plan's nth chunk, time until its `ready_seconds` of audio had arrived.
+        public var chunkGapP50Ms: Double?, chunkGapP95Ms: Double?, chunkGapP99Ms: Double?
+        public var nthChunkP50Ms: Double?, nthChunkP95Ms: Double?
+        public var audioReadyP50Ms: Double?, audioReadyP95Ms: Double?, audioReadyP99Ms: Double?
 
         init(_ s: SampleStats, seconds: Double) {
             samples = s.count
@@ -39,6 +44,14 @@ public struct RunSummary: Codable, Sendable {
                 rtfP50 = s.rtf(50)
                 rtfP95 = s.rtf(95)
                 underrunRate = s.underrunRate
+                chunkGapP50Ms = s.ms(\.chunkGap, 50)
+                chunkGapP95Ms = s.ms(\.chunkGap, 95)
+                chunkGapP99Ms = s.ms(\.chunkGap, 99)
+                nthChunkP50Ms = s.ms(\.nthChunk, 50)
+                nthChunkP95Ms = s.ms(\.nthChunk, 95)
+                audioReadyP50Ms = s.ms(\.audioReady, 50)
+                audioReadyP95Ms = s.ms(\.audioReady, 95)
+                audioReadyP99Ms = s.ms(\.audioReady, 99)
             }
         }
     }
@@ -80,6 +93,14 @@ public struct RunSummary: Codable, Sendable {
     /// What the monitors recorded (figures per series and step, the load generator, leaks);
     /// nil for a run made before monitors were recorded.
     public var monitors: MonitorSummary?
+    /// The plan's `measures:` the chunk-level figures were taken with (nil in older summaries).
+    public var measures: ChunkMeasures?
+
+    /// `measures:` as summary.json writes it: `{"ready_seconds": 1, "nth_chunk": 5}`.
+    public struct ChunkMeasures: Codable, Sendable, Equatable {
+        public var readySeconds: Double
+        public var nthChunk: Int
+    }
 
     public init(plan: Plan, target: String, statistics: RunStatistics, durationSeconds: Double, interruptedRun: Bool,
                 dropped: Int, late: Int, interrupted: Int, dataExhausted: Int) {
@@ -99,6 +120,7 @@ public struct RunSummary: Codable, Sendable {
         self.late = late
         self.interrupted = interrupted
         self.dataExhausted = dataExhausted
+        measures = ChunkMeasures(readySeconds: plan.measures.readySeconds, nthChunk: plan.measures.nthChunk)
     }
 
     /// Writes the summary as JSON, through a temporary file renamed onto `path`, so an earlier

@@ -146,9 +146,19 @@ public struct AudioFigures: Sendable, Equatable {
     /// Characters of input text, when the request had one.
     public var characters: Int?
     public var truncated: Bool
+    /// Every gap between two chunks, µs in arrival order (the JTL's `chunk_gaps_ms`); empty for
+    /// one chunk. Tallies record each into their gap distribution.
+    public var chunkGaps: [Int64]
+    /// µs from the request's start to the start of the plan's nth chunk (`measures.nth_chunk`);
+    /// nil with fewer chunks.
+    public var nthChunk: Int64?
+    /// µs from the request's start until `measures.ready_seconds` of audio had arrived; nil when
+    /// the reply held less.
+    public var audioReady: Int64?
 
     public init(format: String, audioSeconds: Double?, ttfa: Int64?, chunks: Int, maxGap: Int64, underrun: Int64, stalls: Int,
-                rtf: Double?, characters: Int?, truncated: Bool) {
+                rtf: Double?, characters: Int?, truncated: Bool, chunkGaps: [Int64] = [], nthChunk: Int64? = nil,
+                audioReady: Int64? = nil) {
         self.format = format
         self.audioSeconds = audioSeconds
         self.ttfa = ttfa
@@ -159,6 +169,9 @@ public struct AudioFigures: Sendable, Equatable {
         self.rtf = rtf
         self.characters = characters
         self.truncated = truncated
+        self.chunkGaps = chunkGaps
+        self.nthChunk = nthChunk
+        self.audioReady = audioReady
     }
 }
 

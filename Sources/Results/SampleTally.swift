@@ -73,6 +73,12 @@ public struct SampleTally<H: TallyHistogram>: Sendable {
     /// Time to first audio (µs) and RTF x 1000 of the samples whose audio length was read.
     public var ttfa = H()
     public var rtfMilli = H()
+    /// Chunk-level figures (µs) of the same samples: every gap between two chunks of every sample
+    /// (the distribution, not each sample's largest), time to the plan's nth chunk, and time until
+    /// its `ready_seconds` of audio had arrived (samples with fewer chunks or less audio add nothing).
+    public var chunkGap = H()
+    public var nthChunk = H()
+    public var audioReady = H()
     public var audioSeconds = 0.0
     /// Samples with audio, and those of them a real-time player would have stalled on.
     public var audioSamples = 0
@@ -108,6 +114,9 @@ public struct SampleTally<H: TallyHistogram>: Sendable {
             if let t = a.ttfa { ttfa.record(t) }
             if let rtf = a.rtf { rtfMilli.record(thousandths: rtf * 1_000) }
             if a.underrun > 0 { underrunSamples += 1 }
+            for gap in a.chunkGaps { chunkGap.record(gap) }
+            if let t = a.nthChunk { nthChunk.record(t) }
+            if let t = a.audioReady { audioReady.record(t) }
         }
         if extra != nil { extra!.add(s) }
     }
@@ -126,6 +135,9 @@ public struct SampleTally<H: TallyHistogram>: Sendable {
         latency.add(other.latency)
         ttfa.add(other.ttfa)
         rtfMilli.add(other.rtfMilli)
+        chunkGap.add(other.chunkGap)
+        nthChunk.add(other.nthChunk)
+        audioReady.add(other.audioReady)
         if let o = other.extra {
             if extra == nil { extra = TallyExtra() }
             extra!.addCounts(o)
@@ -158,6 +170,11 @@ public struct SampleTally<H: TallyHistogram>: Sendable {
     public var underrunRate: Double { audioSamples == 0 ? 0 : Double(underrunSamples) / Double(audioSamples) }
     /// RTF at percentile `p`, or nil without audio.
     public func rtf(_ p: Double) -> Double? { rtfMilli.count == 0 ? nil : Double(rtfMilli.percentile(p)) / 1_000 }
+    /// A chunk-level figure at percentile `p` in ms, or nil when no sample gave one.
+    public func ms(_ h: KeyPath<SampleTally, H>, _ p: Double) -> Double? {
+        let v = self[keyPath: h]
+        return v.count == 0 ? nil : Double(v.percentile(p)) / 1_000
+    }
 }
 
 extension SampleTally where H == LatencyHistogram {
@@ -167,6 +184,9 @@ extension SampleTally where H == LatencyHistogram {
         other.latency.add(to: &latency)
         other.ttfa.add(to: &ttfa)
         other.rtfMilli.add(to: &rtfMilli)
+        other.chunkGap.add(to: &chunkGap)
+        other.nthChunk.add(to: &nthChunk)
+        other.audioReady.add(to: &audioReady)
         if let o = other.extra {
             if extra == nil { extra = TallyExtra() }
             extra!.addCounts(o)

@@ -15,6 +15,14 @@ public struct AudioMeasures: Sendable, Equatable {
     public var chunks: Int
     /// The largest interval between two consecutive deliveries of body bytes.
     public var maxGapMicros: Int64
+    /// Every gap between two chunks (µs, in arrival order): the silence before chunk 2, 3, ...;
+    /// empty for a reply in one chunk.
+    public var chunkGapsMicros: [Int64]
+    /// Request start to the start of chunk `ChunkFigureSettings.nthChunk`; nil with fewer chunks.
+    public var nthChunkMicros: Int64?
+    /// Request start to when `ChunkFigureSettings.readyMicros` of audio was playable: a player
+    /// buffering that much could start then. nil when the reply held less audio.
+    public var audioReadyMicros: Int64?
     /// Total time a real-time player starting at the first playable audio would have waited for data.
     public var underrunMicros: Int64
     /// How many times that player ran dry.
@@ -40,7 +48,8 @@ public struct AudioMeasures: Sendable, Equatable {
 
     public init(
         format: AudioKind = .unknown, sampleRate: Int? = nil, channels: Int? = nil, audioSeconds: Double? = nil,
-        ttfaMicros: Int64? = nil, chunks: Int = 0, maxGapMicros: Int64 = 0, underrunMicros: Int64 = 0, stalls: Int = 0,
+        ttfaMicros: Int64? = nil, chunks: Int = 0, maxGapMicros: Int64 = 0, chunkGapsMicros: [Int64] = [],
+        nthChunkMicros: Int64? = nil, audioReadyMicros: Int64? = nil, underrunMicros: Int64 = 0, stalls: Int = 0,
         elapsedMicros: Int64 = 0, rtf: Double? = nil, bodyBytes: Int = 0, audioBytes: Int = 0,
         bytesPerAudioSecond: Double? = nil, truncated: Bool = false, rms: Double? = nil, digest: UInt64 = 0,
         warning: String? = nil
@@ -52,6 +61,9 @@ public struct AudioMeasures: Sendable, Equatable {
         self.ttfaMicros = ttfaMicros
         self.chunks = chunks
         self.maxGapMicros = maxGapMicros
+        self.chunkGapsMicros = chunkGapsMicros
+        self.nthChunkMicros = nthChunkMicros
+        self.audioReadyMicros = audioReadyMicros
         self.underrunMicros = underrunMicros
         self.stalls = stalls
         self.elapsedMicros = elapsedMicros

@@ -27,12 +27,21 @@ public final class AudioStreamAnalyzer {
     ///   - measureContent: hash the audio payload (for `distinct`) and take its RMS (for `non_silent`);
     ///     one extra pass over each audio byte, nothing is stored.
     ///   - chunkMergeMicros: see `defaultChunkMergeMicros`.
+    ///   - chunkFigures: which chunk `nthChunkMicros` times and how much audio `audioReadyMicros` waits for.
     public init(expectation: AudioExpectation = .sniff, measureContent: Bool = true,
-                chunkMergeMicros: Int64 = AudioStreamAnalyzer.defaultChunkMergeMicros) {
+                chunkMergeMicros: Int64 = AudioStreamAnalyzer.defaultChunkMergeMicros,
+                chunkFigures: ChunkFigureSettings = .standard) {
         self.expectation = expectation
         content = ContentMeter(enabled: measureContent)
-        timeline = ArrivalTimeline(mergeMicros: chunkMergeMicros)
+        timeline = ArrivalTimeline(mergeMicros: chunkMergeMicros, settings: chunkFigures)
         reset(expectation: expectation, measureContent: measureContent)
+    }
+
+    /// Which chunk `nthChunkMicros` times and how much audio `audioReadyMicros` waits for; takes
+    /// effect from the next `reset`'s body on (set it between requests).
+    public var chunkFigures: ChunkFigureSettings {
+        get { timeline.settings }
+        set { timeline.settings = newValue }
     }
 
     /// Prepares for the next request, keeping buffers.
@@ -186,6 +195,17 @@ public final class AudioStreamAnalyzer {
         m.warning = parsed.warning
         m.chunks = timeline.chunks
         m.maxGapMicros = timeline.maxGap
+        // One array per streamed reply, made here and not per chunk (a reply in one chunk has none).
+        // A copy, not the timeline's buffer: sharing it would make the next `reset` allocate.
+        let gaps = timeline.gaps
+        if !gaps.isEmpty {
+            m.chunkGapsMicros = [Int64](unsafeUninitializedCapacity: gaps.count) { out, n in
+                _ = out.initialize(from: gaps)
+                n = gaps.count
+            }
+        }
+        m.nthChunkMicros = timeline.nthChunkAt.map { $0 &- requestStart }
+        m.audioReadyMicros = timeline.readyAt.map { $0 &- requestStart }
         m.underrunMicros = timeline.underrun
         m.stalls = timeline.stalls
         // Wrapping subtraction: absurd timestamps give absurd figures, never a trap in the engine.

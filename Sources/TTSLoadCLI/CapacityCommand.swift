@@ -221,7 +221,7 @@ struct CapacityCommand: ParsableCommand {
         let gateSettings = StabilityGate.Settings(window: settings.windowSeconds, warmup: settings.warmupSeconds, agree: settings.agreeWindows,
                                                   maxWindows: settings.maxWindows, tolerance: settings.tolerance, minSamples: settings.minSamples)
         say("searching \(plan.name) (group \(plan.threadGroups[groupIndex].name)) for the most \(settings.open == true ? "arrivals per second" : "users") within \(objective.terms.map(\.expression).joined(separator: ", "))")
-        printLine(Self.columns(["#", settings.open == true ? "rate" : "users", "verdict", "req/s", "goodput/s", "p50 ms", "p95 ms", "p99 ms", "errors", "windows", "why"]))
+        printLine(Self.columns(["#", settings.open == true ? "rate" : "users", "verdict", "req/s", "goodput/s", "p50 ms", "p95 ms", "p99 ms", "TTFA95 ms", "RTF p95", "errors", "windows", "why"]))
         for (i, level) in levels.enumerated() { printLine(Self.row(i + 1, level)) }
 
         var answer: CapacityAnswer
@@ -286,8 +286,10 @@ struct CapacityCommand: ParsableCommand {
         }
         if !noStore {
             do {
+                // A search cut short (--max-time, Ctrl-C, a lost agent) is not a complete record.
+                let status: ResultStore.Status = control.degraded != nil ? .degraded : answer.kind == .incomplete ? .interrupted : .complete
                 let summary = try JTLImport.run(path: folder.jtl, name: plan.name + " (capacity)", store: try ResultStore(path: store),
-                                                toolVersion: TTSLoadVersion.described)
+                                                toolVersion: TTSLoadVersion.described, status: status)
                 lines.append("store: \(store) run \(summary.runID)")
             } catch {
                 printError("warning: the search was not recorded in \(store): \(error)")
@@ -453,13 +455,14 @@ struct CapacityCommand: ParsableCommand {
         func ms(_ v: Double?) -> String { v.map { String(format: "%.0f", $0 * 1_000) } ?? "-" }
         return columns(["\(n)", "\(level.users)\(level.confirmation ? "*" : "")", level.verdict.rawValue,
                         String(format: "%.1f", level.requestsPerSecond), String(format: "%.1f", level.goodputPerSecond),
-                        ms(level.p50), ms(level.p95), ms(level.p99), String(format: "%.2f%%", level.errorRate * 100),
+                        ms(level.p50), ms(level.p95), ms(level.p99), ms(level.ttfaP95), level.rtfP95.map { String(format: "%.2f", $0) } ?? "-",
+                        String(format: "%.2f%%", level.errorRate * 100),
                         "\(level.judgedWindows)/\(level.windows.count)", level.reason])
     }
 
     /// The table's columns: widths fixed, numbers right-aligned, the verdict and the reason left.
     static func columns(_ cells: [String]) -> String {
-        let widths = [3, 6, 12, 8, 10, 7, 7, 7, 8, 8]
+        let widths = [3, 6, 12, 8, 10, 7, 7, 7, 9, 8, 8, 8]
         var line = ""
         for (i, cell) in cells.enumerated() {
             guard i < widths.count else { line += "  " + cell; break }

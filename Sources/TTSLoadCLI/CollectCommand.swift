@@ -18,6 +18,8 @@ struct CollectCommand: ParsableCommand {
             first merge when the controller lived to make it; otherwise they are each agent's own counts.
             cluster.json is not trusted: agent names, URLs and the run id are checked and shown before
             any request, the token comes only from --token-file, and files are written inside RUNFOLDER only.
+            The token goes only to agents the command line vouches for: those listed in --agents (as
+            given to `ttsload run`), or, without --agents, HTTPS agents whose certificates --ca verifies.
             """)
 
     @Argument(help: "The run folder of a distributed run.")
@@ -29,6 +31,10 @@ struct CollectCommand: ParsableCommand {
     @Option(name: .customLong("ca"), help: "CA certificate (PEM) of agents that serve HTTPS with their own certificate.")
     var ca: String?
 
+    @Option(help: ArgumentHelp("The run's agents as given to `ttsload run --agents` (name=host:port,...): cluster.json must name exactly these. Needed for plain-HTTP agents or without --ca.",
+                               valueName: "agents"))
+    var agents: String?
+
     func run() throws {
         let run = RunFolder(folder)
         let cluster = try ClusterFile.read(run)
@@ -39,6 +45,7 @@ struct CollectCommand: ParsableCommand {
         if ca == nil, let used = cluster.ca, !used.isEmpty, cluster.agents.contains(where: { $0.url.hasPrefix("https:") }) {
             printError("collect: the run trusted agents' certificates through --ca \(used); give --ca here if they need it")
         }
+        try vouch(for: cluster.agents, in: run.cluster)
         // Where the token is about to go, before it goes there.
         print("collect: run \(cluster.runID), \(cluster.agents.count) agent(s) from \(run.cluster):")
         for agent in cluster.agents { print("  \(agent.name) at \(agent.url)") }
@@ -74,6 +81,33 @@ struct CollectCommand: ParsableCommand {
         }
         if collected.contains(where: { $0.path == nil }) { throw CommandFailure(.runtime, "some agents' samples are missing (above)") }
         if !findings.isEmpty { throw CommandFailure(.runtime, "some agents' spools are not what they counted (above)") }
+    }
+}
+
+extension CollectCommand {
+    /// A well-formed address in a crafted cluster.json is still anyone's address: the token is
+    /// sent only where the user's own command line says the agents are (--agents), or to HTTPS
+    /// agents that prove a certificate from the user's CA (--ca), which a stranger's host cannot.
+    func vouch(for named: [AgentClient.Address], in path: String) throws {
+        if let agents {
+            let listed = try checkedAgents(agents, ca: ca)
+            let given = Dictionary(uniqueKeysWithValues: listed.map { ($0.name, $0.url.lowercased()) })
+            for agent in named where given[agent.name] != agent.url.lowercased() {
+                throw CommandFailure(.usage, "\(path) names agent \(agent.name) at \(agent.url), --agents " + (given[agent.name].map { "says \($0)" } ?? "does not list it")
+                                     + ": the token is not sent to an address you did not give")
+            }
+            if listed.count != named.count {
+                let extra = Set(listed.map(\.name)).subtracting(named.map(\.name)).sorted()
+                throw CommandFailure(.usage, "--agents lists \(extra.joined(separator: ", ")), which \(path) does not name: not this run's agents?")
+            }
+            return
+        }
+        let unverified = named.filter { $0.isPlainHTTP || ca == nil }
+        guard unverified.isEmpty else {
+            let list = unverified.map { "\($0.name) at \($0.url)" }.joined(separator: ", ")
+            throw CommandFailure(.usage, "\(path) names \(list): collect sends the token only to agents you vouch for: give --agents NAME=HOST:PORT,... as given to `ttsload run`"
+                                 + (unverified.contains(where: \.isPlainHTTP) ? "" : ", or --ca with the CA that signed the agents' certificates"))
+        }
     }
 }
 

@@ -80,9 +80,6 @@ extension RunCommand {
         }
     }
 
-    /// What the plan's files may come to in all, shipped with it to every agent.
-    static let maxShippedBytes = 64 * 1_048_576
-
     /// The run's id on the agents: the run folder's name in ASCII letters, digits, '.', '_', '-'
     /// (`Controller.isValidRunID`).
     static func runID(folder: RunFolder) -> String {
@@ -109,7 +106,7 @@ extension RunCommand {
 /// The plan's data files and target.tls files, to ship with it: agents open no path the
 /// controller names, only these copies in their own plan folder. Relative paths keep their
 /// place; an absolute one is shipped as `shipped/N-NAME` and the agents' plan points there.
-/// At most `RunCommand.maxShippedBytes` in all. Returns the files and the plan YAML for the agents.
+/// At most `AgentProtocol.maxShippedBytes` in all. Returns the files and the plan YAML for the agents.
 func shipPlanFiles(_ plan: Plan, yaml: String) throws -> (files: [AgentProtocol.File], yaml: String) {
         var files: [AgentProtocol.File] = []
         var total = 0
@@ -118,8 +115,8 @@ func shipPlanFiles(_ plan: Plan, yaml: String) throws -> (files: [AgentProtocol.
             let path = TargetConnection.path(file, baseDirectory: plan.baseDirectory)
             guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure(.usage, "\(what): cannot read \(path)") }
             total += data.count
-            guard total <= RunCommand.maxShippedBytes else {
-                throw CommandFailure(.usage, "\(what): the plan's files come to more than \(RunCommand.maxShippedBytes / 1_048_576) MiB, too much to send to every agent with the plan")
+            guard total <= AgentProtocol.maxShippedBytes else {
+                throw CommandFailure(.usage, "\(what): the plan's files come to more than \(AgentProtocol.maxShippedBytes / 1_048_576) MiB, too much to send to every agent with the plan")
             }
             let relative = !file.hasPrefix("/") && !file.split(separator: "/").contains("..")
             let name = relative ? file : "shipped/\(files.count + 1)-" + (file as NSString).lastPathComponent

@@ -69,6 +69,7 @@ struct ReportCommand: ParsableCommand {
         var target: String?
         var status: String?
         var summaryTarget: String?
+        var measures: Measures?
         if let summary = runFolder?.summaryFields() {
             status = summary["status"] as? String
             summaryTarget = summary["target"] as? String
@@ -79,6 +80,7 @@ struct ReportCommand: ParsableCommand {
             case .success(let loaded):
                 profile = LoadProfile(plan: loaded.plan)
                 title = loaded.plan.name
+                measures = loaded.plan.measures
                 thresholds = loaded.plan.thresholds
                 for (i, g) in loaded.plan.threadGroups.enumerated() { groupIndices[g.name] = i }
                 if case .url(let url) = loaded.plan.target.location { target = url } else { target = "embedded ttsload server" }
@@ -95,6 +97,7 @@ struct ReportCommand: ParsableCommand {
             samples: [], profile: profile, title: title, source: jtl, target: target, status: status,
             thresholds: thresholds.map(\.expression), knee: KneeRule(throughputGain: kneeThroughput, latencyGrowth: kneeLatency), notes: notes)
         dashboardInput.monitors = monitorSeries(folder: folder, jtl: jtl)
+        dashboardInput.measures = measures
         // The run's abort or stop_when, from its summary: the samples alone cannot tell why it ended early.
         dashboardInput.verdict = runFolder.flatMap(Self.recordedVerdict)
         if noThresholds { dashboardInput.thresholdsNotJudged = "--no-thresholds" }

@@ -281,6 +281,11 @@ struct RunCommand: AsyncParsableCommand {
             text += "  (user.properties or `-J`):\n\n      \(JTLFormat.sampleVariablesProperty)\n\n"
             text += "  Units: audio_seconds in s, ttfa_ms / max_gap_ms / underrun_ms in ms, rtf = elapsed / audio seconds,\n"
             text += "  chars = characters of input text. Empty when the response had no readable audio.\n"
+            text += "  Chunk-level (docs/tts-measures.md): audio_ready_ms = ms from the request's start until "
+            text += "\(plan.measures.readySeconds) s of audio had arrived\n"
+            text += "  (empty: less audio); chunk_n_ms = ms to the start of chunk \(plan.measures.nthChunk) (empty: fewer chunks);\n"
+            text += "  chunk_gaps_ms = every gap between two chunks in ms, in arrival order, separated by spaces\n"
+            text += "  (empty: one chunk).\n"
         }
         text += "- `summary.json`: totals, per label and per step (hold only), counters.\n"
         text += "- `plan.yaml`: the plan as run (after --set).\n"

@@ -71,6 +71,9 @@ extension ThresholdMetric {
         case .rtf: return t.rtfMilli
         case .connect: return t.extra?.connect
         case .gap: return t.extra?.gap
+        case .chunkGap: return t.chunkGap
+        case .nthChunk: return t.nthChunk
+        case .audioReady: return t.audioReady
         }
     }
 

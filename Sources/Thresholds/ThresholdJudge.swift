@@ -87,8 +87,11 @@ public struct ThresholdJudge: Sendable {
     ///     and which steps' holds the run reached.
     ///   - stop: what ended the run early, if anything.
     ///   - monitors: the run's monitor series, for thresholds on them.
+    ///   - steadyWindow: seconds from the start where the load was constant longest, less its
+    ///     warm-up (`MonitorLeak.window`): a whole-run `slope` is judged there, as leaks are looked
+    ///     for, since memory that grows while the load steps up is not a leak.
     public func verdict(durationSeconds: Double, stop: ThresholdVerdict.Stop? = nil,
-                        monitors: [MonitorSeries] = []) -> ThresholdVerdict {
+                        monitors: [MonitorSeries] = [], steadyWindow: (from: Double, to: Double)? = nil) -> ThresholdVerdict {
         // A step ran when at least a second of its hold did (or all of a shorter hold), and not
         // after the step stop_when ended the run at (the stop comes a moment into the next ramp).
         let ran = rows.map { row in
@@ -119,7 +122,12 @@ public struct ThresholdJudge: Sendable {
             switch t.steps {
             case .run:
                 if let series = t.metric.monitorSeries {
-                    j.value = t.metric.value(of: monitors, fromMicros: startWall, toMicros: micros(durationSeconds + 1), t0: startWall)
+                    var from = 0.0, to = durationSeconds + 1
+                    if case .monitor(_, .slope) = t.metric.kind, let w = steadyWindow, w.from < durationSeconds {
+                        (from, to) = (w.from, min(w.to, durationSeconds))
+                        j.note = String(format: "over the steady load, %.0f-%.0f s", from, to)
+                    }
+                    j.value = t.metric.value(of: monitors, fromMicros: micros(from), toMicros: micros(to), t0: startWall)
                     if j.value == nil {
                         j.note = monitors.contains { $0.name == series } ? "too few points to judge" : "no series \(series) was recorded"
                     }

@@ -41,7 +41,7 @@ import TestSupport
         #expect(table.rows.count >= before - 200, "JTL rows \(table.rows.count), served before the kill \(before)")
         #expect(table.rows.count <= after, "JTL rows \(table.rows.count), served by the end \(after)")
         #expect(table.warnings.count <= 1)
-        #expect(table.rows.allSatisfy { $0.count == 23 })
+        #expect(table.rows.allSatisfy { $0.count == 26 })
     }
 }
 

@@ -77,6 +77,14 @@ import TestSupport
         let step2 = queue.filter { $0.micros - t0 >= 5_000_000 && $0.micros - t0 < 8_000_000 }.map(\.value)
         #expect(!step2.isEmpty && step2.reduce(0, +) / Double(step2.count) >= 3, "queue depth at 8 users: \(step2)")
 
+        // Queue depth against the server's own queue-wait total (Little's law): the queue's length
+        // integrated over time is the sum of every job's wait in it, which the server counts in
+        // tts_queue_wait_seconds_sum. The stored gauge is sampled every 500 ms while batches turn
+        // over every ~140 ms, so the integral is an estimate: within 35%.
+        let waited = try #require(after["tts_queue_wait_seconds_sum"]) - (before["tts_queue_wait_seconds_sum"] ?? 0)
+        let queued = Self.integral(queue)
+        #expect(waited > 1 && abs(queued - waited) <= 0.35 * waited, "stored queue depth integrates to \(queued) job-seconds, the server's waits sum to \(waited) s")
+
         // Batch size: the stored per-interval means weighted by the batches in each interval are the
         // server's Δsum / Δcount over the scraped span, which is nearly all of the run.
         let batches = try #require(after["tts_batch_size_count"]) - (before["tts_batch_size_count"] ?? 0)

@@ -63,29 +63,30 @@ import TestSupport
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("probe: "))
         #expect(result.stdout.hasSuffix("run folder: \(out)\n"))
-        // 17 JMeter columns plus the 6 TTS columns, on every row, as Python's csv module reads them.
+        // 17 JMeter columns plus the 9 TTS columns, on every row, as Python's csv module reads them.
         let counts = try pythonColumnCounts(out + "/results.jtl")
-        #expect(counts[-1] == 23)
-        #expect(counts.keys.filter { $0 >= 0 } == [23], "\(counts)")
-        #expect((counts[23] ?? 0) > 5)
+        #expect(counts[-1] == 26)
+        #expect(counts.keys.filter { $0 >= 0 } == [26], "\(counts)")
+        #expect((counts[26] ?? 0) > 5)
         let table = try JTLReader.read(path: out + "/results.jtl")
-        #expect(table.header.suffix(6) == ["audio_seconds", "ttfa_ms", "max_gap_ms", "underrun_ms", "rtf", "chars"])
+        #expect(table.header.suffix(9) == ["audio_seconds", "ttfa_ms", "max_gap_ms", "underrun_ms", "rtf", "chars",
+                                           "audio_ready_ms", "chunk_n_ms", "chunk_gaps_ms"])
         // The embedded server's WAV is read: every sample has audio seconds and a time to first audio.
         #expect(table.rows.allSatisfy { (Double($0[17]) ?? 0) > 0.3 && (Double($0[18]) ?? -1) >= 0 && (Int($0[22]) ?? 0) > 10 })
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
         #expect(summary?["status"] as? String == "complete")
         let total = summary?["total"] as? [String: Any]
-        #expect(total?["samples"] as? Int == counts[23])
+        #expect(total?["samples"] as? Int == counts[26])
         #expect((total?["audio_seconds_per_second"] as? Double ?? 0) > 0)
         // The SQLite store has the run, complete, with every sample of the JTL.
         let store = try ResultStore(path: out + "/store.sqlite")
         let runs = try store.runs()
         #expect(runs.count == 1 && runs.first?.status == "complete" && runs.first?.planName == "smoke")
         let stored = try store.query("SELECT count(*) AS n FROM samples WHERE run_id = \(runs.first?.id ?? -1)")
-        #expect(stored.first?["n"] ?? nil == String(counts[23] ?? -1))
+        #expect(stored.first?["n"] ?? nil == String(counts[26] ?? -1))
         #expect(result.stdout.contains("store: \(out)/store.sqlite (run "))
         let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
-        #expect(readme.contains("sample_variables=audio_seconds,ttfa_ms,max_gap_ms,underrun_ms,rtf,chars"))
+        #expect(readme.contains("sample_variables=audio_seconds,ttfa_ms,max_gap_ms,underrun_ms,rtf,chars,audio_ready_ms,chunk_n_ms,chunk_gaps_ms"))
         let plan = try String(contentsOfFile: out + "/plan.yaml", encoding: .utf8)
         #expect(plan.contains("duration: 3s"))
         #expect(FileManager.default.fileExists(atPath: out + "/server.log"))
@@ -110,7 +111,12 @@ import TestSupport
         }.sorted()
         #expect(ratios.count == long.count)
         #expect(ratios[ratios.count / 2] < 0.5, "ttfa/elapsed ratios \(ratios)")
-        #expect(table.rows.allSatisfy { $0[7] == "true" }, "non_silent, distinct and max_ttfa all hold")
+        // non_silent and distinct hold on every sample; max_ttfa (1 s) may fail where a busy machine
+        // slows espeak-ng, but only on a sample whose own TTFA is over the second.
+        let failed = table.rows.filter { $0[7] != "true" }
+        for row in failed {
+            #expect(row[8].contains("ttfa") && (Double(row[18]) ?? 0) > 1_000, "failed: \(row[8]) (ttfa_ms \(row[18]))")
+        }
     }
 
     @Test func jtlPlainWritesOnlyJMeterColumns() throws {
@@ -157,11 +163,11 @@ import TestSupport
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
         let counts = try pythonColumnCounts(jtl)
-        #expect(counts.keys.filter { $0 >= 0 } == [23], "every row complete: \(counts)")
+        #expect(counts.keys.filter { $0 >= 0 } == [26], "every row complete: \(counts)")
         // Every row on disk at the signal is still there (less the header); requests in flight then
         // add theirs (none when every user was in its think time). RunEndTests counts rows against
         // a target's own counter.
-        #expect((counts[23] ?? 0) >= lines - 1)
+        #expect((counts[26] ?? 0) >= lines - 1)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
         #expect(summary?["status"] as? String == "interrupted")
     }

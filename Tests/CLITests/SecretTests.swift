@@ -54,6 +54,55 @@ import TestSupport
         #expect(report.status == 0, "\(report.stdout)\n\(report.stderr)")
     }
 
+    /// On agents: the controller sends the values over the control channel, the target gets them,
+    /// and no file of the run folder (the agents' spools and cluster.json included), of the
+    /// agent's spool folder (its plan, JTL and notes) or of the store holds them.
+    @Test func secretsOnAgentsReachTheTargetAndNoFile() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ttsload-secret-agents-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let token = "secret-agents-token-0123456789abcdef"
+        let tokenFile = try temporaryFile(token + "\n", name: "token")
+        let agent = try ListeningProcess([ttsloadBinary, "agent", "--plain-http", "--listen", "127.0.0.1:0", "--token-file", tokenFile,
+                                          "--name", "a1", "--spool-dir", work + "/spool"])
+        let plan = try temporaryFile("""
+            name: secret-agents
+            target: { url: "\(target.address)", api: raw, headers: { X-Key: "${env:TTS_TEST_KEY}" } }
+            variables: { other: "\(Self.planSecret)" }
+            secrets: [env:TTS_TEST_KEY, other]
+            thread_groups:
+              - { name: g, request: { method: GET, path: "/key/${env:TTS_TEST_KEY}?o=${other}" }, load: { users: 2, duration: 2s } }
+            """)
+        let out = work + "/run", store = work + "/store.sqlite"
+        var environment = ProcessInfo.processInfo.environment
+        environment["TTS_TEST_KEY"] = Self.envSecret
+        let run = try runCommand([ttsloadBinary, "run", plan, "--agents", "a1=" + agent.address, "--token-file", tokenFile,
+                                  "--out", out, "--store", store], environment: environment)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let rows = try String(contentsOfFile: out + "/results.jtl", encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(rows.count > 10 && rows.allSatisfy { $0.contains(",200,") }, "\(rows.prefix(2))")
+
+        var places: [(String, Data)] = [("stdout", Data(run.stdout.utf8)), ("stderr", Data(run.stderr.utf8)),
+                                        ("store", try Data(contentsOf: URL(fileURLWithPath: store)))]
+        for folder in [out, work + "/spool"] {
+            let files = try #require(FileManager.default.enumerator(atPath: folder)).compactMap { $0 as? String }
+            for name in files where !name.hasSuffix(".log") || name.hasSuffix("server.log") {
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+                places.append((folder + "/" + name, try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))))
+            }
+        }
+        let names = places.map(\.0)
+        #expect(names.contains { $0.hasSuffix("/agents/a1.jtl") } && names.contains { $0.hasSuffix("cluster.json") }
+                && names.contains { $0.contains("/spool/") && $0.hasSuffix("plan.yaml") }, "\(names)")
+        for (place, data) in places {
+            for secret in [Self.envSecret, Self.planSecret] {
+                #expect(data.range(of: Data(secret.utf8)) == nil, "\(place) holds a secret")
+            }
+        }
+    }
+
     /// A `--set` of a secret that breaks the plan is reported without its value.
     @Test func aDiagnosticAboutASecretOverrideHidesItsValue() throws {
         let plan = try temporaryFile("""

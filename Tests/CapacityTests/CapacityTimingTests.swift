@@ -181,4 +181,32 @@ import TestSupport
         #expect(done.levels.map(\.users) == [1, 2, 2] && done.levels.allSatisfy { $0.verdict == .good })
         #expect(try JTLSampleReader.read(path: out + "/results.jtl").samples.count == (try served()) - 2)  // two probes
     }
+
+    /// `--max-time` ends the search within its level, keeps every row the target served, and the
+    /// store records the search as interrupted (read by Python's sqlite3), not as complete.
+    @Test func maxTimeStopsTheSearchAndTheStoreSaysSo() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let work = try folder()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plan = try temporaryFile("""
+            name: bounded
+            target: { url: "\(target.address)", api: raw }
+            thread_groups:
+              - { name: g, request: { method: GET, path: /delay/20 }, load: { users: 1, duration: 10s } }
+            """)
+        let store = work + "/store.sqlite"
+        let began = Date()
+        let result = try runTTSLoad(["capacity", plan, "--slo", "p95 < 1s", "--max-time", "3s", "--out", work + "/r", "--no-report",
+                                     "--store", store] + Self.quick)
+        let took = Date().timeIntervalSince(began)
+        #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("stopped before an answer (--max-time)"), "\(result.stdout)")
+        #expect(took < 30, "the search took \(took) s with --max-time 3s")
+        let report = try report(work + "/r")
+        #expect(report.answer.kind == .incomplete)
+        let stats = try JSONSerialization.jsonObject(with: Data(runCommand(["curl", "-fsS", target.address + "/stats"]).stdout.utf8)) as? [String: Int]
+        #expect(try JTLSampleReader.read(path: work + "/r/results.jtl").samples.count == (try #require(stats?["requests"])) - 1)
+        let stored = try runCommand(["python3", "-c", "import sqlite3,sys; print(*sqlite3.connect(sys.argv[1]).execute('select status from runs').fetchone())", store])
+        #expect(stored.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "interrupted", "\(stored.stdout) \(stored.stderr)")
+    }
 }

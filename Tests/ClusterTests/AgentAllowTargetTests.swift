@@ -10,7 +10,8 @@ import TestSupport
 struct AgentAllowTargetTests {
     let token = "allow-test-token-0123456789abcdef"
 
-    func prepare(agent allow: [String], target: ListeningProcess, extra: String = "", top: String = "") throws -> HTTPCall.Reply {
+    func prepare(agent allow: [String], target: ListeningProcess, extra: String = "", top: String = "",
+                 files: [AgentProtocol.File] = []) throws -> HTTPCall.Reply {
         let spool = NSTemporaryDirectory() + "ttsload-allow-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let tokenFile = try temporaryFile(token + "\n", name: "token")
@@ -24,7 +25,7 @@ struct AgentAllowTargetTests {
               - { name: g, request: { method: GET, path: /delay/1 }, load: { users: 1, duration: 1s } }
             """
         let body = AgentProtocol.encode(AgentProtocol.Prepare(runID: "r1", agentName: "a", slot: .whole, threads: 1, seed: 1, planName: "allow",
-                                                              planYAML: plan, files: [], controllerTimeout: 10))
+                                                              planYAML: plan, files: files, controllerTimeout: 10))
         return try HTTPCall.perform(method: "POST", url: agent.address + "/v1/prepare", headers: [("Authorization", "Bearer " + token)], body: body)
     }
 
@@ -81,6 +82,20 @@ struct AgentAllowTargetTests {
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let jtl = try String(contentsOfFile: out + "/results.jtl", encoding: .utf8)
         #expect(jtl.contains(",alpha-voice,") && jtl.contains(",beta-voice,"), "\(jtl.prefix(300))")
+    }
+
+    /// The agent caps what a prepare ships, whatever the controller checked: files over 64 MiB in
+    /// all are refused before any is written or the target probed, and a body larger than those
+    /// could encode to is refused without being decoded.
+    @Test func shippedFilesAreCappedByTheAgent() throws {
+        let target = try ListeningProcess(fixture: "target.py")
+        let quarter = String(repeating: "A", count: 24 * 1_048_576)  // base64 of 18 MiB
+        let over = try prepare(agent: [], target: target, files: (1...4).map { AgentProtocol.File(path: "d\($0).bin", base64: quarter) })
+        #expect(over.status == 400 && over.text.contains("more than the 64 MiB an agent takes"), "\(over.status) \(over.text.prefix(300))")
+        let huge = AgentProtocol.File(path: "big.bin", base64: String(repeating: "A", count: AgentProtocol.maxBodyBytes))
+        let unread = try prepare(agent: [], target: target, files: [huge])
+        #expect(unread.status == 400 && unread.text.contains("body: larger than"), "\(unread.status) \(unread.text.prefix(300))")
+        #expect(try requests(target) == 0)
     }
 
     @Test func rulesParseAndNetworksMatch() throws {

@@ -62,10 +62,12 @@ import TestSupport
             return path
         }
 
+        /// `agent1=URL,agent2=URL,agent3=URL`, as --agents takes it.
+        var agentList: String { AgentSpoolTimingTests.agentNames.map { "\($0)=\(urls[$0]!)" }.joined(separator: ",") }
+
         /// `ttsload run PLAN --agents agent1=...,agent2=...,agent3=...`, not waited for.
         func controller(plan: String, out: String, threads: Int) throws -> LabProcess {
-            let list = AgentSpoolTimingTests.agentNames.map { "\($0)=\(urls[$0]!)" }.joined(separator: ",")
-            return try lab.spawn(host: "controller", arguments: [ttsloadBinary, "run", plan, "--agents", list, "--token-file", tokenFile,
+            try lab.spawn(host: "controller", arguments: [ttsloadBinary, "run", plan, "--agents", agentList, "--token-file", tokenFile,
                                                                  "--out", out, "--threads", String(threads), "--no-store", "--no-report"])
         }
 
@@ -303,7 +305,8 @@ import TestSupport
         let port = try #require(url.split(separator: ":").last.map(String.init))
         let restarted = try rig.spawnAgent("agent2", cwd: rig.work, port: port, extra: ["--spool-dir", "spool-2"])
         #expect(try restarted.waitForLine(startingWith: "listening on ", timeout: 60) == url)
-        let collect = try rig.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out, "--token-file", rig.tokenFile])
+        let collect = try rig.lab.spawn(host: "controller", arguments: [ttsloadBinary, "collect", out, "--token-file", rig.tokenFile,
+                                                                      "--agents", rig.agentList])
         let collected = try collect.allOutput(timeout: 60)
         #expect(collect.waitForExit(timeout: 10))
         #expect(collect.exitStatus == 0, "\(collected.joined(separator: "\n"))\n\(collect.errors)")

@@ -123,4 +123,26 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
         #expect(tripwire.connections() == 0)
     }
+
+    /// A well-formed address is still anyone's: without --agents naming it (or HTTPS verified by
+    /// --ca) the token is not sent there, and --agents that disagree with the file stop collect.
+    @Test func theTokenGoesOnlyToAgentsTheCommandLineNames() throws {
+        let tripwire = try Tripwire()
+        let token = try temporaryFile("collect-test-token-0123456789", name: "token")
+        let plain = "http://127.0.0.1:\(tripwire.port)"
+        for (cluster, extra, message) in [
+            (Self.cluster(url: plain), [String](), "collect sends the token only to agents you vouch for"),
+            (Self.cluster(url: "https://127.0.0.1:\(tripwire.port)"), [], "or --ca with the CA that signed"),
+            (Self.cluster(url: plain), ["--agents", "a1=http://127.0.0.1:1"], "--agents says http://127.0.0.1:1"),
+            (Self.cluster(url: plain), ["--agents", "a2=\(plain)"], "--agents does not list it"),
+            (Self.cluster(url: plain), ["--agents", "a1=\(plain),a2=http://127.0.0.1:1"], "--agents lists a2"),
+        ] {
+            let folder = try Self.folder(cluster: cluster)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let result = try runTTSLoad(["collect", folder, "--token-file", token] + extra)
+            #expect(result.status == 2 && result.stderr.contains(message), "\(extra): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/agents"), "\(extra): collect wrote files")
+        }
+        #expect(tripwire.connections() == 0)
+    }
 }

@@ -25,7 +25,8 @@ import TestSupport
             return Sample(start: second * 1_000_000, elapsed: elapsed, latency: elapsed / 2, bytesReceived: 1_000, status: fails ? 503 : 200,
                           success: !fails, errorClass: fails ? .checkFailed : nil, label: label, groupName: "speak",
                           audio: AudioFigures(format: "wav", audioSeconds: 1.5, ttfa: elapsed / 4, chunks: 3, maxGap: elapsed / 8,
-                                              underrun: i == 0 ? 1 : 0, stalls: 0, rtf: ms / 1_500, characters: 10, truncated: false))
+                                              underrun: i == 0 ? 1 : 0, stalls: 0, rtf: ms / 1_500, characters: 10, truncated: false,
+                                              chunkGaps: [elapsed / 16, elapsed / 8], audioReady: elapsed / 2))
         }
     }
 

@@ -50,6 +50,25 @@ import TestSupport
     }
 }
 
+/// A memory chart whose values stay far from zero gets an axis around them, so a leak of a few
+/// percent is a slope, not a flat line at the top; any other chart keeps its axis from zero.
+@Suite struct ChartAxisTests {
+    @Test func memoryAxesStartNearTheirValues() throws {
+        #expect(SVGChart.ticks(from: 52.3, upTo: 55.9) == [52, 53, 54, 55, 56])
+        #expect(SVGChart.ticks(from: 1_000, upTo: 1_500) == [1_000, 1_100, 1_200, 1_300, 1_400, 1_500])
+        let points: [(Double, Double?)] = (0..<20).map { (Double($0), 52.3 + Double($0) * 0.18) }
+        var chart = SVGChart(title: "rss", unit: "MiB", series: [.init(name: "rss", color: "#000", points: points)], bands: [], xMax: 20)
+        let plain = chart.render()
+        chart.zoomY = true
+        let zoomed = chart.render()
+        #expect(plain.contains(">0</text>") && !zoomed.contains(">0</text>"))
+        #expect(zoomed.contains(">52</text>") && zoomed.contains(">56</text>"))
+        // Values near zero keep the zero: nothing to zoom into.
+        chart.series = [.init(name: "rss", color: "#000", points: [(0, 1), (1, 50)])]
+        #expect(chart.render().contains(">0</text>"))
+    }
+}
+
 extension Dashboard {
     static func monitorUnitForTests(_ name: String) -> String { DashboardPage.monitorUnit(name) }
 }

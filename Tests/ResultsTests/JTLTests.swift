@@ -47,7 +47,7 @@ import Testing
             #expect(row.contains(",l,200,," + JTLFormat.quote(s.threadName) + ",text,true,"), "\(row)")
         }
         #expect(JTLFormat.audioValues(Sample(start: 0, elapsed: 0, latency: 0, status: 200, success: true, label: "l", groupName: "g"))
-            == ["", "", "", "", "", ""])
+            == Array(repeating: "", count: 9))
     }
 
     @Test func decimalsMatchSwiftsOwn() {

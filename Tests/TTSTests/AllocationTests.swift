@@ -55,7 +55,10 @@ extension AudioAnalysisTests {
                 let bytes = try c.bytes(path)
                 var rng = SeededRandom(seed: 11)
                 let sizes = randomChunks(bytes.count, &rng)
-                _ = analyse(bytes, chunks: sizes, expectation: expectation, analyzer: a)
+                // 3 ms apart: every delivery is a chunk of its own, so each records a gap (and the
+                // nth-chunk and ready times are taken). The warm-up grows the gap buffer.
+                let times = sizes.indices.map { Int64($0) * 3_000 }
+                _ = analyse(bytes, chunks: sizes, times: times, expectation: expectation, analyzer: a)
                 a.reset(expectation: expectation, measureContent: true)
                 bytes.withUnsafeBytes { all in
                     var pieces: [UnsafeRawBufferPointer] = []
@@ -71,12 +74,13 @@ extension AudioAnalysisTests {
                     let start = count()
                     enable(1)
                     k = 0
-                    while k < n { a.feed(pieces[k], at: Int64(k)); k += 1 }
+                    while k < n { a.feed(pieces[k], at: Int64(k) * 3_000); k += 1 }
                     enable(0)
                     extra += count() - start - baseline
                     feeds += n
                 }
-                _ = a.finish(requestStart: 0, end: 0)
+                let m = a.finish(requestStart: 0, end: 0)
+                #expect(m.chunkGapsMicros.count == sizes.count - 1, "every delivery 3 ms apart is a chunk")
             }
             // SSE: the same speech as delta events (base64 in JSON), decoded into the analyzer.
             let speech = try c.bytes(c.speechWAV)
@@ -102,7 +106,7 @@ extension AudioAnalysisTests {
                     // The first round grows the decoder's buffers; the second must not allocate.
                     if round == 1 { enable(1) }
                     var k = 0
-                    while k < pieces.count { decoder.feed(pieces[k], at: Int64(k), into: a); k += 1 }
+                    while k < pieces.count { decoder.feed(pieces[k], at: Int64(k) * 3_000, into: a); k += 1 }
                     enable(0)
                     if round == 1 {
                         extra += count() - start

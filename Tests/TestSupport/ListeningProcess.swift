@@ -15,6 +15,8 @@ public final class ListeningProcess: @unchecked Sendable {
     private let stdin = Pipe()
     /// What followed `listening on ` (a URL, or a port for some fixtures).
     public let address: String
+    /// The process's stdout after the `listening on` line (`lines(count:timeout:)` reads it).
+    private let output: Pipe
 
     public struct NotListening: Error, CustomStringConvertible {
         public let line: String
@@ -27,6 +29,7 @@ public final class ListeningProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = isolatingStore(commandLine: arguments)
         let out = Pipe()
+        output = out
         process.standardOutput = out
         process.standardInput = stdin
         try process.run()
@@ -39,6 +42,30 @@ public final class ListeningProcess: @unchecked Sendable {
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("listening on ") else { throw NotListening(line: text) }
         address = String(text.dropFirst("listening on ".count))
+    }
+
+    /// The next `count` lines the process prints (fewer when `timeout` seconds pass first): what a
+    /// fixture reports as it serves, e.g. the audio fixtures' `--log-sends`.
+    public func lines(count: Int, timeout: Double) -> [String] {
+        var lines: [String] = []
+        var line = Data()
+        let fd = output.fileHandleForReading.fileDescriptor
+        let deadline = Date().addingTimeInterval(timeout)
+        while lines.count < count {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { break }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, Int32(left * 1_000)) > 0 else { break }
+            var byte: UInt8 = 0
+            guard read(fd, &byte, 1) == 1 else { break }
+            if byte == 10 {
+                lines.append(String(decoding: line, as: UTF8.self))
+                line.removeAll()
+            } else {
+                line.append(byte)
+            }
+        }
+        return lines
     }
 
     /// Starts a Python fixture from Tests/Fixtures (path relative to it).

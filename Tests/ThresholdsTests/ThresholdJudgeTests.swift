@@ -102,6 +102,35 @@ import Testing
         #expect(recorded.within.first?.step == 2)
     }
 
+    /// Memory that steps up with the load is not a leak: a whole-run `slope` is judged over the
+    /// steady stretch the leak finder uses (the last long hold less its first fifth), where a
+    /// series flat at its new level passes and one that keeps growing fails.
+    @Test func aWholeRunSlopeIsJudgedOverTheSteadyLoad() throws {
+        // Steps [2, 8], ramp 1 s, hold 20 s: holds [1, 21) and [22, 42); the steady window is [26, 42).
+        let profile = LoadProfile(groups: [GroupSchedule(name: "g", load: .steps(users: [2, 8], rampUp: PlanDuration(seconds: 1),
+                                                                                 hold: PlanDuration(seconds: 20)), delay: 0)])
+        let window = try #require(MonitorLeak.window(profile))
+        #expect(window.from == 26 && window.to == 42)
+        func series(_ name: String, growthPerSecond: Double) -> MonitorSeries {
+            MonitorSeries(name: name, points: (0..<42).map { k in
+                let t = Double(k) + 0.5
+                let level = t < 21 ? 100e6 : 200e6 + (t - 22) * growthPerSecond  // +100 MB at the step
+                return (Self.t0 + Int64(t * 1_000_000), level)
+            })
+        }
+        var judge = ThresholdJudge(thresholds: try ["target:flat_bytes slope < 1MB/min", "target:leaky_bytes slope < 1MB/min"].map { try Threshold.parse($0) },
+                                   profile: profile, groupIndices: ["g": 0], startWall: Self.t0)
+        judge.add((0..<84).map { Self.sample(at: Double($0) / 2, ms: 10) })
+        let monitors = [series("target:flat_bytes", growthPerSecond: 0), series("target:leaky_bytes", growthPerSecond: 1e6)]
+        let steady = judge.verdict(durationSeconds: 42, monitors: monitors, steadyWindow: window)
+        #expect(steady.thresholds.map(\.passed) == [true, false], "\(steady.thresholds)")
+        #expect(abs((steady.thresholds[1].value ?? 0) - 3.6e9) < 0.01 * 3.6e9)  // 1 MB/s = 3.6 GB/h
+        #expect(steady.thresholds[0].note == "over the steady load, 26-42 s")
+        // Over the whole run the step itself reads as growth, which is what the window is for.
+        let whole = judge.verdict(durationSeconds: 42, monitors: monitors)
+        #expect(whole.thresholds[0].passed == false)
+    }
+
     @Test func aStepNotReachedFailsAThresholdScopedToIt() throws {
         let samples = (0..<10).map { Self.sample(at: 1 + Double($0) * 0.1, ms: 50) }
         let v = try Self.judge(["step 3: p95 < 1s", "p95 < 1s"], samples).verdict(durationSeconds: 4)

@@ -57,7 +57,12 @@ public enum HTTPCall {
             ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
             ccurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.stallSeconds)
         }
-        if let caFile = options.caFile { ccurl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile) }
+        if let caFile = options.caFile {
+            // Only this CA: Debian's libcurl also trusts every CA in /etc/ssl/certs (its built-in
+            // CA path) unless told not to, and then any public certificate would pass for an agent.
+            ccurl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile)
+            ccurl_easy_setopt_pointer(handle, CURLOPT_CAPATH, nil)
+        }
         if options.acceptGzip { ccurl_easy_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "gzip") }
         ccurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
         ccurl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, bodyWrite)

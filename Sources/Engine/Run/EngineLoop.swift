@@ -217,9 +217,12 @@ final class EngineLoop: @unchecked Sendable {
                           http2: group.request.http2, insecure: group.request.insecure, connection: group.request.connection,
                           keepBody: false)
         if let analyzer = user.easy.capture.analyzer {
+            // A user's easy handle can serve another group's request next (same run: same measures).
+            analyzer.chunkFigures = group.chunkFigures
             analyzer.reset(expectation: group.audioExpectation, measureContent: group.measureContent)
         } else {
-            user.easy.capture.analyzer = AudioStreamAnalyzer(expectation: group.audioExpectation, measureContent: group.measureContent)
+            user.easy.capture.analyzer = AudioStreamAnalyzer(expectation: group.audioExpectation, measureContent: group.measureContent,
+                                                             chunkFigures: group.chunkFigures)
         }
         user.easy.capture.decodeSSE = group.decodesSSE
         user.state = .inFlight
@@ -312,7 +315,8 @@ final class EngineLoop: @unchecked Sendable {
             if m.format != .unknown || group.expectsAudio {
                 s.audio = AudioFigures(format: m.format.rawValue, audioSeconds: m.audioSeconds, ttfa: m.ttfaMicros, chunks: m.chunks,
                                        maxGap: m.maxGapMicros, underrun: m.underrunMicros, stalls: m.stalls, rtf: m.rtf,
-                                       characters: user.text?.count, truncated: m.truncated)
+                                       characters: user.text?.count, truncated: m.truncated, chunkGaps: m.chunkGapsMicros,
+                                       nthChunk: m.nthChunkMicros, audioReady: m.audioReadyMicros)
             }
             if let failure = AudioCheckEvaluator.failure(group.checks.audio, m, text: user.text, distinct: shared.distinct) {
                 s.success = false

@@ -131,6 +131,8 @@ final class GroupRuntime: @unchecked Sendable {
     /// How to read this group's audio, and whether to hash and measure it (non_silent, distinct).
     let audioExpectation: AudioExpectation
     let measureContent: Bool
+    /// The plan's `measures:` as the analyzer takes them (nth chunk, audio ready).
+    let chunkFigures: ChunkFigureSettings
     /// Whether audio is expected at all (a preset, audio checks or target.audio): only then is an
     /// unreadable body worth a warning.
     let expectsAudio: Bool
@@ -141,7 +143,7 @@ final class GroupRuntime: @unchecked Sendable {
     var decodesSSE: Bool { expectsAudio || asksSSE }
 
     init(index: Int, group: ThreadGroup, schedule: GroupSchedule, request: RequestPlan, feeders: [DataFeeder],
-         variables: [String: String], target: Target, seedIndex: Int? = nil) {
+         variables: [String: String], target: Target, seedIndex: Int? = nil, measures: Measures = Measures()) {
         self.index = index
         self.name = group.name
         self.templateName = group.side == nil ? group.name : ABSide.split(group.name)?.base ?? group.name
@@ -155,6 +157,7 @@ final class GroupRuntime: @unchecked Sendable {
         let format = group.request.tts.format.flatMap { $0.contains("${") ? nil : $0 }
         audioExpectation = AudioExpectation(forced: target.audio, requestedFormat: format)
         measureContent = group.checks.audio.nonSilent == true || group.checks.audio.distinct == true
+        chunkFigures = ChunkFigureSettings(readyMicros: Int64((measures.readySeconds * 1_000_000).rounded()), nthChunk: measures.nthChunk)
         expectsAudio = target.api != .raw || target.audio != nil || group.checks.audio != AudioChecks()
         asksSSE = target.api == .openai && group.request.tts.streamFormat == .sse
     }

@@ -13,7 +13,7 @@ struct PlanDecoder {
 
     static let topLevelKeys = [
         "name", "description", "target", "defaults", "variables", "data", "load", "thread_groups", "thresholds",
-        "stop_when", "monitors", "agents", "secrets", "targets",
+        "stop_when", "monitors", "agents", "secrets", "targets", "measures",
     ]
 
     func decode(_ root: Node) -> Plan? {
@@ -63,6 +63,7 @@ struct PlanDecoder {
         let thresholds = top["thresholds"].map { decodeThresholds($0, monitors: monitors) } ?? []
         let stopWhen = top["stop_when"].flatMap(decodeStopWhen)
         let agents = top["agents"].map(decodeAgents) ?? []
+        let measures = top["measures"].map(decodeMeasures) ?? Measures()
 
         checkGroups(groups, cursors: groupCursors, sharedLoad: sharedLoad, top: top)
         let targetHeaders = top["target"].flatMap { t -> Cursor? in
@@ -92,6 +93,7 @@ struct PlanDecoder {
                         data: data, load: sharedLoad, threadGroups: groups, thresholds: thresholds, stopWhen: stopWhen,
                         monitors: monitors, agents: agents, baseDirectory: baseDirectory)
         plan.secrets = secrets
+        plan.measures = measures
         if let targets { plan = plan.expandedForAB(targets) }
         return plan
     }
@@ -292,6 +294,18 @@ struct PlanDecoder {
             reader.error(c, "max_seconds \(NodeReader.format(high)) is below min_seconds \(NodeReader.format(low))")
         }
         return a
+    }
+
+    // MARK: Measures
+
+    /// `measures: {ready_seconds: 1.0, nth_chunk: 5}`; a missing key keeps its default.
+    func decodeMeasures(_ cursor: Cursor) -> Measures {
+        var out = Measures()
+        guard let m = reader.mapping(cursor, allowed: ["ready_seconds", "nth_chunk"], what: "{ready_seconds, nth_chunk}") else { return out }
+        // Above 0: "ready with no audio" would be TTFA again. An hour bounds a typo (1000 for 1.0).
+        if let v = m["ready_seconds"].flatMap({ reader.double($0, in: 0.001...3_600, what: "seconds of audio") }) { out.readySeconds = v }
+        if let v = m["nth_chunk"].flatMap({ reader.int($0, in: 1...1_000_000, what: "a chunk number") }) { out.nthChunk = v }
+        return out
     }
 
     // MARK: Data sets

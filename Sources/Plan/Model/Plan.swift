@@ -27,6 +27,8 @@ public struct Plan: Sendable, Equatable {
     /// `targets:`: an A/B run (docs/ab.md); `threadGroups` and `thresholds` are then the twins
     /// made by `expandedForAB`, and `target.location` is side a's.
     public var ab: ABTargets?
+    /// `measures:`: the chunk-level figures' settings (time to the nth chunk, audio ready).
+    public var measures = Measures()
 
     /// The values to redact (`***`) wherever the run writes text: those of `secrets`, at least 4
     /// characters long (a shorter one would mangle every text it appears in; the decoder warns).

@@ -62,6 +62,12 @@ public struct ThresholdMetric: Sendable, Equatable, CustomStringConvertible {
         case connect = "connect_"
         /// Each sample's longest gap between two chunks of audio.
         case gap = "gap_"
+        /// Every gap between two chunks of every sample (the distribution, not one per sample).
+        case chunkGap = "chunk_gap_"
+        /// Time to the plan's `measures.nth_chunk`-th chunk.
+        case nthChunk = "chunk_n_"
+        /// Time until the plan's `measures.ready_seconds` of audio had arrived.
+        case audioReady = "audio_ready_"
     }
     /// Aggregate metrics that are not statistics of a per-sample quantity.
     public enum Aggregate: String, Sendable, Equatable, CaseIterable {

@@ -30,7 +30,7 @@ public enum JTLImport {
     /// JMeter's 17 or 2.x's 12 by field count); `name` is the run's plan name (default: the file's
     /// name without extension).
     public static func run(path: String, columns: [String]? = nil, name: String? = nil, store: ResultStore,
-                           toolVersion: String = "") throws -> Summary {
+                           toolVersion: String = "", status: ResultStore.Status = .complete) throws -> Summary {
         let file = (path as NSString).lastPathComponent
         let planName = name ?? (file as NSString).deletingPathExtension
         // Absolute and standardized, as `ttsload report FILE.jtl` looks the run up.
@@ -42,6 +42,7 @@ public enum JTLImport {
         do {
             runID = try store.writeRun(ResultStore.RunInfo(planName: planName, startedMicros: 0, toolVersion: toolVersion,
                                                            source: source)) { writer in
+                writer.status = status
                 // Parsing on its own thread, storing on this one (the transaction's): the 2 cores
                 // work at once (bench/store-ingest.sh; docs/results.md "Ingest speed").
                 let pipe = SampleBatchPipe(capacity: 2)

@@ -77,7 +77,7 @@ extension ResultStore {
                 let audio = audioSeconds.map { seconds in
                     AudioFigures(format: "unknown", audioSeconds: seconds, ttfa: row["ttfa_us"], chunks: 0,
                                  maxGap: row["max_gap_us"] ?? 0, underrun: row["underrun_us"] ?? 0, stalls: 0, rtf: row["rtf"],
-                                 characters: nil, truncated: false)
+                                 characters: nil, truncated: false, nthChunk: row["nth_chunk_us"], audioReady: row["audio_ready_us"])
                 }
                 out.append(Sample(
                     start: row["start_us"], elapsed: row["elapsed_us"], serviceElapsed: row["service_elapsed_us"],

@@ -215,6 +215,27 @@ public final class ResultStore: Sendable {
         return out
     }
 
+    /// A per-second histogram column merged per label: `chunk_gap_histogram` (every gap between
+    /// chunks), `nth_chunk_histogram`, `audio_ready_histogram`, `ttfa_histogram` ... (µs). Rows
+    /// written before the column existed (NULL) add nothing.
+    public func histogramByLabel(run id: Int64, column: AggregateHistogram) throws -> [String: LatencyHistogram] {
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT label, \(column.rawValue) AS h FROM second_aggregates WHERE run_id = ?", arguments: [id])
+        }
+        var out: [String: LatencyHistogram] = [:]
+        for row in rows {
+            guard let bytes = row["h"] as Data? else { continue }
+            out[row["label"] as String, default: LatencyHistogram()].add(try HistogramEncoding.decode([UInt8](bytes)))
+        }
+        return out
+    }
+
+    /// The histogram columns of `second_aggregates` (docs/results.md).
+    public enum AggregateHistogram: String, Sendable {
+        case latency = "latency_histogram", ttfa = "ttfa_histogram", rtfMilli = "rtf_milli_histogram"
+        case chunkGap = "chunk_gap_histogram", nthChunk = "nth_chunk_histogram", audioReady = "audio_ready_histogram"
+    }
+
     /// Adds points to a monitor series of a run (host CPU, the target's /metrics...). `points` are
     /// (wall-clock µs, value); NaN values are left out.
     public func addMonitorPoints(run id: Int64, name: String, points: [(micros: Int64, value: Double)]) throws {

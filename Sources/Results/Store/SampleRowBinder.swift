@@ -9,9 +9,9 @@ import GRDBSQLite
 /// byte arena filled per statement (bench/store-ingest.sh, docs/results.md "Ingest speed": one row
 /// per statement with SQLITE_TRANSIENT, six mallocs and a step per row, ran at 204k samples/s).
 final class SampleRowBinder {
-    /// Rows per multi-row INSERT: 64 x 25 = 1,600 parameters (SQLite >= 3.32 allows 32,766).
+    /// Rows per multi-row INSERT: 64 x 27 = 1,728 parameters (SQLite >= 3.32 allows 32,766).
     static let rowsPerStatement = 64
-    static let columnCount: Int32 = 25
+    static let columnCount: Int32 = 27
 
     let db: Database
     /// `rowsPerStatement` rows, and one row for the rest of a batch.
@@ -31,7 +31,7 @@ final class SampleRowBinder {
                 INSERT INTO samples (run_id, start_us, elapsed_us, service_elapsed_us, latency_us, connect_us, tls_us,
                     bytes_received, bytes_sent, status, success, error_class, label, group_name, user_number,
                     group_threads, all_threads, response_message, failure_message, audio_seconds, ttfa_us, rtf,
-                    max_gap_us, underrun_us, agent)
+                    max_gap_us, underrun_us, agent, nth_chunk_us, audio_ready_us)
                 VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
                 """
         }
@@ -104,6 +104,8 @@ final class SampleRowBinder {
                 null(); null(); null(); null(); null()
             }
             text(s.agent)
+            if let v = s.audio?.nthChunk { int(v) } else { null() }
+            if let v = s.audio?.audioReady { int(v) } else { null() }
         }
         let code = sqlite3_step(stmt)
         sqlite3_reset(stmt)

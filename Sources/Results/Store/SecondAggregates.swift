@@ -42,9 +42,11 @@ struct SecondAggregates {
     func write(run id: Int64, db: Database) throws {
         for (key, b) in buckets {
             var latency = b.latency, ttfa = b.ttfa, rtf = b.rtfMilli
+            var gap = b.chunkGap, nth = b.nthChunk, ready = b.audioReady
             var count = b.count, errors = b.errors, bytes = b.bytesReceived
             if let row = try Row.fetchOne(db, sql: """
-                SELECT count, errors, bytes_received, latency_histogram, ttfa_histogram, rtf_milli_histogram
+                SELECT count, errors, bytes_received, latency_histogram, ttfa_histogram, rtf_milli_histogram,
+                    chunk_gap_histogram, nth_chunk_histogram, audio_ready_histogram
                 FROM second_aggregates WHERE run_id = ? AND second = ? AND label = ?
                 """, arguments: [id, key.second, key.label]) {
                 count += row["count"] as Int
@@ -53,13 +55,20 @@ struct SecondAggregates {
                 latency.add(try HistogramEncoding.decodeSparse([UInt8](row["latency_histogram"] as Data)))
                 ttfa.add(try HistogramEncoding.decodeSparse([UInt8](row["ttfa_histogram"] as Data)))
                 rtf.add(try HistogramEncoding.decodeSparse([UInt8](row["rtf_milli_histogram"] as Data)))
+                // NULL in rows a store written before v6 holds.
+                if let d = row["chunk_gap_histogram"] as Data? { gap.add(try HistogramEncoding.decodeSparse([UInt8](d))) }
+                if let d = row["nth_chunk_histogram"] as Data? { nth.add(try HistogramEncoding.decodeSparse([UInt8](d))) }
+                if let d = row["audio_ready_histogram"] as Data? { ready.add(try HistogramEncoding.decodeSparse([UInt8](d))) }
             }
             try db.execute(sql: """
                 INSERT OR REPLACE INTO second_aggregates (run_id, second, label, count, errors, bytes_received,
-                    latency_histogram, ttfa_histogram, rtf_milli_histogram)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    latency_histogram, ttfa_histogram, rtf_milli_histogram, chunk_gap_histogram, nth_chunk_histogram,
+                    audio_ready_histogram)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, key.second, key.label, count, errors, bytes, Data(HistogramEncoding.encode(latency)),
-                                 Data(HistogramEncoding.encode(ttfa)), Data(HistogramEncoding.encode(rtf))])
+                                 Data(HistogramEncoding.encode(ttfa)), Data(HistogramEncoding.encode(rtf)),
+                                 Data(HistogramEncoding.encode(gap)), Data(HistogramEncoding.encode(nth)),
+                                 Data(HistogramEncoding.encode(ready))])
         }
     }
 }

@@ -185,6 +185,18 @@ enum StoreSchema {
                     """)
             }
         }
+        // Chunk-level figures (issue 15): per sample the time to the plan's nth chunk and until its
+        // ready_seconds of audio had arrived; per second and label the distribution of every gap
+        // between chunks and of those two times. Older rows read as NULL / empty histograms.
+        migrator.registerMigration("v6 chunk-level figures") { db in
+            try db.execute(sql: """
+                ALTER TABLE samples ADD COLUMN nth_chunk_us INTEGER;
+                ALTER TABLE samples ADD COLUMN audio_ready_us INTEGER;
+                ALTER TABLE second_aggregates ADD COLUMN chunk_gap_histogram BLOB;
+                ALTER TABLE second_aggregates ADD COLUMN nth_chunk_histogram BLOB;
+                ALTER TABLE second_aggregates ADD COLUMN audio_ready_histogram BLOB;
+                """)
+        }
         return migrator
     }
 

@@ -33,6 +33,9 @@ public final class TerminalOutput: RunOutput {
     public func finish(_ end: inout RunEnd) throws {
         guard let context else { return }
         var text = "\nper step (hold only):\n" + RunText.stepTable(end.statistics, groupNames: context.groupNames)
+        if let chunks = ChunkText.stepTable(end.statistics, groupNames: context.groupNames, measures: context.plan.measures) {
+            text += "\nchunks per step (hold only; gaps between chunks, ms):\n" + chunks
+        }
         text += "\nper label:\n" + RunText.labelTable(end.statistics)
         if !end.audioWarnings.isEmpty {
             text += "\naudio that could not be read (first per label):\n"

@@ -59,7 +59,8 @@ public final class ThresholdOutput: RunOutput {
         guard let judge, let context else { return }
         // An abort the driver did not act on (a Ctrl-C came first) is not the run's end.
         let stop = (end.status == .aborted || end.status == .stopped) ? self.stop : nil
-        let verdict = judge.verdict(durationSeconds: end.durationSeconds, stop: stop, monitors: end.monitors)
+        let verdict = judge.verdict(durationSeconds: end.durationSeconds, stop: stop, monitors: end.monitors,
+                                    steadyWindow: MonitorLeak.window(context.profile))
         end.verdict = verdict
         end.summary.verdict = verdict
         if !verdict.thresholds.isEmpty || stop != nil {

@@ -64,6 +64,12 @@ BROKEN = {
 }
 
 
+# --log-sends: after each /sse/wav or /sse/pcm, "sent PATH T1 T2 ..." on stdout: when the head's
+# send returned (0), then each audio event's, in ms; what a loaded machine really sent.
+LOG_SENDS = "--log-sends" in sys.argv
+LOG_LOCK = threading.Lock()
+
+
 def serve(conn):
     start = time.monotonic()
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -107,12 +113,18 @@ def serve(conn):
         conn.sendall(version + b" 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                      + (b"Transfer-Encoding: chunked\r\n" if chunked else b"") + b"Connection: close\r\n\r\n")
         if path in ("/sse/wav", "/sse/pcm"):
+            sent = [time.monotonic()]
             if path == "/sse/wav":
                 send(HEADER_DELTA)
+                sent.append(time.monotonic())
             for event, ms in zip(DELTAS, SCHEDULE_MS):
                 at(ms)
                 send(event)
+                sent.append(time.monotonic())
             send(DONE)
+            if LOG_SENDS:
+                with LOG_LOCK:
+                    print("sent %s %s" % (path, " ".join("%.3f" % ((t - sent[0]) * 1000) for t in sent[1:])), flush=True)
         elif path in BROKEN:
             for event in BROKEN[path]:
                 send(event)

@@ -6,6 +6,10 @@ Prints "listening on PORT" and serves until stdin closes. Paths:
            100 ms of PCM at 120, 170, 220 and 270 ms, a deliberate 600 ms gap, then 100 ms at 870 and 900 ms
            (times from when the request arrived; each chunk one send with TCP_NODELAY).
   /whole   a complete WAV of 1 s with Content-Length, sent in one write after 50 ms.
+
+With --log-sends, after each /stream it prints "sent /stream T1 T2 ..." on stdout: when each send of
+the body (header, then each chunk) returned, in ms after the head's send returned. A loaded
+machine wakes the server late; tests compare what the client measured with what was really sent.
 """
 import math
 import socket
@@ -37,6 +41,16 @@ WHOLE_BODY = wav_header(RATE * 2) + pcm(1000)
 WHOLE = b"HTTP/1.0 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: %d\r\n\r\n" % len(WHOLE_BODY) + WHOLE_BODY
 
 
+LOG_SENDS = "--log-sends" in sys.argv
+LOG_LOCK = threading.Lock()
+
+
+def log_sends(path, times):
+    if LOG_SENDS:
+        with LOG_LOCK:
+            print("sent %s %s" % (path, " ".join("%.3f" % ((t - times[0]) * 1000) for t in times)), flush=True)
+
+
 def serve(conn):
     start = time.monotonic()
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -50,11 +64,14 @@ def serve(conn):
     try:
         if path == "/stream":
             conn.sendall(STREAM_HEAD)
+            sent = [time.monotonic()]
             for chunk, at in zip(STREAM_CHUNKS, SCHEDULE_MS):
                 delay = start + at / 1000 - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
                 conn.sendall(chunk)
+                sent.append(time.monotonic())
+            log_sends(path, sent)
         else:
             time.sleep(0.05)
             conn.sendall(WHOLE)

@@ -7,6 +7,7 @@ import Thresholds
 /// judged windows.
 public struct SLO: Sendable {
     public let terms: [Threshold]
+    private let bounds: RequestBounds
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -33,6 +34,7 @@ public struct SLO: Sendable {
         }
         guard !terms.isEmpty else { throw Failure(description: "--slo: give at least one term, e.g. \"p95 < 2s, error_rate < 1%\"") }
         self.terms = terms
+        bounds = RequestBounds(terms)
     }
 
     /// Each term over `tally` spanning `seconds` of wall time. A term with nothing to take its
@@ -55,33 +57,7 @@ public struct SLO: Sendable {
 
     /// Whether every term that bounds a per-request figure from above (`p95 < 2s`, `ttfa_p99 <= 800ms`,
     /// `max < 5s`) holds for this one request, and the request succeeded: what goodput counts.
-    /// Aggregate terms (`error_rate`, `rps`) say nothing about one request and are skipped.
-    public func isGood(_ sample: Sample) -> Bool {
-        guard sample.success else { return false }
-        for term in terms where term.comparison == .lessThan || term.comparison == .lessOrEqual {
-            let quantity: ThresholdMetric.Quantity
-            switch term.metric.kind {
-            case .percentile(let q, _), .max(let q), .mean(let q): quantity = q
-            default: continue
-            }
-            guard let value = Self.value(quantity, of: sample) else { return false }
-            if !term.comparison.holds(value, term.value) { return false }
-        }
-        return true
-    }
-
-    /// A request's own figure in the threshold's base unit (seconds, or RTF as a ratio).
-    static func value(_ quantity: ThresholdMetric.Quantity, of s: Sample) -> Double? {
-        switch quantity {
-        case .latency, .okLatency: return Double(s.elapsed) / 1_000_000
-        case .ttfa: return s.audio?.ttfa.map { Double($0) / 1_000_000 }
-        case .rtf: return s.audio?.rtf
-        case .connect: return Double(s.connect) / 1_000_000
-        case .gap: return s.audio.map { Double($0.maxGap) / 1_000_000 }
-        // Every gap of the request must hold, so its largest one decides (0 for one chunk).
-        case .chunkGap: return s.audio.map { Double($0.chunkGaps.max() ?? 0) / 1_000_000 }
-        case .nthChunk: return s.audio?.nthChunk.map { Double($0) / 1_000_000 }
-        case .audioReady: return s.audio?.audioReady.map { Double($0) / 1_000_000 }
-        }
-    }
+    /// Aggregate terms (`error_rate`, `rps`) say nothing about one request and are skipped
+    /// (`RequestBounds`, the rule a comparison's `ok req/s` uses too).
+    public func isGood(_ sample: Sample) -> Bool { bounds.keeps(sample) }
 }

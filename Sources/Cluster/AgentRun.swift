@@ -87,16 +87,32 @@ final class AgentRun: @unchecked Sendable {
         guard case .url(let target) = plan.target.location else {
             throw Failure(description: "target.url: embedded cannot be shared by agents; give the server's URL")
         }
-        // Before any request, the probe included.
-        if let why = allow.refusal(plan: plan, target: target) { throw Failure(description: why) }
+        // An A/B run (docs/ab.md): the `[b]` twins send to side b, which must be an address too.
+        var targetB: String?
+        if let ab = plan.ab {
+            guard case .url(let b) = ab.b.location else {
+                throw Failure(description: "targets.b: embedded cannot be shared by agents; give the server's URL")
+            }
+            targetB = b
+        }
+        // Before any request, the probe included: both sides of an A/B run.
+        if let why = allow.refusal(plan: plan, target: target) { throw Failure(description: plan.ab == nil ? why : "side a: " + why) }
+        if let targetB, let why = allow.refusal(targetB) { throw Failure(description: "targets.b: " + why) }
         // Files come with the plan, into its folder: no path the controller names is opened here.
         let named = plan.data.map { ("data \($0.name)", $0.file) } + plan.target.connection.files.map { ("target.tls", $0) }
         for (what, file) in named where file.hasPrefix("/") || file.split(separator: "/").contains("..") {
             throw Failure(description: "\(what): \(file): an agent reads only files shipped with the plan (a path inside its folder)")
         }
         do {
-            let sample = try Probe.check(plan: plan, baseURL: target, agentName: request.agentName)
-            probe = "\(sample.url) -> \(sample.status) in \(sample.elapsed / 1_000) ms"
+            if let targetB {
+                // Each side probed with its own plan, as `ttsload run` does in one process.
+                let a = try Probe.check(plan: plan.sidePlan(.a), baseURL: target, agentName: request.agentName)
+                let b = try Probe.check(plan: plan.sidePlan(.b), baseURL: targetB, agentName: request.agentName)
+                probe = "a: \(a.url) -> \(a.status) in \(a.elapsed / 1_000) ms; b: \(b.url) -> \(b.status) in \(b.elapsed / 1_000) ms"
+            } else {
+                let sample = try Probe.check(plan: plan, baseURL: target, agentName: request.agentName)
+                probe = "\(sample.url) -> \(sample.status) in \(sample.elapsed / 1_000) ms"
+            }
         } catch {
             throw Failure(description: "\(error)")
         }
@@ -106,7 +122,7 @@ final class AgentRun: @unchecked Sendable {
         // This host's load generator (and the host, when the plan lists it) go to the controller with every tick.
         let monitors = MonitorOutput(onAgent: true)
         stream.monitorValues = { monitors.latestValues() }
-        load = try LoadRun(plan: plan, target: target, folder: nil, threads: threads, outputs: [monitors, spoolJTL, stream],
+        load = try LoadRun(plan: plan, target: target, targetB: targetB, folder: nil, threads: threads, outputs: [monitors, spoolJTL, stream],
                            seed: request.seed, slot: request.slot, agentName: request.agentName)
         slot = request.slot
         self.threads = threads

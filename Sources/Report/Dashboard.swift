@@ -34,6 +34,7 @@ struct DashboardPage {
         out += "<title>ttsload: \(title)</title><style>\(DashboardStyle.css)</style></head><body>\n"
         header()
         capacitySection()
+        abSection()
         stepSection()
         labelSection()
         chunkSection()

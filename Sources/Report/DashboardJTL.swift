@@ -27,7 +27,12 @@ extension Dashboard {
         var judge = judging.flatMap { j in
             input.profile.map { ThresholdJudge(thresholds: j.thresholds, profile: $0, groupIndices: j.groupIndices, startWall: t0) }
         }
-        let info = try JTLSampleReader.stream(path: path, columns: columns) { s in
+        // A distributed run's rows carry their agent in the threadName: the plan's groups again.
+        let agents = input.distributed?.agents.map(\.name) ?? []
+        let groups = Set(input.profile?.groups.map(\.name) ?? [])
+        let info = try JTLSampleReader.stream(path: path, columns: columns) { row in
+            var s = row
+            if !agents.isEmpty { s.takeAgentPrefix(agents: agents, groups: groups) }
             accumulator.add(s)
             judge?.add(s)
         }

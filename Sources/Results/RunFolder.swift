@@ -44,6 +44,16 @@ public struct RunFolder: Sendable, Equatable {
         return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
+    /// The agents' names in the folder's cluster.json (a distributed run), in order; empty when
+    /// it has none. Read leniently: the names only say which prefix of a merged JTL's threadName
+    /// is an agent's (`agent1-tts [a] 1-3`), nothing is fetched or opened with them.
+    public func agentNames() -> [String] {
+        guard let data = FileManager.default.contents(atPath: cluster), data.count <= 1_048_576,
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let agents = object["agents"] as? [[String: Any]] else { return [] }
+        return agents.compactMap { $0["name"] as? String }
+    }
+
     /// summary.json's `plan_directory`: the original plan's folder, which data paths in plan.yaml
     /// are relative to.
     public var planDirectory: String? { summaryFields()?["plan_directory"] as? String }

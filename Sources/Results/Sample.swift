@@ -174,3 +174,20 @@ public struct AudioFigures: Sendable, Equatable {
         self.audioReady = audioReady
     }
 }
+
+extension Sample {
+    /// A row of a distributed run's merged JTL read back: its threadName `a2-tts 1-4` reads as
+    /// group `a2-tts`. When `groupName` is one of `agents` followed by `-` and a name in `groups`
+    /// (the plan's), the prefix moves to `agent` and the group is the plan's again (the longest
+    /// such agent name wins). Anything else is left as it is.
+    public mutating func takeAgentPrefix(agents: [String], groups: Set<String>) {
+        guard agent.isEmpty, !agents.isEmpty, !groups.contains(groupName) else { return }
+        var best: String?
+        for a in agents where groupName.hasPrefix(a + "-") && groups.contains(String(groupName.dropFirst(a.count + 1))) {
+            if a.count > (best?.count ?? -1) { best = a }
+        }
+        guard let best else { return }
+        groupName = String(groupName.dropFirst(best.count + 1))
+        agent = best
+    }
+}

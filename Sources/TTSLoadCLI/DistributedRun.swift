@@ -9,8 +9,30 @@ import RunPipeline
 extension RunCommand {
     func runDistributed(_ loaded: LoadedPlan, agents list: String, folder: RunFolder) throws -> RunEnd {
         let plan = loaded.plan
-        guard case .url(let target) = plan.target.location else {
-            throw CommandFailure(.usage, "target.url: embedded cannot be shared by agents: start `ttsload server --host ADDRESS` where the agents reach it and give its URL (--set target.url=http://...)")
+        // An A/B run's embedded sides are started here, as in one process; they live until the
+        // run (and its comparison) is over.
+        var servers: [EmbeddedServer] = []
+        defer { servers.forEach { $0.stop() } }
+        let target: String, targetB: String?
+        var resolvedYAML = loaded.resolvedYAML
+        if let ab = plan.ab {
+            target = try startTarget(ab.a.location, serverArgs: ab.a.serverArgs, log: folder.serverLog, side: .a, servers: &servers)
+            let b = try startTarget(ab.b.location, serverArgs: ab.b.serverArgs, log: folder.serverLogB, side: .b, servers: &servers)
+            targetB = b
+            if !servers.isEmpty {
+                printError("note: the agents must reach the embedded side(s) at \(servers.map(\.baseURL).joined(separator: ", ")) "
+                           + "(agents on other hosts: give --host ADDRESS in the side's server_args)")
+            }
+            // The agents get both sides as addresses: they start no server.
+            do { resolvedYAML = try PlanLoader.withABTargets(yaml: resolvedYAML, a: target, b: b) } catch {
+                throw CommandFailure(.runtime, "cannot write the plan for the agents: \(error)")
+            }
+        } else {
+            guard case .url(let url) = plan.target.location else {
+                throw CommandFailure(.usage, "target.url: embedded cannot be shared by agents: start `ttsload server --host ADDRESS` where the agents reach it and give its URL (--set target.url=http://...)")
+            }
+            target = url
+            targetB = nil
         }
         let addresses = try checkedAgents(list, ca: ca)
         let token = try readToken(tokenFile ?? "")
@@ -24,7 +46,7 @@ extension RunCommand {
             say("agent \(agent.address.name) at \(agent.address.url): ttsload \(agent.info?.version ?? "?"), \(agent.info?.cores ?? 0) cores, \(offset)")
         }
         let threads = self.threads ?? max(1, controller.agents.compactMap { $0.info?.cores }.min() ?? 1)
-        let (files, agentYAML) = try shipPlanFiles(plan, yaml: loaded.resolvedYAML)
+        let (files, agentYAML) = try shipPlanFiles(plan, yaml: resolvedYAML)
         do {
             try controller.prepare(planName: plan.name, planYAML: agentYAML, files: files, threads: threads,
                                    seed: UInt64.random(in: 1...UInt64.max), controllerTimeout: controllerTimeout,
@@ -36,7 +58,7 @@ extension RunCommand {
         for agent in controller.agents {
             say("agent \(agent.address.name): \(agent.prepared?.share ?? ""); probe \(agent.prepared?.probe ?? "")")
         }
-        try writeClusterFile(folder: folder, runID: runID, agents: addresses, target: target)
+        try writeClusterFile(folder: folder, runID: runID, agents: addresses, target: target, targetB: targetB)
         try runFolderReadme(plan: plan).write(toFile: folder.readme, atomically: true, encoding: .utf8)
 
         let store = noStore ? nil : StoreOutput(path: self.store, plan: plan, yaml: loaded.redactedYAML, target: target, folder: folder)
@@ -69,12 +91,13 @@ extension RunCommand {
     /// `cluster.json`: what `ttsload collect` needs to fetch the spools again. Neither the token
     /// nor its file: collect takes `--token-file` from the command line only. `ca` is shown to
     /// the user as a hint, never read from here.
-    private func writeClusterFile(folder: RunFolder, runID: String, agents: [AgentClient.Address], target: String) throws {
-        let value: [String: Any] = [
+    private func writeClusterFile(folder: RunFolder, runID: String, agents: [AgentClient.Address], target: String, targetB: String?) throws {
+        var value: [String: Any] = [
             "run_id": runID, "target": target,
             "agents": agents.map { ["name": $0.name, "url": $0.url] },
             "ca": ca.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "",
         ]
+        if let targetB { value["target_b"] = targetB }
         try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: folder.cluster))
     }

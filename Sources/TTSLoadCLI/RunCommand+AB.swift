@@ -42,7 +42,7 @@ extension RunCommand {
         var whole = RunSide(name: folder.path, source: folder.jtl, title: plan.name, samples: read.samples, profile: profile,
                             startMicros: startWall, notes: read.warnings)
         whole.noise = SideLoader.noise(summary: folder.summaryFields())
-        let sides = ABSides.split(whole, plan: plan)
+        let sides = ABSides.split(whole, plan: plan, agents: folder.agentNames())
         let comparison = Comparator.compare(base: sides.a, candidate: sides.b, tolerances: try compareOptions.tolerances)
         print("\nA/B: b against a (\(ABSides.describe(ab))):")
         do {

@@ -121,9 +121,6 @@ struct RunCommand: AsyncParsableCommand {
         try loaded.redactedYAML.write(toFile: folder.plan, atomically: true, encoding: .utf8)
         // Agents from --agents, else from the plan's `agents:` (named agent1, agent2, ... in order).
         if let list = agents ?? (plan.agents.isEmpty ? nil : plan.agents.map(\.description).joined(separator: ",")) {
-            if plan.ab != nil {
-                throw CommandFailure(.usage, "an A/B run (targets: or --target-b) runs in one process in this version: it cannot run on agents")
-            }
             guard tokenFile != nil else {
                 throw CommandFailure(.usage, "the plan lists agents: give their shared token with --token-file (or run without agents: --set agents=[])")
             }

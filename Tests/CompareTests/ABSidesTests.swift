@@ -50,6 +50,24 @@ import Testing
         #expect(b.thresholds.map(\.side) == [nil, nil])
     }
 
+    /// A distributed A/B run's merged JTL reads back with the agent before the group
+    /// (`a2-g [b] 2-4` -> group `a2-g [b]`): the split takes the agents' prefixes off.
+    @Test func agentPrefixesAreTakenOff() throws {
+        let (whole, plan) = try run(bScale: 1)
+        var prefixed = whole
+        prefixed.samples = whole.samples.map { s in
+            var s = s
+            s.groupName = ((s.start / 20_000) % 2 == 0 ? "a1-" : "a1-x-") + s.groupName
+            return s
+        }
+        let (a, b) = ABSides.split(prefixed, plan: plan, agents: ["a1", "a1-x"])
+        #expect(a.samples.count == 3_000 && b.samples.count == 3_000)
+        #expect(Set(a.samples.map(\.groupName)) == ["g"] && Set(b.samples.map(\.agent)) == ["a1", "a1-x"])
+        // Without the agents' names the groups keep the prefixes and match no plan group.
+        let (kept, _) = ABSides.split(prefixed, plan: plan)
+        #expect(Set(kept.samples.map(\.groupName)) == ["a1-g", "a1-x-g"])
+    }
+
     @Test func theSameSamplesOnBothSidesAreUnchangedAndASlowerBIsARegression() throws {
         let (same, plan) = try run(bScale: 1)
         let sides = ABSides.split(same, plan: plan)

@@ -34,7 +34,7 @@ import TestSupport
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let entries = try #require(object["entries"] as? [[String: Any]])
         let ok = entries.filter { $0["scope"] as? String == "label tts ok" }
-        #expect(ok.count == 9, "every metric of the shared label")
+        #expect(ok.count == 10, "every metric of the shared label")
         let p50 = try #require(ok.first { $0["metric"] as? String == "p50" })
         #expect((p50["base_count"] as? Int ?? 0) >= 5 && (p50["candidate_count"] as? Int ?? 0) >= 20, "\(p50)")
         #expect((p50["base"] as? Double ?? 0) > 0 && (p50["candidate"] as? Double ?? 0) > 0)

@@ -8,6 +8,9 @@ Prints 'listening on http://ADDRESS:PORT' once ready. Routes (any method):
   /drift/<ms>      as /delay/, the wait growing by <ms> every second since the first /drift request: a
                    service whose speed drifts and never settles
   /status/<code>   that status (503 carries Retry-After: 1)
+  /fail-every/<n>/<route...> the route below it, except that every n-th request of this prefix (the
+                   n-th, 2n-th, ... the server counts) is answered 500 after the same wait: a target
+                   failing a known share of requests at an unchanged rate
   /html            200 text/html
   /truncated       Content-Length 1000, 100 bytes sent, connection closed
   /reset           Content-Length 1000, 100 bytes sent, connection reset (RST)
@@ -28,7 +31,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
-state = {"in_flight": 0, "max_in_flight": 0, "requests": 0, "open_connections": 0, "proxied": 0}
+state = {"in_flight": 0, "max_in_flight": 0, "requests": 0, "open_connections": 0, "proxied": 0, "failed_on_schedule": 0}
+fail_every_count = [0]
 drift_since = []  # monotonic time of the first /drift request
 BODY = b"RIFF" + b"\x00" * 1996
 
@@ -91,7 +95,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, path):
         parts = path.strip("/").split("/")
-        if parts[0] == "delay":
+        if parts[0] == "fail-every" and len(parts) >= 3:
+            with lock:
+                fail_every_count[0] += 1
+                fail = fail_every_count[0] % int(parts[1]) == 0
+                if fail:
+                    state["failed_on_schedule"] += 1
+            if not fail:
+                return self.route("/" + "/".join(parts[2:]))
+            if parts[2] == "delay":
+                time.sleep(int(parts[3]) / 1000.0)
+            self._send(500, b'{"error": "failed on schedule"}', "application/json")
+        elif parts[0] == "delay":
             time.sleep(int(parts[1]) / 1000.0)
             self._send(200, BODY)
         elif parts[0] == "drift":

@@ -99,8 +99,6 @@ import Testing
          "2:28", "expected 'embedded' or an http:// or https:// URL"),
         ("name: t\ntargets: { a: embedded, b: embedded, c: embedded }\nthread_groups:\n  - { name: g, request: { text: hi }, load: { users: 1, duration: 1s } }",
          "2:38", "unknown field 'c'"),
-        ("name: t\ntargets: { a: embedded, b: embedded }\nagents: [\"h:7070\"]\nthread_groups:\n  - { name: g, request: { text: hi }, load: { users: 1, duration: 1s } }",
-         "2:1", "agents are not supported"),
         ("name: t\ntargets: { a: embedded, b: embedded }\nthread_groups:\n  - { name: \"g [b]\", request: { text: hi }, load: { users: 1, duration: 1s } }",
          "4:5", "ends like a side's name"),
         ("name: t\ntargets: { a: embedded, b: embedded }\nthread_groups:\n  - { name: g, request: { url: \"http://127.0.0.1:9/x\", text: hi }, load: { users: 1, duration: 1s } }",
@@ -113,6 +111,15 @@ import Testing
         let hit = errors.first { $0.message.contains(fragment) }
         #expect(hit != nil, "case \(i): \(errors)")
         if let hit { #expect(position(hit) == where_, "case \(i): \(hit)") }
+    }
+
+    /// Agents run A/B plans (docs/distributed.md): `targets:` beside `agents:` is no error.
+    @Test func anABPlanMayListAgents() throws {
+        let yaml = "name: t\ntargets: { a: \"http://10.0.0.1:8080\", b: \"http://10.0.0.2:8080\" }\nagents: [\"h:7070\"]\n"
+            + "thread_groups:\n  - { name: g, request: { text: hi }, load: { users: 1, duration: 1s } }"
+        let plan = try parsePlan(yaml).plan
+        #expect(plan.ab != nil && plan.agents.count == 1)
+        #expect(plan.threadGroups.map(\.name) == ["g [a]", "g [b]"])
     }
 
     @Test func aPlanWithoutTargetsIsUnchanged() throws {

@@ -49,10 +49,6 @@ extension PlanDecoder {
         } else {
             reader.error(cursor, "missing 'a' (the first side): give targets.a or target.url", preferKey: true)
         }
-        if let c = top["agents"], case .sequence(let list) = c.node, !list.isEmpty {
-            reader.error(cursor, "an A/B run (targets:) runs in one process in this version: agents are not supported with it (drop agents:, or run without targets:)",
-                         preferKey: true)
-        }
         guard let a, let b else { return nil }
         return ABTargets(a: a, b: b)
     }

@@ -118,6 +118,19 @@ public enum PlanLoader {
         return try Yams.serialize(node: root)
     }
 
+    /// `yaml` (a resolved A/B plan) with both sides given as addresses: `targets: {a: URL, b: URL}`,
+    /// `target.url` and `target.server_args` dropped (the rest of `target:` is shared). How a
+    /// controller ships an A/B plan to agents once it has started the embedded sides itself.
+    public static func withABTargets(yaml: String, a: String, b: String) throws -> String {
+        guard case .mapping(var top)? = try Yams.compose(yaml: yaml) else { return yaml }
+        if case .mapping(var target)? = top[Node("target")] {
+            for key in ["url", "server_args"] { target[Node(key)] = nil }
+            top[Node("target")] = .mapping(target)
+        }
+        top[Node("targets")] = .mapping(Node.Mapping([(Node("a"), Node(a)), (Node("b"), Node(b))]))
+        return try Yams.serialize(node: .mapping(top))
+    }
+
     /// `yaml` (a resolved plan) reduced to one thread group with its load replaced by `load`
     /// (a YAML flow mapping such as `{users: 12, ramp_up: 1s, duration: 60s}`), without what a
     /// capacity level does not use (top-level `load`, thresholds, stop_when, monitors, agents) and

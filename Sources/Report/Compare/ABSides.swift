@@ -9,17 +9,22 @@ import Results
 public enum ABSides {
     /// Splits `run` (every sample of one A/B run, its steps from the expanded plan) by side.
     /// `plan` is the run's plan as loaded (with `ab` set).
-    public static func split(_ run: RunSide, plan: Plan) -> (a: RunSide, b: RunSide) {
-        (side(.a, of: run, plan: plan), side(.b, of: run, plan: plan))
+    /// `agents`: a distributed run's agent names, whose prefix a merged JTL's threadName carries
+    /// (`agent1-tts [a] 1-3`, read back as group `agent1-tts [a]`): taken off, so the agents'
+    /// samples of a side are one side again.
+    public static func split(_ run: RunSide, plan: Plan, agents: [String] = []) -> (a: RunSide, b: RunSide) {
+        (side(.a, of: run, plan: plan, agents: agents), side(.b, of: run, plan: plan, agents: agents))
     }
 
     /// The part of `run` side `side` sent.
-    static func side(_ side: ABSide, of run: RunSide, plan: Plan) -> RunSide {
+    static func side(_ side: ABSide, of run: RunSide, plan: Plan, agents: [String] = []) -> RunSide {
         let own = plan.sidePlan(side)
         let indices = Dictionary(own.threadGroups.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let twins = Set(plan.threadGroups.map(\.name))
         var samples: [Sample] = []
         samples.reserveCapacity(run.samples.count / 2 + 1)
         for var s in run.samples {
+            if !agents.isEmpty { s.takeAgentPrefix(agents: agents, groups: twins) }
             guard let split = ABSide.split(s.groupName), split.side == side else { continue }
             s.groupName = split.base
             s.groupIndex = indices[split.base] ?? s.groupIndex

@@ -200,8 +200,10 @@ struct TimeBlock: Sendable {
     /// Samples that started in the block, and the failed ones among them.
     var count = 0
     var errors = 0
-    /// Samples that ended in the block.
+    /// Samples that ended in the block, and those of them that were good (succeeded and kept
+    /// the per-request bounds: goodput).
     var ended = 0
+    var endedGood = 0
     /// Audio seconds of the samples that started in the block.
     var audioSeconds = 0.0
     var audioSamples = 0

@@ -23,8 +23,11 @@ public enum Comparator {
     public static func compare(base: [RunSide], candidate: [RunSide], tolerances: Tolerances = .defaults,
                                knee: KneeRule = KneeRule()) -> Comparison {
         precondition(!base.isEmpty && !candidate.isEmpty, "a side needs at least one run")
-        let b = base.map(SideData.init), c = candidate.map(SideData.init)
         let firstBase = base[0], firstCandidate = candidate[0]
+        // Goodput counts the requests that kept the per-request bounds of the thresholds shown
+        // beside the comparison (the candidate's, else the base's): the same rule on both sides.
+        let bounds = RequestBounds(firstCandidate.thresholds.isEmpty ? firstBase.thresholds : firstCandidate.thresholds)
+        let b = base.map { SideData($0, bounds: bounds) }, c = candidate.map { SideData($0, bounds: bounds) }
         var scopes: [Comparison.Scope] = []
         var unmatched: [String] = []
 
@@ -63,6 +66,7 @@ public enum Comparator {
         for label in cLabels.sorted() where !bLabels.contains(label) { unmatched.append("label \(label) only in the candidate") }
         var comparison = Comparison(base: side(base, b[0], knee), candidate: side(candidate, c[0], knee), tolerances: tolerances,
                                     scopes: scopes, unmatched: unmatched)
+        comparison.goodputBounds = bounds.expressions
         // A saturated load generator makes latency lie: a change measured with one is not a verdict.
         comparison.noisy = [("base", base), ("candidate", candidate)].flatMap { role, runs in
             runs.compactMap { run in run.noise.map { runs.count > 1 ? "\(role) \(run.name): \($0)" : "\(role): \($0)" } }
@@ -132,19 +136,21 @@ public enum Comparator {
                     entry.candidateEffective = BlockBootstrap.proportionEffectiveSize(cb, seed: seed &+ 2, part: { Double($0.errors) }, whole: { Double($0.count) })
                 }
                 return entry
-            case .throughput, .audio:
-                let audio = metric == .audio
-                let bs = b.flatMap { audio ? $0.audioPerSecond : $0.endedPerSecond }, cs = c.flatMap { audio ? $0.audioPerSecond : $0.endedPerSecond }
+            case .throughput, .goodput, .audio:
+                let audio = metric == .audio, good = metric == .goodput
+                func series(_ d: ScopeData) -> [Double] { audio ? d.audioPerSecond : good ? d.goodPerSecond : d.endedPerSecond }
+                let bs = b.flatMap(series), cs = c.flatMap(series)
                 let enough = bs.count >= minimumSeconds && cs.count >= minimumSeconds && blocksEnough
                 func value(_ runs: [ScopeData]) -> Double? {
                     let seconds = runs.reduce(0) { $0 + $1.seconds }
                     guard seconds > 0 else { return nil }
                     if audio { return runs.contains { $0.audioSamples > 0 } ? runs.reduce(0) { $0 + $1.audioSeconds } / seconds : nil }
-                    return Double(runs.reduce(0) { $0 + $1.ended }) / seconds
+                    return Double(runs.reduce(0) { $0 + (good ? $1.endedGood : $1.ended) }) / seconds
                 }
                 let bv = value(b), cv = value(c)
                 let interval = enough && bv != nil && cv != nil ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed) { side, w in
-                    audio ? side.ratio(weights: w, \.audioSeconds, \.seconds) : side.ratio(weights: w, { Double($0.ended) }, \.seconds)
+                    audio ? side.ratio(weights: w, \.audioSeconds, \.seconds)
+                        : side.ratio(weights: w, { Double(good ? $0.endedGood : $0.ended) }, \.seconds)
                 } : nil
                 var entry = judge(metric, bv, cv, interval: interval?.range, enough: enough && interval != nil, tolerance: tolerance,
                                   counts: (bs.count, cs.count))

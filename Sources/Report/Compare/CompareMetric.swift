@@ -1,6 +1,8 @@
 /// A figure compared between two runs, for a label or a step.
 public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     case throughput = "rps"
+    /// Successful requests per second (that kept the plan's per-request bounds, when it has any).
+    case goodput = "ok_rps"
     case p50, p90, p95, p99
     case errors
     case ttfaP95 = "ttfa"
@@ -11,6 +13,7 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     public var title: String {
         switch self {
         case .throughput: return "req/s"
+        case .goodput: return "ok req/s"
         case .p50, .p90, .p95, .p99: return "\(rawValue) ms"
         case .errors: return "error %"
         case .ttfaP95: return "TTFA p95 ms"
@@ -19,8 +22,8 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// True when a larger value is better (throughput, audio delivered).
-    public var higherIsBetter: Bool { self == .throughput || self == .audio }
+    /// True when a larger value is better (throughput, goodput, audio delivered).
+    public var higherIsBetter: Bool { self == .throughput || self == .goodput || self == .audio }
 
     /// The percentile a latency-like metric is about, nil for rates.
     var percentile: Double? {
@@ -29,7 +32,7 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
         case .p90: return 90
         case .p95, .ttfaP95, .rtfP95: return 95
         case .p99: return 99
-        case .throughput, .errors, .audio: return nil
+        case .throughput, .goodput, .errors, .audio: return nil
         }
     }
 
@@ -45,7 +48,7 @@ public struct Tolerances: Sendable, Equatable {
 
     /// Defaults set from the A/A spread measured in docs/compare.md.
     public static let defaults = Tolerances(values: [
-        .throughput: 0.05, .p50: 0.05, .p90: 0.05, .p95: 0.10, .p99: 0.15,
+        .throughput: 0.05, .goodput: 0.05, .p50: 0.05, .p90: 0.05, .p95: 0.10, .p99: 0.15,
         .errors: 1, .ttfaP95: 0.10, .rtfP95: 0.10, .audio: 0.05,
     ])
 
@@ -65,6 +68,7 @@ public struct Tolerances: Sendable, Equatable {
             case "all": metrics = CompareMetric.allCases
             case "latency": metrics = [.p50, .p90, .p95, .p99]
             case "req/s", "throughput": metrics = [.throughput]
+            case "goodput", "ok req/s": metrics = [.goodput]
             default:
                 guard let m = CompareMetric(rawValue: key) else {
                     let names = CompareMetric.allCases.map(\.rawValue).joined(separator: ", ")

@@ -78,6 +78,15 @@ public struct Comparison: Sendable {
     /// Why a side's figures are noisy (`base: the load generator was saturated in 5 of 40 s`);
     /// when there is one, no metric is called a regression or an improvement.
     public var noisy: [String] = []
+    /// The per-request bounds goodput (`ok req/s`) counted requests against (`RequestBounds`:
+    /// the thresholds' upper bounds on a request's own figures); empty: every successful request.
+    public var goodputBounds: [String] = []
+
+    /// What `ok req/s` counts, in words.
+    public var goodputRule: String {
+        goodputBounds.isEmpty ? "ok req/s: successful requests per second (the plan has no per-request bound)"
+            : "ok req/s: successful requests per second that kept " + goodputBounds.joined(separator: ", ") + " (each request under the bound)"
+    }
 
     /// One threshold judged on each side.
     public struct ThresholdPair: Sendable {

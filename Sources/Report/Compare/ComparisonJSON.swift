@@ -19,6 +19,8 @@ public enum ComparisonJSON {
         /// The candidate's (or base's) thresholds judged on both sides; not part of the verdict.
         var thresholds: [ThresholdFacts]
         var thresholdsFrom: String?
+        /// The per-request bounds `ok_rps` counted requests against; empty: every successful request.
+        var goodputBounds: [String]
     }
 
     struct ThresholdFacts: Encodable {
@@ -29,7 +31,7 @@ public enum ComparisonJSON {
 
     struct Method: Encodable {
         var percentiles = "block bootstrap interval of the difference of nearest-rank percentiles: blocks of time (about the cube root of the span in seconds) resampled, runs too when a side has several; fixed seed"
-        var rates = "block bootstrap interval of the difference of (ended or audio seconds) / seconds"
+        var rates = "block bootstrap interval of the difference of (ended, good or audio seconds) / seconds"
         var errors = "block bootstrap interval of the difference of error rates, in percentage points"
         var confidence = Resampling.confidence
         var replicates = Resampling.replicates
@@ -95,7 +97,7 @@ public enum ComparisonJSON {
                                 tolerances: tolerances, base: facts(c.base), candidate: facts(c.candidate), unmatched: c.unmatched,
                                 noisy: c.noisy, entries: entries,
                                 thresholds: c.thresholds.map { ThresholdFacts(expression: $0.expression, base: $0.base, candidate: $0.candidate) },
-                                thresholdsFrom: c.thresholdsFrom)
+                                thresholdsFrom: c.thresholdsFrom, goodputBounds: c.goodputBounds)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase

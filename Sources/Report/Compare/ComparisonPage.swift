@@ -15,7 +15,7 @@ public enum ComparisonPage {
         out += "<p class=\"muted\">Tolerances: " + CompareMetric.allCases.map { m in
             HTMLText.escape(m.title) + " " + (m.toleranceIsAbsolute ? HTMLText.number(c.tolerances[m]) + " points" : HTMLText.number(c.tolerances[m] * 100) + "%")
         }.joined(separator: ", ") + ". A change is a regression or an improvement only beyond its tolerance and when the "
-        out += "\(Int(Resampling.confidence * 100))% confidence interval of the difference excludes 0 (docs/compare.md).</p>\n"
+        out += "\(Int(Resampling.confidence * 100))% confidence interval of the difference excludes 0 (docs/compare.md). \(HTMLText.escape(c.goodputRule.prefix(1).uppercased() + c.goodputRule.dropFirst())).</p>\n"
         for u in c.unmatched { out += "<div class=\"note\">Unmatched: \(HTMLText.escape(u))</div>\n" }
         for n in c.noisy { out += "<div class=\"note\">Noisy run: \(HTMLText.escape(n)): changes are marked inconclusive (noisy run).</div>\n" }
         out += "<h2>Per step</h2>\n" + charts(c)

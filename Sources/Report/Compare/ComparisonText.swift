@@ -68,6 +68,7 @@ public enum ComparisonText {
         out += "\(bullet)tolerances: " + CompareMetric.allCases.map { m in
             "\(m.rawValue) \(m.toleranceIsAbsolute ? number(c.tolerances[m]) + " pt" : number(c.tolerances[m] * 100) + "%")"
         }.joined(separator: ", ") + "\n"
+        out += "\(bullet)\(c.goodputRule)\n"
         for u in c.unmatched { out += "\(bullet)unmatched: \(u)\n" }
         for n in c.noisy { out += "\(bullet)noisy run: \(n): no change is called a regression or an improvement\n" }
         return out

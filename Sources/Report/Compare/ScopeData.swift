@@ -13,8 +13,10 @@ struct ScopeData: Sendable {
     let blockSeconds: Double
     /// The span's length in seconds.
     var seconds: Double
-    /// Per whole second of the span: samples ended, and audio seconds of samples started.
+    /// Per whole second of the span: samples ended, good samples ended (goodput), and audio
+    /// seconds of samples started.
     var endedPerSecond: [Double]
+    var goodPerSecond: [Double]
     var audioPerSecond: [Double]
     /// Start of the span (seconds from the side's time 0).
     let from: Double
@@ -25,6 +27,7 @@ struct ScopeData: Sendable {
         self.seconds = seconds
         let slices = max(0, Int(seconds.rounded(.down)))
         endedPerSecond = [Double](repeating: 0, count: slices)
+        goodPerSecond = [Double](repeating: 0, count: slices)
         audioPerSecond = [Double](repeating: 0, count: slices)
         let length = Double(BlockBootstrap.blockSeconds(span: seconds))
         blockSeconds = length
@@ -39,6 +42,8 @@ struct ScopeData: Sendable {
     var ended: Int { tally.ended }
     /// Successful samples that ended in the span (the knee rule's throughput).
     var endedOK: Int { tally.endedOK }
+    /// Good samples that ended in the span: successful, and within the per-request bounds (goodput).
+    private(set) var endedGood = 0
 
     /// The block that time `t` (seconds from time 0) falls in; times outside the span go to the nearest end.
     private func block(_ t: Double) -> Int { min(blocks.count - 1, max(0, Int(((t - from) / blockSeconds).rounded(.down)))) }
@@ -54,12 +59,21 @@ struct ScopeData: Sendable {
         }
     }
 
-    /// Counts a sample that ended in the scope's span (`tEnd`: seconds from time 0).
-    mutating func addEnded(_ s: Sample, tEnd: Double) {
+    /// Counts a sample that ended in the scope's span (`tEnd`: seconds from time 0); `good`: it
+    /// succeeded and kept the per-request bounds (`RequestBounds`), so goodput counts it.
+    mutating func addEnded(_ s: Sample, tEnd: Double, good: Bool) {
         tally.addEnded(s)
-        blocks[block(tEnd)].ended += 1
+        let b = block(tEnd)
+        blocks[b].ended += 1
+        if good {
+            endedGood += 1
+            blocks[b].endedGood += 1
+        }
         let i = Int(tEnd - from)
-        if tEnd >= from, i < endedPerSecond.count { endedPerSecond[i] += 1 }
+        if tEnd >= from, i < endedPerSecond.count {
+            endedPerSecond[i] += 1
+            if good { goodPerSecond[i] += 1 }
+        }
     }
 
     /// Sorts every block's values (the bootstrap searches them).
@@ -86,7 +100,8 @@ struct SideData {
     var steps: [String: [Int: ScopeData]] = [:]
     var labels: [String: ScopeData] = [:]
 
-    init(_ side: RunSide) {
+    /// `bounds`: what makes a sample good for goodput (the same for both sides of a comparison).
+    init(_ side: RunSide, bounds: RequestBounds = RequestBounds([])) {
         for w in side.windows { steps[w.group, default: [:]][w.index] = ScopeData(from: w.holdStart, to: w.end) }
         let groups = side.groupNames
         // One group (or inferred steps): every sample belongs to it, as on the dashboard.
@@ -96,11 +111,12 @@ struct SideData {
         for s in side.samples {
             let tStart = Double(s.start - side.t0) / 1_000_000, tEnd = Double(s.end - side.t0) / 1_000_000
             labels[s.label, default: ScopeData(from: 0, to: side.duration)].addStarted(s, tStart: tStart)
-            labels[s.label]?.addEnded(s, tEnd: tEnd)
+            let good = bounds.keeps(s)
+            labels[s.label]?.addEnded(s, tEnd: tEnd, good: good)
             guard let group = single ?? (byGroup[s.groupName] != nil ? s.groupName : nil), let windows = byGroup[group] else { continue }
             for w in windows {
                 if tStart >= w.holdStart && tStart < w.end { steps[group]?[w.index]?.addStarted(s, tStart: tStart) }
-                if tEnd >= w.holdStart && tEnd < w.end { steps[group]?[w.index]?.addEnded(s, tEnd: tEnd) }
+                if tEnd >= w.holdStart && tEnd < w.end { steps[group]?[w.index]?.addEnded(s, tEnd: tEnd, good: good) }
             }
         }
         for g in steps.keys { for i in steps[g, default: [:]].keys { steps[g]?[i]?.finish() } }

@@ -60,7 +60,7 @@ public struct SideLoader: Sendable {
         guard FileManager.default.fileExists(atPath: run.plan), case .success(let loaded) = run.loadPlan(),
               let targets = loaded.plan.ab else { return nil }
         let whole = try runFolder(folder)
-        let sides = ABSides.split(whole, plan: loaded.plan)
+        let sides = ABSides.split(whole, plan: loaded.plan, agents: run.agentNames())
         return (sides.a, sides.b, targets)
     }
 

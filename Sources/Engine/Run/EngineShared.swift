@@ -134,9 +134,11 @@ final class GroupRuntime: @unchecked Sendable {
     /// Whether a `text/event-stream` answer is read as speech events: when audio is expected (an
     /// SSE answer to a raw request that expects none, a chat stream say, is left alone).
     var decodesSSE: Bool { expectsAudio || asksSSE }
+    /// `request.websocket`: each request is a WebSocket session (on NIO, not libcurl).
+    let webSocket: WebSocketRequestPlan?
 
     init(index: Int, group: ThreadGroup, schedule: GroupSchedule, request: RequestPlan, feeders: [DataFeeder],
-         variables: [String: String], target: Target) {
+         variables: [String: String], target: Target, baseURL: String = "", baseDirectory: String = ".") {
         self.index = index
         self.name = group.name
         self.schedule = schedule
@@ -150,6 +152,9 @@ final class GroupRuntime: @unchecked Sendable {
         measureContent = group.checks.audio.nonSilent == true || group.checks.audio.distinct == true
         expectsAudio = target.api != .raw || target.audio != nil || group.checks.audio != AudioChecks()
         asksSSE = target.api == .openai && group.request.tts.streamFormat == .sse
+        webSocket = group.request.websocket.map {
+            WebSocketRequestPlan(spec: $0, group: group, target: target, baseURL: baseURL, baseDirectory: baseDirectory)
+        }
     }
 
     var isOpen: Bool { schedule.isOpen }

@@ -53,7 +53,7 @@ public final class LoadEngine: @unchecked Sendable {
             runtimes.append(GroupRuntime(index: index, group: group, schedule: schedule,
                                          request: RequestPlan(group: group, target: plan.target, baseURL: baseURL, baseDirectory: plan.baseDirectory),
                                          feeders: names.compactMap { feeders[$0] }, variables: plan.variables,
-                                         target: plan.target))
+                                         target: plan.target, baseURL: baseURL, baseDirectory: plan.baseDirectory))
         }
         self.runtimes = runtimes
         shared = EngineShared(groups: plan.threadGroups.count, agentName: agentName, redactor: Redactor(plan.secretValues))

@@ -83,7 +83,7 @@ import Testing
         ("/ws/err/bad-base64", "json", ErrorClass.badBase64, "not valid base64"),
         ("/ws/err/malformed", "binary", .malformedEvent, "is not a JSON object"),
         ("/ws/err/close-1011", "binary", .closeError, "closed with code 1011"),
-        ("/ws/err/cut", "binary", .closedMidAudio, "without a close frame after 2 audio messages"),
+        ("/ws/err/cut", "binary", .closedMidAudio, "after 2 audio messages"),
         ("/ws/err/no-done", "binary", .closedMidAudio, "before the done message"),
         ("/ws/err/error-message", "binary", .errorEvent, "voice not found"),
         ("/ws/err/silent", "binary", .timeout, "timed out after 1s"),

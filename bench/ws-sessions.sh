@@ -23,6 +23,7 @@ if [ -z "${TTSLOAD_BIN:-}" ]; then
   TTSLOAD_BIN=$ROOT/.build/release/ttsload
 fi
 
+: > "$WORK/server.out"
 "$TTSLOAD_BIN" server --port 0 --queue 4000 --deadline-ms 120000 --max-batch 8 > "$WORK/server.out" 2> "$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 300); do grep -q listening "$WORK/server.out" && break; sleep 0.1; done
@@ -61,9 +62,10 @@ PLAN
 /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$TTSLOAD_BIN" run "$WORK/plan.yaml" --out "$WORK/run" --quiet --no-report > "$WORK/run.out" 2>&1 || true
 read -r wall user sys rss < "$WORK/time"
 server_hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
-python3 - "$WORK/run/results.jtl" "$wall" "$user" "$sys" "$rss" "$server_hwm" <<'PY'
+python3 - "$WORK/run/results.jtl" "$wall" "$user" "$sys" "$rss" "$server_hwm" "$STEPS" <<'PY'
 import csv, sys, collections
 path, wall, user, sys_, rss, server_hwm = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+held = {int(x) for x in sys.argv[7].split(",")}
 steps = collections.defaultdict(lambda: {"ttfa": [], "gap": [], "underrun": [], "n": 0, "err": collections.Counter()})
 total = 0
 with open(path) as f:
@@ -84,7 +86,7 @@ print(f"{'sessions':>9} {'samples':>8} {'errors':>7} {'ttfa p50':>9} {'p95':>8} 
 # The hold of each step: the sessions ended while exactly that many users were active.
 for users in sorted(steps):
     s = steps[users]
-    if s["n"] < 20: continue
+    if users not in held: continue  # ramps between steps
     errors = sum(s["err"].values())
     print(f"{users:>9} {s['n']:>8} {errors:>7} {pct(s['ttfa'],50):>9.1f} {pct(s['ttfa'],95):>8.1f} {pct(s['ttfa'],99):>8.1f} "
           f"{pct(s['gap'],50):>8.1f} {pct(s['gap'],95):>8.1f} {pct(s['gap'],99):>8.1f} {pct(s['underrun'],95):>13.1f}"

@@ -23,11 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
-        // WebSocket sessions: the embedded server's endpoint (HummingbirdWebSocket) and the
-        // engine's client (WSClient, on SwiftNIO event loops; docs/websocket.md says why).
+        // WebSocket sessions: the embedded server's endpoint (HummingbirdWebSocket). The engine's
+        // client is NIOWebSocket's frame codec under our own upgrade (docs/websocket.md says why
+        // not WSClient); swift-crypto for the handshake's SHA-1 (Sec-WebSocket-Accept).
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
-        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
-        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
     targets: [
         // System libraries: module maps + headers (and, for libcurl, typed setopt helpers).
@@ -54,13 +54,11 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "Plan", "Results", "TTS", "CCurl",
-                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
         // TTS API presets, audio parsing, time to first audio, RTF.
         .target(name: "TTS", dependencies: ["Plan"]),

@@ -10,6 +10,10 @@ import NIOCore
 /// Routes: `/ws/pcm` (binary PCM) and `/ws/json` (base64 JSON) send 100 ms of 16 kHz 16-bit
 /// mono PCM at 120, 170, 220, 270, 870 and 900 ms, then `{"type":"done"}`; the `/ws/err/...`
 /// routes break the protocol in one way each.
+/// The error routes send the moment the upgrade is done, without waiting for the client, and
+/// then close: frames that come with the 101 (and the close behind them) must reach the session.
+/// WSClient lost them about one run in two here (docs/websocket.md); WebSocketGreetingTests
+/// forces the one-burst case with a server of another library.
 final class ScheduledWebSocketServer: @unchecked Sendable {
     struct Context: RequestContext, WebSocketRequestContext {
         var coreContext: CoreRequestContextStorage
@@ -35,35 +39,29 @@ final class ScheduledWebSocketServer: @unchecked Sendable {
         let router = Router(context: Context.self)
         router.ws("/ws/pcm") { _, outbound, _ in try await scheduled(outbound, json: false) }
         router.ws("/ws/json") { _, outbound, _ in try await scheduled(outbound, json: true) }
-        router.ws("/ws/err/bad-base64") { inbound, outbound, _ in
-            try await firstMessage(inbound)
+        router.ws("/ws/err/bad-base64") { _, outbound, _ in
             try await outbound.write(.text(#"{"type":"audio","audio":"AAAA"}"#))
             try await outbound.write(.text(#"{"type":"audio","audio":"AA*A"}"#))
         }
-        router.ws("/ws/err/malformed") { inbound, outbound, _ in
-            try await firstMessage(inbound)
+        router.ws("/ws/err/malformed") { _, outbound, _ in
             try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
             try await outbound.write(.text("this is not json"))
         }
-        router.ws("/ws/err/close-1011") { inbound, outbound, _ in
-            try await firstMessage(inbound)
+        router.ws("/ws/err/close-1011") { _, outbound, _ in
             try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
             try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
             try await outbound.close(.unexpectedServerError, reason: "synthesis failed")
         }
-        router.ws("/ws/err/cut") { inbound, outbound, context in
-            try await firstMessage(inbound)
+        router.ws("/ws/err/cut") { _, outbound, context in
             try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
             try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
             // The socket goes without a close frame.
             try await context.requestContext.channel.close()
         }
-        router.ws("/ws/err/no-done") { inbound, outbound, _ in
-            try await firstMessage(inbound)
+        router.ws("/ws/err/no-done") { _, outbound, _ in
             try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
         }
-        router.ws("/ws/err/error-message") { inbound, outbound, _ in
-            try await firstMessage(inbound)
+        router.ws("/ws/err/error-message") { _, outbound, _ in
             try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
             try await outbound.write(.text(#"{"type":"error","error":{"message":"voice not found"}}"#))
         }
@@ -86,14 +84,6 @@ final class ScheduledWebSocketServer: @unchecked Sendable {
     }
 
     func stop() { task?.cancel() }
-
-    /// The error routes answer the client's first message, as a TTS server does. Frames sent
-    /// the instant the upgrade completes were sometimes never seen by WSClient 1.6.2 (a session
-    /// got no message at all and ran into its timeout; docs/websocket.md).
-    private static func firstMessage(_ inbound: WebSocketInboundStream) async throws {
-        var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-        _ = try await messages.next()
-    }
 
     private static func scheduled(_ outbound: WebSocketOutboundWriter, json: Bool) async throws {
         let clock = ContinuousClock()

@@ -1,6 +1,4 @@
 import Foundation
-import HTTPTypes
-import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -8,7 +6,6 @@ import NIOWebSocket
 import Plan
 import Results
 import TTS
-import WSClient
 
 /// What one session gave: its times (monotonic µs), byte counts, audio and how it ended.
 struct WebSocketOutcome: Sendable {
@@ -31,35 +28,51 @@ struct WebSocketOutcome: Sendable {
     var failure: WebSocketFailure?
 }
 
-/// Runs WebSocket sessions on SwiftNIO event loops with hummingbird-project's `WSClient`.
+/// Runs WebSocket sessions on SwiftNIO event loops: `WebSocketConnection` (our upgrade, NIOWebSocket's
+/// frame codec) and the frame rules a client needs, here (messages from fragments, pong to ping,
+/// the close handshake).
 ///
 /// Why beside the libcurl loops rather than inside them: Debian's libcurl 7.88 is built without
-/// WebSocket support, and framing on a CONNECT_ONLY socket means writing and maintaining a
-/// WebSocket client (masking, fragments, control frames, close handshake, TLS through
-/// curl_easy_send/recv) inside the engine's epoll loop. WSClient is a maintained client; a
-/// session is an async task on NIO's event loops (one per core), and the engine thread that
-/// started it only learns of its end (`WebSocketSessions`). Concurrency stays bounded by the
-/// plan's users: a user has at most one session in flight. docs/websocket.md has the figures.
+/// WebSocket support, and framing on a CONNECT_ONLY socket means doing framing and TLS through
+/// curl_easy_send/recv inside the engine's epoll loop. On NIO the codec, TLS and the event loops
+/// are maintained code; a session is an async task on NIO's event loops (one per core), and the
+/// engine thread that started it only learns of its end (`WebSocketSessions`). Concurrency stays
+/// bounded by the plan's users: a user has at most one session in flight.
+///
+/// Why not hummingbird-project's WSClient (used until the frames-at-the-upgrade loss was found):
+/// its handshake runs on NIO's HTTP client upgrader, which drops the frames of a server that
+/// greets and closes in one burst (`WebSocketConnection` says how); docs/websocket.md.
 enum WebSocketSession {
     private struct SessionTimeout: Error {}
+    /// The server broke the protocol (RFC 6455 close code and why); the session closes with it.
+    struct ProtocolViolation: Error, CustomStringConvertible {
+        var code: WebSocketErrorCode
+        var description: String
+    }
+
+    /// A close frame the server sent: its code (nil: the frame had none, 1005) and reason.
+    struct ServerClose: Sendable {
+        var code: UInt16?
+        var reason: String?
+    }
+
+    /// Messages larger than this (all fragments together) fail the session (close 1009).
+    static let maxMessageBytes = 16 << 20
+    /// After done (or a failure), how long the server has to answer our close frame.
+    static let closeTimeout: Duration = .seconds(1)
 
     /// Mutable state of one session, written by its handler task only (and its sender child,
-    /// which returns its own list); read after the client returned.
+    /// which returns its own list); read after the session returned.
     private final class State: @unchecked Sendable {
         var outcome: WebSocketOutcome
         var reader: WebSocketFrameReader
         var ended = false  // done, or a failure decided while reading
+        var serverClose: ServerClose?
         init(token: Int, reader: WebSocketFrameReader) {
             outcome = WebSocketOutcome(token: token)
             self.reader = reader
         }
     }
-
-    static let logger: Logger = {
-        var l = Logger(label: "ttsload.websocket")
-        l.logLevel = .critical
-        return l
-    }()
 
     /// Runs `session` to its end, at most the plan's timeout. `start` (monotonic µs) is the
     /// sample's origin (TTFA counts from it).
@@ -68,25 +81,38 @@ enum WebSocketSession {
         let analyzer = AudioStreamAnalyzer(expectation: expectation, measureContent: measureContent)
         let state = State(token: token, reader: WebSocketFrameReader(frames: plan.frames, audioField: plan.audioField,
                                                                       done: plan.done, analyzer: analyzer))
-        var configuration = WebSocketClientConfiguration(maxFrameSize: 16 << 20, closeTimeout: .seconds(1))
-        for (name, value) in session.headers {
-            if let field = HTTPField.Name(name) { configuration.additionalHeaders[field] = value }
-        }
         var tls: TLSConfiguration?
-        if session.url.hasPrefix("wss://") {
+        if session.url.hasPrefix("wss://") || session.url.hasPrefix("https://") {
             var t = TLSConfiguration.makeClientConfiguration()
             if plan.insecure { t.certificateVerification = .none }
             if let ca = plan.caFile { t.trustRoots = .file(ca) }
             tls = t
         }
-        let clientConfiguration = configuration, clientTLS = tls
-        var closeFrame: WebSocketCloseFrame?
+        let clientTLS = tls
         do {
-            closeFrame = try await withThrowingTaskGroup(of: WebSocketCloseFrame?.self) { group in
+            guard let target = WebSocketConnection.Target(url: session.url) else {
+                throw WebSocketUpgradeRefused(description: "not a ws:// or wss:// URL: '\(WebSocketFrameReader.excerpt(session.url))'")
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await WebSocketClient.connect(url: session.url, configuration: clientConfiguration, tlsConfiguration: clientTLS,
-                                                      logger: logger) { inbound, outbound, _ in
-                        try await converse(session, state: state, inbound: inbound, outbound: outbound)
+                    let pending = try await WebSocketConnection.connect(target, headers: session.headers, tls: clientTLS,
+                                                                        connectTimeoutMicros: plan.connectTimeoutMicros,
+                                                                        maxFrameSize: maxMessageBytes)
+                    // The session's timeout (or the run's stop) cancels this task: the channel goes with it.
+                    try await withTaskCancellationHandler {
+                        let upgraded: WebSocketConnection.Upgraded
+                        do {
+                            upgraded = try await pending.upgraded.get()
+                        } catch {
+                            pending.channel.close(promise: nil)
+                            throw error
+                        }
+                        state.outcome.connectedAt = upgraded.at
+                        try await upgraded.frames.executeThenClose { inbound, outbound in
+                            try await converse(session, state: state, channel: pending.channel, inbound: inbound, outbound: outbound)
+                        }
+                    } onCancel: {
+                        pending.channel.close(promise: nil)
                     }
                 }
                 group.addTask {
@@ -94,7 +120,7 @@ enum WebSocketSession {
                     throw SessionTimeout()
                 }
                 defer { group.cancelAll() }
-                return try await group.next() ?? nil
+                try await group.next()
             }
         } catch is SessionTimeout {
             if !state.ended {
@@ -107,9 +133,9 @@ enum WebSocketSession {
         let end = monotonicMicros()
         var outcome = state.outcome
         outcome.endedAt = outcome.endedAt > 0 ? outcome.endedAt : end
-        if let closeFrame { outcome.closeCode = Int(UInt16(webSocketErrorCode: closeFrame.closeCode)) }
+        if let close = state.serverClose { outcome.closeCode = Int(close.code ?? 1005) }
         if outcome.failure == nil && !state.ended {
-            outcome.failure = closing(closeFrame, expectsDone: plan.done, audio: state.reader.audioMessages, messages: state.reader.messages)
+            outcome.failure = closing(state.serverClose, expectsDone: plan.done, audio: state.reader.audioMessages, messages: state.reader.messages)
         }
         outcome.messagesReceived = state.reader.messages
         outcome.audioMessages = state.reader.audioMessages
@@ -118,10 +144,24 @@ enum WebSocketSession {
         return outcome
     }
 
-    /// Sends the messages (paced) while reading until done, a failure or the server's close.
-    private static func converse(_ session: RenderedSession, state: State, inbound: WebSocketInboundStream,
-                                 outbound: WebSocketOutboundWriter) async throws {
-        state.outcome.connectedAt = monotonicMicros()
+    /// A client frame: masked with a fresh key (RFC 6455 5.3; NIOWebSocket's encoder applies it).
+    static func frame(_ opcode: WebSocketOpcode, _ data: ByteBuffer) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)
+    }
+
+    static func closeFrame(_ code: WebSocketErrorCode) -> WebSocketFrame {
+        var buffer = ByteBuffer()
+        buffer.write(webSocketErrorCode: code)
+        return frame(.connectionClose, buffer)
+    }
+
+    /// Sends the messages (paced) while reading until done, a failure or the server's close;
+    /// then the close handshake.
+    private static func converse(_ session: RenderedSession, state: State, channel: any Channel,
+                                 inbound: NIOAsyncChannelInboundStream<WebSocketFrame>,
+                                 outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) async throws {
+        var frames = inbound.makeAsyncIterator()
+        var violation: ProtocolViolation?
         try await withThrowingTaskGroup(of: [Int64].self) { group in
             group.addTask {
                 var sent: [Int64] = []
@@ -136,22 +176,77 @@ enum WebSocketSession {
                         due = monotonicMicros()
                     }
                     sent.append(monotonicMicros())
-                    try await outbound.write(.text(message.text))
+                    try await outbound.write(frame(.text, ByteBuffer(string: message.text)))
                 }
                 return sent
             }
             var bytesReceived: Int64 = 0
-            reading: for try await message in inbound.messages(maxSize: 16 << 20) {
+            // A message being put together from fragments: its opcode and bytes so far.
+            var partial: (opcode: WebSocketOpcode, data: ByteBuffer)?
+            reading: while true {
+                let next: WebSocketFrame?
+                do {
+                    next = try await frames.next()
+                } catch let error as NIOWebSocketError {
+                    violation = ProtocolViolation(code: error == .invalidFrameLength ? .messageTooLarge : .protocolError, description: "invalid frame from the server: \(error)")
+                    break reading
+                }
+                guard let frame = next else { break reading }
+                // No extension was negotiated, so no reserved bit may be set (RFC 6455 5.2).
+                guard frame.reservedBits.isEmpty else {
+                    violation = ProtocolViolation(code: .protocolError, description: "a frame with reserved bits set (no extension was negotiated)")
+                    break reading
+                }
+                var message: (opcode: WebSocketOpcode, data: ByteBuffer)?
+                switch frame.opcode {
+                case .text, .binary:
+                    guard partial == nil else {
+                        violation = ProtocolViolation(code: .protocolError, description: "a new message began inside a fragmented one")
+                        break reading
+                    }
+                    if frame.fin { message = (frame.opcode, frame.unmaskedData) } else { partial = (frame.opcode, frame.unmaskedData) }
+                case .continuation:
+                    guard var p = partial else {
+                        violation = ProtocolViolation(code: .protocolError, description: "a continuation frame outside a message")
+                        break reading
+                    }
+                    var data = frame.unmaskedData
+                    guard p.data.readableBytes + data.readableBytes <= maxMessageBytes else {
+                        violation = ProtocolViolation(code: .messageTooLarge, description: "a message over \(maxMessageBytes) bytes")
+                        break reading
+                    }
+                    p.data.writeBuffer(&data)
+                    partial = nil
+                    if frame.fin { message = p } else { partial = p }
+                case .ping:
+                    try await outbound.write(Self.frame(.pong, frame.unmaskedData))
+                    continue reading
+                case .pong:
+                    continue reading
+                case .connectionClose:
+                    var data = frame.unmaskedData
+                    let code = data.readableBytes >= 2 ? data.readInteger(as: UInt16.self) : nil
+                    let reason = data.readableBytes > 0 ? data.readString(length: data.readableBytes) : nil
+                    state.serverClose = ServerClose(code: code, reason: reason)
+                    // Answer with the same code (RFC 6455 5.5.1); the server may be gone already.
+                    try? await outbound.write(closeFrame(code.map { WebSocketErrorCode(codeNumber: Int($0)) } ?? .normalClosure))
+                    break reading
+                default:
+                    violation = ProtocolViolation(code: .protocolError, description: "a frame with the reserved opcode \(frame.opcode)")
+                    break reading
+                }
+                guard let message else { continue reading }
                 let at = monotonicMicros()
                 if state.outcome.firstMessageAt == 0 { state.outcome.firstMessageAt = at }
+                bytesReceived += Int64(message.data.readableBytes)
                 let verdict: WebSocketFrameReader.Verdict
-                switch message {
-                case .binary(let buffer):
-                    bytesReceived += Int64(buffer.readableBytes)
-                    verdict = buffer.withUnsafeReadableBytes { state.reader.binary($0, at: at) }
-                case .text(let text):
-                    bytesReceived += Int64(text.utf8.count)
+                if message.opcode == .binary {
+                    verdict = message.data.withUnsafeReadableBytes { state.reader.binary($0, at: at) }
+                } else if let text = String(validating: message.data.readableBytesView, as: UTF8.self) {
                     verdict = state.reader.text(text, at: at)
+                } else {
+                    violation = ProtocolViolation(code: .dataInconsistentWithMessage, description: "a text message that is not UTF-8")
+                    break reading
                 }
                 switch verdict {
                 case .more: continue
@@ -167,8 +262,13 @@ enum WebSocketSession {
                 }
             }
             state.outcome.bytesReceived = bytesReceived
+            if let violation, !state.ended {
+                state.ended = true
+                state.outcome.endedAt = monotonicMicros()
+                state.outcome.failure = .init(errorClass: .malformedEvent, message: "WebSocket protocol error after \(state.reader.messages) messages: \(violation.description)")
+            }
             // Done (or failed, or closed) before every message went: the rest is not sent.
-            if state.ended { group.cancelAll() }
+            if state.ended || state.serverClose != nil { group.cancelAll() }
             do {
                 if let sent = try await group.next() {
                     state.outcome.sentAt = sent
@@ -178,19 +278,35 @@ enum WebSocketSession {
                 // The sender stopped: cancelled at done, or the connection went (the reader saw why).
             }
         }
+        // We end the session (done, or a failure while the connection held): send our close and
+        // give the server `closeTimeout` to answer it, as RFC 6455 7.1.1 has the server close TCP.
+        if state.serverClose == nil && state.ended {
+            try? await outbound.write(closeFrame(violation?.code ?? .normalClosure))
+            try? await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Task.sleep(for: closeTimeout)
+                    channel.close(promise: nil)
+                }
+                while let frame = try await frames.next() {
+                    if frame.opcode == .connectionClose { break }
+                }
+                group.cancelAll()
+            }
+        }
     }
 
     /// How a session that ended without its done message (or a failure) is judged by its close.
-    private static func closing(_ frame: WebSocketCloseFrame?, expectsDone done: WebSocketSpec.DoneMatcher?, audio: Int, messages: Int) -> WebSocketFailure? {
+    private static func closing(_ frame: ServerClose?, expectsDone done: WebSocketSpec.DoneMatcher?, audio: Int, messages: Int) -> WebSocketFailure? {
         guard let frame else {
             return audio > 0
                 ? .init(errorClass: .closedMidAudio, message: "the connection closed without a close frame after \(audio) audio messages")
                 : .init(errorClass: .reset, message: "the connection closed without a close frame after \(messages) messages, before any audio")
         }
-        let code = UInt16(webSocketErrorCode: frame.closeCode)
+        // A close frame without a code (1005, "no status") is taken as a normal close.
+        let code = frame.code ?? 1005
         let reason = frame.reason.map { ": '\(WebSocketFrameReader.excerpt($0))'" } ?? ""
-        if code != 1000 && code != 1001 {
-            return .init(errorClass: .closeError, message: "closed with code \(code) (\(frame.closeCode))\(reason) after \(audio) audio messages")
+        if code != 1000 && code != 1001 && code != 1005 {
+            return .init(errorClass: .closeError, message: "closed with code \(code) (\(WebSocketErrorCode(codeNumber: Int(code))))\(reason) after \(audio) audio messages")
         }
         guard let done else { return nil }
         let expected = "\(done.field.joined(separator: ".")): \(done.equals)"
@@ -201,8 +317,8 @@ enum WebSocketSession {
 
     private static func classify(_ error: any Error, connected: Bool, audio: Int) -> WebSocketFailure {
         let text = String(describing: error)
-        if let e = error as? WebSocketClientError, e == .webSocketUpgradeFailed {
-            return .init(errorClass: .other, message: "WebSocket upgrade refused by the server")
+        if let refused = error as? WebSocketUpgradeRefused {
+            return .init(errorClass: .other, message: "WebSocket upgrade refused by the server: \(refused.description)")
         }
         if !connected {
             if text.contains("refused") || text.contains("ECONNREFUSED") { return .init(errorClass: .connectRefused, message: "connection refused: \(text)") }

@@ -128,8 +128,10 @@ struct SpeechWebSocket: Sendable {
             let seconds = String(format: "%.6f", Double(samples) / Double(EspeakSynthesizer.sampleRate))
             try await outbound.write(.text(#"{"type":"done","audio_seconds":\#(seconds),"characters":\#(speech.parameters.text.count),"chunks":\#(chunks)}"#))
         }
-        if speech.format == .wav { try await send(WAVHeader.make(dataBytes: nil)) }
+        // The WAV header goes once the audio is sure to come (a hit, or a worker has the job), so
+        // a refused session (queue full, deadline) carries no audio message, as over HTTP.
         if var pcm = cache.lookup(speech.parameters) {
+            if speech.format == .wav { try await send(WAVHeader.make(dataBytes: nil)) }
             let samples = pcm.readableBytes / 2
             // A hit goes out as ~100 ms chunks, as a synthesis would have sent it.
             while pcm.readableBytes > 0, let piece = pcm.readBytes(length: min(EspeakSynthesizer.sampleRate / 10 * 2, pcm.readableBytes)) {
@@ -151,7 +153,7 @@ struct SpeechWebSocket: Sendable {
             for await event in job.events {
                 switch event {
                 case .started:
-                    break
+                    if speech.format == .wav { try await send(WAVHeader.make(dataBytes: nil)) }
                 case .audio(let chunk):
                     if cache.isEnabled { pcm.writeBytes(chunk) }
                     try await send(chunk)

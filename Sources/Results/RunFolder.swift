@@ -5,7 +5,7 @@ import Plan
 /// through here, so the names live in one place.
 ///
 /// `results.jtl` (every sample), `summary.json`, `plan.yaml` (as resolved), `README.md`,
-/// `server.log` (embedded target), `index.html` (dashboard), `compare.html` (`--compare-to`),
+/// `server.log` (embedded target; `server-b.log`: side b's in an A/B run), `index.html` (dashboard), `compare.html` (`--compare-to`),
 /// and for a distributed run `agents/NAME.jtl` (each agent's spool) and `cluster.json`.
 public struct RunFolder: Sendable, Equatable {
     public let path: String
@@ -17,6 +17,8 @@ public struct RunFolder: Sendable, Equatable {
     public var plan: String { file("plan.yaml") }
     public var readme: String { file("README.md") }
     public var serverLog: String { file("server.log") }
+    /// Side b's embedded server's output in an A/B run (side a's is `server.log`).
+    public var serverLogB: String { file("server-b.log") }
     public var dashboard: String { file("index.html") }
     public var comparePage: String { file("compare.html") }
     public var cluster: String { file("cluster.json") }

@@ -23,12 +23,13 @@ public final class LoadRun: @unchecked Sendable {
     ///   - folder: the run folder outputs write into; nil for an agent's share.
     ///   - slot: this process's part of a distributed run (`.whole` on one host).
     ///   - agentName: the agent's name in a distributed run (`${__agent}`), empty in one process.
-    public init(plan: Plan, target: String, folder: RunFolder?, threads: Int, outputs: [RunOutput],
+    ///   - targetB: side b's address in an A/B run (`plan.ab`); `target` is then side a's.
+    public init(plan: Plan, target: String, targetB: String? = nil, folder: RunFolder?, threads: Int, outputs: [RunOutput],
                 seed: UInt64 = UInt64.random(in: 1...UInt64.max), slot: EngineSlot = .whole, agentName: String = "") throws {
         context = RunContext(plan: plan, folder: folder, target: target)
         self.threads = threads
         feed = RunFeed(context: context, outputs: outputs)
-        engine = try LoadEngine(plan: plan, baseURL: target, threads: threads, sink: queue, seed: seed, slot: slot, agentName: agentName)
+        engine = try LoadEngine(plan: plan, baseURL: target, baseURLB: targetB, threads: threads, sink: queue, seed: seed, slot: slot, agentName: agentName)
         feed.onFailure = { [weak self] message in
             self?.engine.stop(hard: false)
             self?.onFailure?(message)

@@ -142,6 +142,9 @@ struct CapacityCommand: ParsableCommand {
     func run() throws {
         let loaded = try loadPlanOrFail(plan, overrides: try overrideOptions.overrides)
         let plan = loaded.plan
+        if plan.ab != nil {
+            throw CommandFailure(.usage, "targets: (an A/B run) is for `ttsload run`; a capacity search measures one target: search each side with --set target.url=... and compare the two searches")
+        }
         let objective: SLO
         do { objective = try SLO(slo) } catch { throw CommandFailure(.usage, error.description) }
         let groupIndex = try chooseGroup(plan)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capacity
 import Foundation
+import Plan
 import Report
 import Results
 
@@ -21,7 +22,7 @@ struct CompareCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument { case text, json, markdown }
 
-    @Argument(help: "BASE CANDIDATE, or only CANDIDATE with --baseline; either may be a comma-separated list of runs.")
+    @Argument(help: "BASE CANDIDATE, or only CANDIDATE with --baseline, or one A/B run folder (its side b against its side a); either may be a comma-separated list of runs.")
     var sides: [String] = []
 
     @Option(help: "Use this baseline from the store as the base.")
@@ -46,11 +47,17 @@ struct CompareCommand: ParsableCommand {
         if baseline != nil {
             guard sides.count == 1 else { throw ValidationError("with --baseline give one run to compare: the candidate") }
         } else {
-            guard sides.count == 2 else { throw ValidationError("give two runs: BASE CANDIDATE (or --baseline NAME CANDIDATE)") }
+            guard sides.count == 2 || sides.count == 1 else {
+                throw ValidationError("give two runs: BASE CANDIDATE (or --baseline NAME CANDIDATE, or one A/B run folder)")
+            }
         }
     }
 
     func run() throws {
+        if baseline == nil, sides.count == 1 {
+            try compareABRun(sides[0])
+            return
+        }
         if baseline == nil, let reports = try capacityReports() {
             let comparison = CapacityComparison.compare(base: reports.base, candidate: reports.candidate)
             if format == .json {
@@ -74,6 +81,19 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure(.usage, "\(error)")
         }
         let comparison = Comparator.compare(base: base, candidate: candidate, tolerances: try options.tolerances)
+        try finishComparison(comparison, options: options, format: format, html: html)
+    }
+
+    /// One A/B run folder (`targets:`): its side b against its side a (docs/ab.md).
+    private func compareABRun(_ folder: String) throws {
+        let loader = SideLoader(storePath: store, columns: columns.map { $0.split(separator: ",").map(String.init) })
+        let found: (a: RunSide, b: RunSide, targets: ABTargets)?
+        do { found = try loader.abRun(folder) } catch { throw CommandFailure(.usage, "\(error)") }
+        guard let found else {
+            throw CommandFailure(.usage, "\(folder) is not an A/B run folder (its plan.yaml has no targets:): give two runs, BASE CANDIDATE")
+        }
+        let comparison = Comparator.compare(base: found.a, candidate: found.b, tolerances: try options.tolerances)
+        if format == .text { print("A/B: b against a (\(ABSides.describe(found.targets))):") }
         try finishComparison(comparison, options: options, format: format, html: html)
     }
 

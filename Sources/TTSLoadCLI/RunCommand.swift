@@ -63,7 +63,12 @@ struct RunCommand: AsyncParsableCommand {
             help: "After the run, compare it with this base (run folder, JTL, run id or baseline name); exit as `ttsload compare` does.")
     var compareTo: String?
 
-    @OptionGroup(title: "Comparison (with --compare-to)") var compareOptions: CompareOptions
+    @OptionGroup(title: "Comparison (with --compare-to, or of an A/B run's sides)") var compareOptions: CompareOptions
+
+    @Option(name: .customLong("target-b"),
+            help: ArgumentHelp("Make this an A/B run: the same load sent to this second target (a URL or embedded) at the same moments, "
+                               + "judged side by side (the same as --set targets.b=URL; docs/ab.md).", valueName: "url"))
+    var targetB: String?
 
     @Option(help: ArgumentHelp("Run the load on these agents (`ttsload agent`) instead of in this process: name=host:port,... (docs/distributed.md).",
                                valueName: "agents"))
@@ -102,8 +107,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try loadPlanOrFail(plan, overrides: try overrideOptions.overrides)
+        let loaded = try loadPlanOrFail(plan, overrides: try overrideOptions.overrides + abOverrides)
         let plan = loaded.plan
+        if plan.ab != nil, compareTo != nil {
+            throw CommandFailure(.usage, "--compare-to compares this run with another; an A/B run (targets:) compares its own two sides: drop one of them")
+        }
         // The base is read before the load, so a wrong name fails in a second, not after the run.
         var compareBase: RunSide?
         if let compareTo {
@@ -113,6 +121,9 @@ struct RunCommand: AsyncParsableCommand {
         try loaded.redactedYAML.write(toFile: folder.plan, atomically: true, encoding: .utf8)
         // Agents from --agents, else from the plan's `agents:` (named agent1, agent2, ... in order).
         if let list = agents ?? (plan.agents.isEmpty ? nil : plan.agents.map(\.description).joined(separator: ",")) {
+            if plan.ab != nil {
+                throw CommandFailure(.usage, "an A/B run (targets: or --target-b) runs in one process in this version: it cannot run on agents")
+            }
             guard tokenFile != nil else {
                 throw CommandFailure(.usage, "the plan lists agents: give their shared token with --token-file (or run without agents: --set agents=[])")
             }
@@ -122,31 +133,27 @@ struct RunCommand: AsyncParsableCommand {
         }
         if tokenFile != nil { throw CommandFailure(.usage, "--token-file is for runs on agents (--agents or the plan's agents:)") }
 
-        var server: EmbeddedServer?
-        let baseURL: String
-        switch plan.target.location {
-        case .embedded:
-            let started = try EmbeddedServer(arguments: plan.target.serverArgs, logPath: folder.serverLog)
-            server = started
-            baseURL = started.baseURL
-            say("embedded server at \(baseURL) (log: \(folder.serverLog))")
-        case .url(let url):
-            baseURL = url
-        }
-        defer { server?.stop() }
+        var servers: [EmbeddedServer] = []
+        defer { servers.forEach { $0.stop() } }
+        let baseURL = try startTarget(plan.target.location, serverArgs: plan.target.serverArgs, log: folder.serverLog,
+                                      side: plan.ab == nil ? nil : .a, servers: &servers)
+        let baseURLB = try plan.ab.map { try startTarget($0.b.location, serverArgs: $0.b.serverArgs, log: folder.serverLogB, side: .b, servers: &servers) }
         let threads = self.threads ?? EngineThreads.defaultCount(baseURL: baseURL)
 
-        do {
-            let probe = try LoadRun.probe(plan: plan, target: baseURL)
-            say("probe: \(probe.url) -> \(probe.status) \(probe.responseMessage) in \(RunText.duration(probe.elapsed))")
-        } catch {
-            throw CommandFailure(.runtime, "\(error)")
+        let probes = [("", baseURL, plan.ab == nil ? plan : plan.sidePlan(.a))] + (baseURLB.map { [(" b", $0, plan.sidePlan(.b))] } ?? [])
+        for (side, url, probePlan) in probes {
+            do {
+                let probe = try LoadRun.probe(plan: probePlan, target: url)
+                say("probe\(plan.ab != nil && side.isEmpty ? " a" : side): \(probe.url) -> \(probe.status) \(probe.responseMessage) in \(RunText.duration(probe.elapsed))")
+            } catch {
+                throw CommandFailure(.runtime, "\(error)")
+            }
         }
 
         let storeOutput = noStore ? nil : StoreOutput(path: store, plan: plan, yaml: loaded.redactedYAML, target: baseURL, folder: folder)
         let run: LoadRun
         do {
-            run = try LoadRun(plan: plan, target: baseURL, folder: folder, threads: threads, outputs: outputs(folder: folder, store: storeOutput))
+            run = try LoadRun(plan: plan, target: baseURL, targetB: baseURLB, folder: folder, threads: threads, outputs: outputs(folder: folder, store: storeOutput))
             try runFolderReadme(plan: plan).write(toFile: folder.readme, atomically: true, encoding: .utf8)
         } catch {
             throw CommandFailure(.runtime, "cannot start the run: \(error)")
@@ -236,8 +243,15 @@ struct RunCommand: AsyncParsableCommand {
         if let compareBase {
             try compare(with: compareBase, folder: folder, plan: plan, profile: end.statistics.profile, startWall: end.statistics.startWall)
         }
-        if let verdict = end.verdict, !verdict.passed {
-            throw CommandFailure(.negative, end.status == .aborted ? "thresholds failed; the run was aborted" : "thresholds failed")
+        // An A/B run: b judged against a, then the thresholds (per side); either failing exits 1.
+        let regressed = plan.ab != nil ? try compareSides(folder: folder, plan: plan, profile: end.statistics.profile,
+                                                          startWall: end.statistics.startWall) : false
+        let thresholdsFailed = end.verdict.map { !$0.passed } ?? false
+        if regressed || thresholdsFailed {
+            var why = [regressed ? "b regressed against a" : nil,
+                       thresholdsFailed ? (end.status == .aborted ? "thresholds failed; the run was aborted" : "thresholds failed") : nil]
+            why.removeAll { $0 == nil }
+            throw CommandFailure(.negative, why.compactMap { $0 }.joined(separator: "; "))
         }
     }
 
@@ -273,7 +287,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         text += "- `summary.json`: totals, per label and per step (hold only), counters.\n"
         text += "- `plan.yaml`: the plan as run (after --set).\n"
-        if case .embedded = plan.target.location { text += "- `server.log`: the embedded server's output.\n" }
+        if case .embedded = plan.target.location {
+            text += "- `server.log`: the embedded server's output\(plan.ab == nil ? "" : " (side a)").\n"
+        }
+        if let ab = plan.ab {
+            if case .embedded = ab.b.location { text += "- `server-b.log`: side b's embedded server's output.\n" }
+            text += "- `compare.html`: side b against side a (\(ABSides.describe(ab))); docs/ab.md.\n"
+        }
         return text
     }
 

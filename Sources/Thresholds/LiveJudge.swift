@@ -29,7 +29,8 @@ public final class LiveJudge {
     private let stopConditions: [(condition: Threshold, breaks: Bool)]
     /// The steps `stop_when` judges: those of the thread group with the most steps.
     private let steps: [ScheduleStep]
-    private var stepTallies: [String?: SampleTally<SparseHistogram>] = [:]
+    /// Keyed by `key(of:)`: a condition's scope and side.
+    private var stepTallies: [String: SampleTally<SparseHistogram>] = [:]
     private var stepIndex = 0
     private var cumulative: [Int: SampleTally<SparseHistogram>] = [:]
     private var streaks: [Int: Streak] = [:]
@@ -74,17 +75,23 @@ public final class LiveJudge {
         return nil
     }
 
-    private func tally(scope: String?, in byLabel: [String: SampleTally<SparseHistogram>]) -> SampleTally<SparseHistogram> {
+    /// The tally of the labels `threshold` covers: its scope's, and in an A/B run only its side's
+    /// (every label carries its side as a suffix, docs/ab.md).
+    private func tally(_ threshold: Threshold, in byLabel: [String: SampleTally<SparseHistogram>]) -> SampleTally<SparseHistogram> {
         var out = SampleTally<SparseHistogram>(extended: true)
+        let scope = threshold.scope
         for (label, t) in byLabel where scope == nil || label == scope || labelGroups[label]?.contains(scope!) == true {
+            if let side = threshold.side, ABSide.split(label)?.side != side { continue }
             out.add(t)
         }
         return out
     }
 
+    private func key(of threshold: Threshold) -> String { (threshold.side?.rawValue ?? "") + "\u{0}" + (threshold.scope ?? "") }
+
     private func checkAborts(elapsed: Double, byLabel: [String: SampleTally<SparseHistogram>]) -> Event? {
         for (i, t) in thresholds.enumerated() where t.abort {
-            let now = tally(scope: t.scope, in: byLabel)
+            let now = tally(t, in: byLabel)
             cumulative[i, default: SampleTally(extended: true)].add(now)
             guard elapsed >= t.after.seconds else { continue }
             if let window = t.window?.seconds {
@@ -120,8 +127,9 @@ public final class LiveJudge {
         let step = steps[stepIndex]
         let middle = elapsed - 0.5
         if middle >= step.holdStart && middle < step.end {
-            for scope in Set(stopConditions.map(\.condition.scope)) {
-                stepTallies[scope, default: SampleTally(extended: true)].add(tally(scope: scope, in: byLabel))
+            var done = Set<String>()
+            for (condition, _) in stopConditions where done.insert(key(of: condition)).inserted {
+                stepTallies[key(of: condition), default: SampleTally(extended: true)].add(tally(condition, in: byLabel))
             }
             return nil
         }
@@ -135,7 +143,7 @@ public final class LiveJudge {
         let seconds = step.end - step.holdStart
         for (condition, breaks) in stopConditions {
             if case .step(let n) = condition.steps, n != step.index { continue }
-            let tally = stepTallies[condition.scope] ?? SampleTally(extended: true)
+            let tally = stepTallies[key(of: condition)] ?? SampleTally(extended: true)
             let value = condition.metric.value(of: tally, seconds: seconds)
             let met = breaks ? !condition.holds(value) : condition.holds(value)
             guard met, value != nil || breaks else { continue }
@@ -154,7 +162,7 @@ public final class LiveJudge {
         let current = steps.last { elapsed - 0.5 >= $0.start }?.index
         failingNow = thresholds.filter { t in
             if case .step(let n) = t.steps, n != current { return false }
-            let tally = tally(scope: t.scope, in: merged)
+            let tally = tally(t, in: merged)
             guard tally.count > 0 else { return false }
             let value = t.metric.value(of: tally, seconds: Double(recent.count))
             return value != nil && !t.holds(value)

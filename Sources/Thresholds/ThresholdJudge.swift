@@ -18,8 +18,21 @@ public struct ThresholdJudge: Sendable {
     public let rows: [Row]
     /// Wall-clock µs of schedule time 0 (places samples in steps).
     public var startWall: Int64
-    /// nil: every sample; a name: samples of that thread group or label.
-    private let scopes: [String?]
+    /// A threshold's scope (nil: every sample; a name: samples of that thread group or label) and,
+    /// in an A/B run, its side.
+    private struct ScopeKey: Equatable {
+        var scope: String?
+        var side: ABSide?
+        init(_ t: Threshold) {
+            scope = t.scope
+            side = t.side
+        }
+        func covers(_ s: Sample) -> Bool {
+            if let side, ABSide.split(s.groupName)?.side != side { return false }
+            return scope == nil || scope == s.label || scope == s.groupName
+        }
+    }
+    private let scopes: [ScopeKey]
     private let groupNames: Set<String>
     private var whole: [SampleTally<SparseHistogram>]
     /// [scope][row]
@@ -40,8 +53,8 @@ public struct ThresholdJudge: Sendable {
         self.rows = rows
         self.schedules = schedules
         groupNames = Set(profile.groups.map(\.name))
-        var scopes: [String?] = []
-        for t in thresholds where !scopes.contains(t.scope) { scopes.append(t.scope) }
+        var scopes: [ScopeKey] = []
+        for t in thresholds where !scopes.contains(ScopeKey(t)) { scopes.append(ScopeKey(t)) }
         self.scopes = scopes
         // The extra figures cost a few records per sample: only when a threshold reads them.
         let extended = thresholds.contains { $0.metric.needsExtendedTally }
@@ -61,7 +74,7 @@ public struct ThresholdJudge: Sendable {
                 row = rows.firstIndex { $0.group == s.groupIndex && $0.step.index == step.index }
             }
         }
-        for (i, scope) in scopes.enumerated() where scope == nil || scope == s.label || scope == s.groupName {
+        for (i, scope) in scopes.enumerated() where scope.covers(s) {
             whole[i].add(s)
             if let row { held[i][row].add(s) }
         }
@@ -85,13 +98,14 @@ public struct ThresholdJudge: Sendable {
         func holdSeconds(_ r: Int) -> Double { min(rows[r].step.end, durationSeconds) - rows[r].step.holdStart }
         func applies(_ t: Threshold, row r: Int) -> Bool {
             if let scope = t.scope, groupNames.contains(scope), scope != rows[r].groupName { return false }
+            if let side = t.side, ABSide.split(rows[r].groupName)?.side != side { return false }
             if case .step(let n) = t.steps, rows[r].step.index != n { return false }
             return true
         }
         var cells = rows.map { _ in [ThresholdVerdict.Cell?](repeating: nil, count: thresholds.count) }
         var judged: [ThresholdVerdict.Judged] = []
         for (i, t) in thresholds.enumerated() {
-            let scope = scopes.firstIndex(of: t.scope)!
+            let scope = scopes.firstIndex(of: ScopeKey(t))!
             let micros = { (seconds: Double) in startWall + Int64(seconds * 1_000_000) }
             for r in rows.indices where ran[r] && applies(t, row: r) {
                 let v = t.metric.monitorSeries == nil

@@ -97,7 +97,9 @@ import TestSupport
         #expect(abs(Double(serial) - 11) <= 1.1, "serial capacity \(serial), theory 11")
         #expect(abs(Double(batched) - 48) <= 4.8, "batched capacity \(batched), theory 48")
         let factor = Double(batched) / Double(serial)
-        #expect(abs(factor - 48.0 / 11) <= 0.1 * 48 / 11, "batching multiplied capacity by \(factor), theory \(48.0 / 11)")
+        // Within 10%, inclusive: 48 / 10 users (both answers within their own tolerance) is 10.0000...01%
+        // off in floating point.
+        #expect(abs(factor - 48.0 / 11) <= 0.1 * 48 / 11 + 1e-9, "batching multiplied capacity by \(factor), theory \(48.0 / 11)")
         // The open model: the most evenly spaced arrivals a second the accelerator keeps up with.
         let openResult = try #require(open.wait(timeout: 300), "the open-model search did not end")
         print("capacity, open model:\n\(openResult.stdout)")

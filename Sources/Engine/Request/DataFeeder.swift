@@ -12,9 +12,14 @@ final class DataFeeder: @unchecked Sendable {
     let table: DataTable
     private let lock = NSLock()
     private var cursor = 0
+    /// `order: random` draws: seeded in an A/B run (both sides' copies alike), else the system's.
+    private var seeded: SeededRandom?
     private var generator: SystemRandomNumberGenerator
 
-    init(spec: DataSetSpec, table: DataTable, slot: EngineSlot = .whole) {
+    /// - Parameter seed: for `order: random`, makes the sequence of rows reproducible: two feeders
+    ///   of one set with one seed hand out the same rows in the same order (an A/B run's sides).
+    init(spec: DataSetSpec, table: DataTable, slot: EngineSlot = .whole, seed: UInt64? = nil) {
+        seeded = seed.map { SeededRandom(seed: $0) }
         self.spec = spec
         var mine = table
         let stripe = slot.count > 1 && (spec.order == .unique || (spec.order == .sequential && table.rows.count >= slot.count))
@@ -32,6 +37,7 @@ final class DataFeeder: @unchecked Sendable {
         defer { lock.unlock() }
         switch spec.order {
         case .random:
+            if seeded != nil { return table.rows[Int.random(in: 0..<table.rows.count, using: &seeded!)] }
             return table.rows[Int.random(in: 0..<table.rows.count, using: &generator)]
         case .sequential:
             defer { cursor = (cursor + 1) % table.rows.count }

@@ -48,7 +48,7 @@ final class EngineLoop: @unchecked Sendable {
         self.gracefulStop = gracefulStop.microseconds
         users = groups.map { _ in [] }
         activeCount = groups.map { _ in 0 }
-        arrivals = groups.map { g in g.isOpen ? ArrivalSequence(schedule: g.schedule, seed: seed &+ UInt64(g.index)) : nil }
+        arrivals = groups.map { g in g.isOpen ? ArrivalSequence(schedule: g.schedule, seed: seed &+ UInt64(g.seedIndex)) : nil }
         nextArrival = groups.map { _ in nil }
         for g in groups.indices { nextArrival[g] = arrivals[g]?.next() }
     }
@@ -204,7 +204,7 @@ final class EngineLoop: @unchecked Sendable {
             if let value = row[name] { return value }
             switch name {
             case "__user": return String(number)
-            case "__group": return group.name
+            case "__group": return group.templateName
             case "__iteration": return String(iteration)
             case "__uuid": return UUID().uuidString
             case "__time": return String(Int64(Date().timeIntervalSince1970 * 1_000))

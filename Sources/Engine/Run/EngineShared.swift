@@ -117,6 +117,11 @@ final class EngineShared: @unchecked Sendable {
 final class GroupRuntime: @unchecked Sendable {
     let index: Int
     let name: String
+    /// What `${__group}` gives: the plan's name of the group (an A/B twin's without its side, so
+    /// both sides send the same bodies).
+    let templateName: String
+    /// Which group's arrival seed this one uses: its own, or an A/B b twin's a twin.
+    let seedIndex: Int
     let schedule: GroupSchedule
     let request: RequestPlan
     let thinkTime: ThinkTime
@@ -138,9 +143,12 @@ final class GroupRuntime: @unchecked Sendable {
     let webSocket: WebSocketRequestPlan?
 
     init(index: Int, group: ThreadGroup, schedule: GroupSchedule, request: RequestPlan, feeders: [DataFeeder],
-         variables: [String: String], target: Target, baseURL: String = "", baseDirectory: String = ".") {
+         variables: [String: String], target: Target, baseURL: String = "", baseDirectory: String = ".",
+         seedIndex: Int? = nil) {
         self.index = index
         self.name = group.name
+        self.templateName = group.side == nil ? group.name : ABSide.split(group.name)?.base ?? group.name
+        self.seedIndex = seedIndex ?? index
         self.schedule = schedule
         self.request = request
         self.thinkTime = group.thinkTime

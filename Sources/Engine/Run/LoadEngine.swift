@@ -26,10 +26,12 @@ public final class LoadEngine: @unchecked Sendable {
     private var clocks: (wall: Int64, mono: Int64) = (0, 0)
 
     /// - Parameters:
-    ///   - baseURL: the target's address, `http://127.0.0.1:PORT` for the embedded server.
+    ///   - baseURL: the target's address, `http://127.0.0.1:PORT` for the embedded server; in an
+    ///     A/B run (`plan.ab`), side a's.
+    ///   - baseURLB: side b's address in an A/B run: where the `[b]` twins send their requests.
     ///   - threads: engine threads (libcurl multi loops); default the number of cores.
     ///   - agentName: what `${__agent}` gives: the agent's name in a distributed run, empty in one process.
-    public init(plan: Plan, baseURL: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    public init(plan: Plan, baseURL: String, baseURLB: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 sink: SampleSink, seed: UInt64 = UInt64.random(in: 1...UInt64.max), slot: EngineSlot = .whole,
                 agentName: String = "") throws {
         self.plan = plan
@@ -38,10 +40,19 @@ public final class LoadEngine: @unchecked Sendable {
         self.threads = max(1, threads)
         self.sink = sink
         self.seed = seed
+        // In an A/B run each side draws from its own copy of every data set, both seeded alike, so
+        // the k-th row drawn on side b is the k-th drawn on side a (docs/ab.md); otherwise one
+        // feeder per set, shared by every group, as before.
+        let sides: [ABSide?] = plan.ab == nil ? [nil] : [.a, .b]
+        let dataSeed = seed
         var feeders: [String: DataFeeder] = [:]
+        func key(_ name: String, _ side: ABSide?) -> String { name + "\u{0}" + (side?.rawValue ?? "") }
         for spec in plan.data {
             switch DataSetFile.read(spec, baseDirectory: plan.baseDirectory) {
-            case .success(let table): feeders[spec.name] = DataFeeder(spec: spec, table: table, slot: slot)
+            case .success(let table):
+                for side in sides {
+                    feeders[key(spec.name, side)] = DataFeeder(spec: spec, table: table, slot: slot, seed: side == nil ? nil : dataSeed)
+                }
             case .failure(let failure): throw SetupError.dataSet(failure.message)
             }
         }
@@ -50,10 +61,16 @@ public final class LoadEngine: @unchecked Sendable {
             guard let index = plan.threadGroups.firstIndex(where: { $0.name == schedule.name }) else { continue }
             let group = plan.threadGroups[index]
             let names = group.dataSets.isEmpty ? plan.data.map(\.name) : group.dataSets
+            let url = group.side == .b ? (baseURLB ?? baseURL) : baseURL
+            // A b twin follows its a twin's arrival sequence (the open model's seed is per group).
+            let twin = group.side == .b ? ABSide.split(group.name).flatMap { split in
+                plan.threadGroups.firstIndex { $0.name == split.base + ABSide.a.suffix }
+            } : nil
             runtimes.append(GroupRuntime(index: index, group: group, schedule: schedule,
-                                         request: RequestPlan(group: group, target: plan.target, baseURL: baseURL, baseDirectory: plan.baseDirectory),
-                                         feeders: names.compactMap { feeders[$0] }, variables: plan.variables,
-                                         target: plan.target, baseURL: baseURL, baseDirectory: plan.baseDirectory))
+                                         request: RequestPlan(group: group, target: plan.target, baseURL: url, baseDirectory: plan.baseDirectory),
+                                         feeders: names.compactMap { feeders[key($0, group.side)] }, variables: plan.variables,
+                                         target: plan.target, baseURL: url, baseDirectory: plan.baseDirectory,
+                                         seedIndex: twin ?? index))
         }
         self.runtimes = runtimes
         shared = EngineShared(groups: plan.threadGroups.count, agentName: agentName, redactor: Redactor(plan.secretValues))

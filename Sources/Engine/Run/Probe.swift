@@ -28,7 +28,7 @@ public enum Probe {
             if let value = row[name] ?? plan.variables[name] { return value }
             switch name {
             case "__user", "__iteration": return "1"
-            case "__group": return group.name
+            case "__group": return group.side == nil ? group.name : ABSide.split(group.name)?.base ?? group.name
             case "__agent": return agentName
             default: return ""
             }

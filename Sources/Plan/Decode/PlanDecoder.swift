@@ -13,7 +13,7 @@ struct PlanDecoder {
 
     static let topLevelKeys = [
         "name", "description", "target", "defaults", "variables", "data", "load", "thread_groups", "thresholds",
-        "stop_when", "monitors", "agents", "secrets",
+        "stop_when", "monitors", "agents", "secrets", "targets",
     ]
 
     func decode(_ root: Node) -> Plan? {
@@ -23,7 +23,19 @@ struct PlanDecoder {
 
         let name = top["name"].flatMap { reader.string($0) } ?? defaultName
         let description = top["description"].flatMap { reader.string($0, nonEmpty: false) }
-        let target = top.required("target", what: "the service under test, e.g. target: {url: embedded}").flatMap(decodeTarget)
+        // With `targets: {a: ...}` side a's address is there, and `target:` only carries what both
+        // sides share (api, headers, TLS): its url is then optional, and so is target itself.
+        let sideAGiven = top["targets"].map { c -> Bool in
+            guard case .mapping(let m) = c.node else { return false }
+            return m.contains { $0.key.scalar?.string == "a" }
+        } ?? false
+        let targetHasURL = top["target"].map { c -> Bool in
+            guard case .mapping(let m) = c.node else { return false }
+            return m.contains { $0.key.scalar?.string == "url" }
+        } ?? false
+        var target = sideAGiven && top["target"] == nil ? Target(location: .embedded)
+            : top.required("target", what: "the service under test, e.g. target: {url: embedded}").flatMap { decodeTarget($0, urlOptional: sideAGiven) }
+        let targets = top["targets"].flatMap { decodeTargets($0, target: target, targetHasURL: targetHasURL, top: top) }
         let defaults = top["defaults"].map(decodeDefaults) ?? Defaults()
         var variables: [String: String] = [:]
         if let v = top["variables"], let pairs = reader.stringPairs(v) {
@@ -72,22 +84,27 @@ struct PlanDecoder {
         }
 
         let secrets = top["secrets"].map { decodeSecrets($0, variables: variables) } ?? []
+        if targets != nil { checkSideNames(groups, cursors: groupCursors) }
+        if let a = targets?.a { target?.location = a.location }
 
         guard let target, reader.diagnostics.allSatisfy({ $0.severity == .warning }) else { return nil }
         var plan = Plan(name: name, description: description, target: target, defaults: defaults, variables: variables,
                         data: data, load: sharedLoad, threadGroups: groups, thresholds: thresholds, stopWhen: stopWhen,
                         monitors: monitors, agents: agents, baseDirectory: baseDirectory)
         plan.secrets = secrets
+        if let targets { plan = plan.expandedForAB(targets) }
         return plan
     }
 
     // MARK: Target and defaults
 
-    func decodeTarget(_ cursor: Cursor) -> Target? {
+    /// `urlOptional`: `targets.a` gives side a's address, so `target:` may leave url out.
+    func decodeTarget(_ cursor: Cursor, urlOptional: Bool = false) -> Target? {
         guard let m = reader.mapping(cursor, allowed: ["url", "api", "headers", "audio", "insecure", "http_version", "server_args", "tls", "proxy"])
         else { return nil }
         var location: Target.Location?
-        if let c = m.required("url", what: "'embedded' or an http(s):// address"), let url = reader.string(c) {
+        if urlOptional, m["url"] == nil { location = .embedded }
+        if let c = urlOptional ? m["url"] : m.required("url", what: "'embedded' or an http(s):// address"), let url = reader.string(c) {
             if url == "embedded" {
                 location = .embedded
             } else if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
@@ -125,7 +142,7 @@ struct PlanDecoder {
             connection.certFile = file("cert", "the client certificate")
             connection.keyFile = file("key", "the client key")
             if tls["key"] != nil && tls["cert"] == nil { reader.error(c, "tls.key needs tls.cert (the certificate the key belongs to)") }
-            if location == .embedded { reader.error(c, "tls applies to an https:// target, not url: embedded", preferKey: true) }
+            if location == .embedded, m["url"] != nil { reader.error(c, "tls applies to an https:// target, not url: embedded", preferKey: true) }
         }
         if let c = m["proxy"], let proxy = reader.string(c) {
             if proxy == "none" {

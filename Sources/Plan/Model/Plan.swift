@@ -24,6 +24,9 @@ public struct Plan: Sendable, Equatable {
     public var baseDirectory: String
     /// `secrets:`: names of variables (or `env:NAME`) whose values are never written out.
     public var secrets: [String] = []
+    /// `targets:`: an A/B run (docs/ab.md); `threadGroups` and `thresholds` are then the twins
+    /// made by `expandedForAB`, and `target.location` is side a's.
+    public var ab: ABTargets?
 
     /// The values to redact (`***`) wherever the run writes text: those of `secrets`, at least 4
     /// characters long (a shorter one would mangle every text it appears in; the decoder warns).

@@ -12,6 +12,8 @@ public struct ThreadGroup: Sendable, Equatable {
     public var checks: Checks
     /// Data sets this group draws a row from on every request (default: all of the plan's).
     public var dataSets: [String]
+    /// In an A/B run, the side this twin belongs to (its requests go to that side's target).
+    public var side: ABSide?
 
     public init(name: String, request: RequestSpec, load: LoadSpec?, weight: Double? = nil, delay: PlanDuration = .zero,
                 thinkTime: ThinkTime = .none, checks: Checks = Checks(), dataSets: [String] = []) {

@@ -44,6 +44,8 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
     /// `for:` abort only once the condition has failed in every second of this long a stretch;
     /// nil: abort as soon as the figure over the run so far fails.
     public var window: PlanDuration?
+    /// In an A/B run, the side whose samples this threshold is judged on; nil: every sample in scope.
+    public var side: ABSide?
 
     public var description: String { expression }
 }

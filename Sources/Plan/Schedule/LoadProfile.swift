@@ -15,8 +15,16 @@ public struct LoadProfile: Sendable, Equatable {
         let weighted = plan.threadGroups.indices.filter { plan.threadGroups[$0].weight != nil }
         var shared: [Int: LoadSpec] = [:]
         if let load = plan.load, !weighted.isEmpty {
-            let parts = load.split(weights: weighted.map { plan.threadGroups[$0].weight ?? 0 })
-            for (index, part) in zip(weighted, parts) { shared[index] = part }
+            // In an A/B run each side gets the whole shared load: the split is over side a's twins
+            // (or groups of no side), and a b twin takes its a twin's share, so twins never differ
+            // by the user a largest remainder hands out.
+            let dealt = weighted.filter { plan.threadGroups[$0].side != .b }
+            let parts = load.split(weights: dealt.map { plan.threadGroups[$0].weight ?? 0 })
+            for (index, part) in zip(dealt, parts) { shared[index] = part }
+            for index in weighted where plan.threadGroups[index].side == .b {
+                let name = ABSide.split(plan.threadGroups[index].name)?.base ?? plan.threadGroups[index].name
+                if let twin = dealt.first(where: { plan.threadGroups[$0].name == name + ABSide.a.suffix }) { shared[index] = shared[twin] }
+            }
         }
         groups = plan.threadGroups.enumerated().compactMap { index, group in
             guard let load = group.load ?? shared[index] else { return nil }

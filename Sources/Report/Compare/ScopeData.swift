@@ -67,7 +67,6 @@ struct ScopeData: Sendable {
         for i in blocks.indices { blocks[i].sort() }
     }
 
-    var errorRate: Double { tally.errorRate }
 }
 
 /// A `TallyHistogram` that keeps nothing: `ScopeData` counts with a tally and keeps its values per block.

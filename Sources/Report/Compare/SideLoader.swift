@@ -54,6 +54,16 @@ public struct SideLoader: Sendable {
         return try storeRun(found.runID, name: "baseline \(name)", store: store)
     }
 
+    /// Both sides of an A/B run folder (its plan.yaml has `targets:`); nil for any other run folder.
+    public func abRun(_ folder: String) throws(Failure) -> (a: RunSide, b: RunSide, targets: ABTargets)? {
+        let run = RunFolder(folder)
+        guard FileManager.default.fileExists(atPath: run.plan), case .success(let loaded) = run.loadPlan(),
+              let targets = loaded.plan.ab else { return nil }
+        let whole = try runFolder(folder)
+        let sides = ABSides.split(whole, plan: loaded.plan)
+        return (sides.a, sides.b, targets)
+    }
+
     /// A run folder: results.jtl, its steps from plan.yaml (tried against summary.json's
     /// plan_directory, the folder, the current folder and plans/), inferred when no plan loads.
     public func runFolder(_ folder: String) throws(Failure) -> RunSide {
@@ -82,7 +92,7 @@ public struct SideLoader: Sendable {
 
     /// Why a run's figures are noisy, from its summary.json: its load generator (or an agent's)
     /// was saturated (`monitors.generator_saturated`, docs/monitors.md); nil otherwise.
-    static func noise(summary: [String: Any]?) -> String? {
+    public static func noise(summary: [String: Any]?) -> String? {
         guard let monitors = summary?["monitors"] as? [String: Any], monitors["generator_saturated"] as? Bool == true else { return nil }
         var parts: [String] = []
         func describe(_ figures: Any?, _ who: String) {

@@ -88,6 +88,23 @@ import Testing
         }
     }
 
+    /// Sessions connect without a proxy, so a plan that sets one is refused at target.proxy.
+    @Test func aProxyIsRefusedForSessions() throws {
+        let yaml = """
+        name: t
+        target: { url: "http://127.0.0.1:9", api: raw, proxy: "http://127.0.0.1:3128" }
+        thread_groups:
+          - name: g
+            request: { websocket: { path: /ws } }
+            load: { users: 1, duration: 1s }
+        """
+        let errors = planErrors(yaml)
+        let match = errors.first { $0.message.contains("do not go through a proxy") }
+        #expect(match != nil, "\(errors)")
+        if let match { #expect(position(match) == "2:55", "\(match)") }
+        _ = try parsePlan(yaml.replacingOccurrences(of: "\"http://127.0.0.1:3128\"", with: "none"))
+    }
+
     @Test func pieceIsAVariableOfTheSession() throws {
         _ = try parsePlan(Self.plan("""
               websocket: { path: /ws, messages: [ { json: { t: "${piece}" }, split: { text: "a b", by: words, pace: 1ms } } ] }

@@ -8,6 +8,9 @@ Usage: ws_greeting_server.py MODE
   burst  the library's sans-I/O ServerProtocol, whose output (the 101 answer, the frames, the
          close frame) goes out in ONE send followed at once by FIN: the client reads the 101,
          the frames and EOF together, as from a server that answers and hangs up in one burst.
+  wrong-accept, masked, reject: as burst, but breaking the handshake or the framing in one way
+         each, for the client's checks: a 101 whose Sec-WebSocket-Accept is not the key's; a
+         masked first audio frame (servers never mask, RFC 6455 5.1); HTTP 429 instead of 101.
 Prints 'listening on PORT' (127.0.0.1, a free port) once ready; exits when stdin closes.
 """
 import asyncio
@@ -28,7 +31,14 @@ def exit_when_stdin_closes():
     os._exit(0)
 
 
-def burst_session(conn):
+def masked_frame(payload):
+    """A binary frame as only a client may send it: FIN, opcode 2, the mask bit and a key."""
+    key = os.urandom(4)
+    header = bytes([0x82, 0x80 | 126]) + struct.pack(">H", len(payload)) + key
+    return header + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def burst_session(conn, mode):
     from websockets.server import ServerProtocol
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     conn.settimeout(10)
@@ -42,14 +52,21 @@ def burst_session(conn):
             proto.receive_data(data)
             for event in proto.events_received():
                 request = event
-        response = proto.accept(request)
+        response = proto.reject(429, "slow down\n") if mode == "reject" else proto.accept(request)
+        if mode == "wrong-accept":
+            del response.headers["Sec-WebSocket-Accept"]
+            response.headers["Sec-WebSocket-Accept"] = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         proto.send_response(response)
+        out = b"".join(proto.data_to_send())
         if response.status_code == 101:
+            if mode == "masked":
+                out += masked_frame(CHUNK)
             for _ in range(FRAMES):
                 proto.send_binary(CHUNK)
             proto.send_text(DONE.encode())
             proto.send_close(1000)
-        conn.sendall(b"".join(proto.data_to_send()))
+            out += b"".join(proto.data_to_send())
+        conn.sendall(out)
         conn.shutdown(socket.SHUT_WR)
         # Read until the client goes, so that its frames never meet a closed socket (an RST).
         while conn.recv(65536):
@@ -60,14 +77,14 @@ def burst_session(conn):
         conn.close()
 
 
-def run_burst():
+def run_burst(mode):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(512)
     print(f"listening on {listener.getsockname()[1]}", flush=True)
     while True:
         conn, _ = listener.accept()
-        threading.Thread(target=burst_session, args=(conn,), daemon=True).start()
+        threading.Thread(target=burst_session, args=(conn, mode), daemon=True).start()
 
 
 async def run_serve():
@@ -86,7 +103,7 @@ async def run_serve():
 
 
 threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
-if sys.argv[1] == "burst":
-    run_burst()
-else:
+if sys.argv[1] == "serve":
     asyncio.run(run_serve())
+else:
+    run_burst(sys.argv[1])

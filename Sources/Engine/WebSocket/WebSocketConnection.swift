@@ -8,6 +8,9 @@ import NIOWebSocket
 /// The server did not switch protocols: its status line (or what was wrong with its 101).
 struct WebSocketUpgradeRefused: Error, CustomStringConvertible {
     var description: String
+    /// The HTTP status the server answered instead of 101 (429, 503, ...), so that the sample
+    /// carries it as an HTTP request's would; nil when there was no such answer.
+    var status: Int? = nil
 }
 
 /// Opens a WebSocket connection on SwiftNIO: TCP (and TLS), the HTTP/1.1 upgrade, then
@@ -63,9 +66,9 @@ enum WebSocketConnection {
     }
 
     /// Connects and sends the upgrade request; the frames come with `Pending.upgraded`.
-    static func connect(_ target: Target, headers: [(String, String)], tls: TLSConfiguration?, connectTimeoutMicros: Int64,
+    /// `sslContext` is the plan's, made once (it loads the trust roots); nil for ws://.
+    static func connect(_ target: Target, headers: [(String, String)], sslContext: NIOSSLContext?, connectTimeoutMicros: Int64,
                         maxFrameSize: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Pending {
-        let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         var request = "GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
@@ -221,7 +224,8 @@ enum WebSocketConnection {
             let status = lines.first ?? ""
             let parts = status.split(separator: " ", maxSplits: 2)
             guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1] == "101" else {
-                return WebSocketUpgradeRefused(description: "the server answered '\(status.prefix(80))'")
+                let code = parts.count >= 2 && parts[0].hasPrefix("HTTP/") ? Int(parts[1]).flatMap { (100...599).contains($0) ? $0 : nil } : nil
+                return WebSocketUpgradeRefused(description: "the server answered '\(status.prefix(80))'", status: code)
             }
             var fields: [String: String] = [:]
             for line in lines.dropFirst() {

@@ -7,6 +7,8 @@ import TTS
 struct WebSocketFailure: Sendable, Equatable, Error {
     var errorClass: ErrorClass
     var message: String
+    /// The HTTP status of a refused upgrade (the sample's responseCode); 0 otherwise.
+    var status = 0
 }
 
 /// Reads a session's incoming messages in order: audio goes to the analyzer with its arrival

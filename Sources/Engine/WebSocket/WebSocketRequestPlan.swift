@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import Plan
 
 /// One message of a session as it is sent: its text (JSON is sent as a text frame too) and how
@@ -40,8 +41,11 @@ final class WebSocketRequestPlan: @unchecked Sendable {
     /// The whole session and its connect (upgrade included), µs.
     let timeoutMicros: Int64
     let connectTimeoutMicros: Int64
-    let insecure: Bool
-    let caFile: String?
+    /// The TLS context of wss:// sessions (target.insecure, target.tls: CA, client certificate),
+    /// made once for the group: making one reads the trust roots and the PEM files, which per
+    /// session would cost more than the session's own handshake. The error (a PEM file that
+    /// cannot be read, say) fails each wss:// session with class `tls`.
+    let tls: Result<NIOSSLContext, any Error>
 
     /// `baseURL` is the target's http(s) address; a `path` is taken on it with ws(s)://.
     init(spec: WebSocketSpec, group: ThreadGroup, target: Target, baseURL: String, baseDirectory: String) {
@@ -66,9 +70,24 @@ final class WebSocketRequestPlan: @unchecked Sendable {
         audioField = spec.audioField
         done = spec.done
         timeoutMicros = (spec.timeout ?? group.request.timeout.response).microseconds
-        connectTimeoutMicros = group.request.timeout.connect.microseconds
-        insecure = target.insecure
-        caFile = target.connection.caFile.map { TargetConnection.path($0, baseDirectory: baseDirectory) }
+        // The session's timeout covers its connect too: a longer connect timeout would outlast it.
+        connectTimeoutMicros = min(group.request.timeout.connect.microseconds, timeoutMicros)
+        tls = Result { try Self.tlsContext(target: target, baseDirectory: baseDirectory) }
+    }
+
+    private static func tlsContext(target: Target, baseDirectory: String) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        let connection = target.connection
+        if target.insecure { configuration.certificateVerification = .none }
+        if let ca = connection.caFile { configuration.trustRoots = .file(TargetConnection.path(ca, baseDirectory: baseDirectory)) }
+        if let cert = connection.certFile {
+            let certPath = TargetConnection.path(cert, baseDirectory: baseDirectory)
+            configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certPath).map { .certificate($0) }
+            // As for libcurl: the key is in the certificate's file unless key_file names another.
+            let keyPath = connection.keyFile.map { TargetConnection.path($0, baseDirectory: baseDirectory) } ?? certPath
+            configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem))
+        }
+        return try NIOSSLContext(configuration: configuration)
     }
 
     func render(_ lookup: (String) -> String?) -> RenderedSession {

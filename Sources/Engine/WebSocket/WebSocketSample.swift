@@ -32,7 +32,7 @@ extension EngineLoop {
             s.errorClass = failure.errorClass
             s.failureMessage = failure.message
             s.responseMessage = failure.message
-            s.status = 0
+            s.status = failure.status
         } else if let failure = Outcome.failedCheck(group.checks, status: 101, contentType: "", bodyBytes: o.audioBytes, elapsed: elapsed) {
             s.success = false
             s.failureMessage = failure

@@ -44,6 +44,10 @@ struct WebSocketOutcome: Sendable {
 /// greets and closes in one burst (`WebSocketConnection` says how); docs/websocket.md.
 enum WebSocketSession {
     private struct SessionTimeout: Error {}
+    /// The plan's TLS files could not be used (class `tls`).
+    private struct TLSSetupFailed: Error, CustomStringConvertible {
+        var description: String
+    }
     /// The server broke the protocol (RFC 6455 close code and why); the session closes with it.
     struct ProtocolViolation: Error, CustomStringConvertible {
         var code: WebSocketErrorCode
@@ -81,21 +85,19 @@ enum WebSocketSession {
         let analyzer = AudioStreamAnalyzer(expectation: expectation, measureContent: measureContent)
         let state = State(token: token, reader: WebSocketFrameReader(frames: plan.frames, audioField: plan.audioField,
                                                                       done: plan.done, analyzer: analyzer))
-        var tls: TLSConfiguration?
-        if session.url.hasPrefix("wss://") || session.url.hasPrefix("https://") {
-            var t = TLSConfiguration.makeClientConfiguration()
-            if plan.insecure { t.certificateVerification = .none }
-            if let ca = plan.caFile { t.trustRoots = .file(ca) }
-            tls = t
-        }
-        let clientTLS = tls
         do {
             guard let target = WebSocketConnection.Target(url: session.url) else {
                 throw WebSocketUpgradeRefused(description: "not a ws:// or wss:// URL: '\(WebSocketFrameReader.excerpt(session.url))'")
             }
+            let sslContext: NIOSSLContext?
+            do {
+                sslContext = target.secure ? try plan.tls.get() : nil
+            } catch {
+                throw TLSSetupFailed(description: "TLS setup failed: \(error)")
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    let pending = try await WebSocketConnection.connect(target, headers: session.headers, tls: clientTLS,
+                    let pending = try await WebSocketConnection.connect(target, headers: session.headers, sslContext: sslContext,
                                                                         connectTimeoutMicros: plan.connectTimeoutMicros,
                                                                         maxFrameSize: maxMessageBytes)
                     // The session's timeout (or the run's stop) cancels this task: the channel goes with it.
@@ -164,20 +166,26 @@ enum WebSocketSession {
         var violation: ProtocolViolation?
         try await withThrowingTaskGroup(of: [Int64].self) { group in
             group.addTask {
+                // What went out so far is returned however sending stops (all sent, cancelled at
+                // done, or the connection gone): the sample lists every message that was sent.
                 var sent: [Int64] = []
                 var due = monotonicMicros()
-                for message in session.messages {
-                    if message.delayMicros > 0 {
-                        due += message.delayMicros
-                        let wait = due - monotonicMicros()
-                        // Pacing, not synchronisation: the next piece is due at a set time.
-                        if wait > 0 { try await Task.sleep(for: .microseconds(wait)) }
-                    } else {
-                        due = monotonicMicros()
+                do {
+                    for message in session.messages {
+                        if message.delayMicros > 0 {
+                            due += message.delayMicros
+                            let wait = due - monotonicMicros()
+                            // Pacing, not synchronisation: the next piece is due at a set time.
+                            if wait > 0 { try await Task.sleep(for: .microseconds(wait)) }
+                        } else {
+                            due = monotonicMicros()
+                        }
+                        try Task.checkCancellation()
+                        let at = monotonicMicros()
+                        try await outbound.write(frame(.text, ByteBuffer(string: message.text)))
+                        sent.append(at)
                     }
-                    sent.append(monotonicMicros())
-                    try await outbound.write(frame(.text, ByteBuffer(string: message.text)))
-                }
+                } catch {}
                 return sent
             }
             var bytesReceived: Int64 = 0
@@ -192,6 +200,11 @@ enum WebSocketSession {
                     break reading
                 }
                 guard let frame = next else { break reading }
+                // A server never masks its frames (RFC 6455 5.1: the client closes on one).
+                guard frame.maskKey == nil else {
+                    violation = ProtocolViolation(code: .protocolError, description: "a masked frame (a server's frames are never masked)")
+                    break reading
+                }
                 // No extension was negotiated, so no reserved bit may be set (RFC 6455 5.2).
                 guard frame.reservedBits.isEmpty else {
                     violation = ProtocolViolation(code: .protocolError, description: "a frame with reserved bits set (no extension was negotiated)")
@@ -267,15 +280,12 @@ enum WebSocketSession {
                 state.outcome.endedAt = monotonicMicros()
                 state.outcome.failure = .init(errorClass: .malformedEvent, message: "WebSocket protocol error after \(state.reader.messages) messages: \(violation.description)")
             }
-            // Done (or failed, or closed) before every message went: the rest is not sent.
-            if state.ended || state.serverClose != nil { group.cancelAll() }
-            do {
-                if let sent = try await group.next() {
-                    state.outcome.sentAt = sent
-                    state.outcome.bytesSent = session.messages.prefix(sent.count).reduce(0) { $0 + Int64($1.text.utf8.count) }
-                }
-            } catch {
-                // The sender stopped: cancelled at done, or the connection went (the reader saw why).
+            // Reading ended (done, a failure, the server's close or EOF) before every message
+            // went: the rest is not sent, and a paced sender is not waited for.
+            group.cancelAll()
+            if let sent = try await group.next() {
+                state.outcome.sentAt = sent
+                state.outcome.bytesSent = session.messages.prefix(sent.count).reduce(0) { $0 + Int64($1.text.utf8.count) }
             }
         }
         // We end the session (done, or a failure while the connection held): send our close and
@@ -318,8 +328,13 @@ enum WebSocketSession {
     private static func classify(_ error: any Error, connected: Bool, audio: Int) -> WebSocketFailure {
         let text = String(describing: error)
         if let refused = error as? WebSocketUpgradeRefused {
+            // An HTTP answer instead of 101 (401, 429, 503...) counts as that status, as over HTTP.
+            if let status = refused.status {
+                return .init(errorClass: .checkFailed, message: "status \(status): WebSocket upgrade refused by the server: \(refused.description)", status: status)
+            }
             return .init(errorClass: .other, message: "WebSocket upgrade refused by the server: \(refused.description)")
         }
+        if let setup = error as? TLSSetupFailed { return .init(errorClass: .tls, message: setup.description) }
         if !connected {
             if text.contains("refused") || text.contains("ECONNREFUSED") { return .init(errorClass: .connectRefused, message: "connection refused: \(text)") }
             if error is NIOSSLError || text.contains("SSL") || text.contains("TLS") { return .init(errorClass: .tls, message: text) }

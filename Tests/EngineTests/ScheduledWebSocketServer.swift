@@ -1,11 +1,15 @@
 import Foundation
 import Hummingbird
+import Synchronization
 import HummingbirdWebSocket
 import NIOCore
 @testable import Engine
 
 /// A WebSocket server on 127.0.0.1 whose frames go out on a schedule the test sets, measured
-/// from the moment the session's handler starts (right after the upgrade answer is sent).
+/// from the moment the session's handler starts (right after the upgrade answer is sent). It runs
+/// in the test's process, so it records when each timed message actually went out on the
+/// engine's own clock (`sends`): a busy machine wakes the server late, and the client's figures
+/// are checked against what the server did, not only against what it meant to do.
 ///
 /// Routes: `/ws/pcm` (binary PCM) and `/ws/json` (base64 JSON) send 100 ms of 16 kHz 16-bit
 /// mono PCM at 120, 170, 220, 270, 870 and 900 ms, then `{"type":"done"}`; the `/ws/err/...`
@@ -30,15 +34,26 @@ final class ScheduledWebSocketServer: @unchecked Sendable {
     /// 100 ms at 16 kHz, 16-bit mono: a ramp, so it is not silence.
     static let chunk: [UInt8] = (0..<1_600).flatMap { i -> [UInt8] in let v = Int16(i % 200 * 50); return [UInt8(truncatingIfNeeded: v), UInt8(truncatingIfNeeded: v >> 8)] }
 
+    /// One session of a timed route as it went: when its handler started, when each audio
+    /// message and the done message were written (monotonic µs, `monotonicMicros`).
+    struct Sends: Sendable {
+        var start: Int64
+        var audio: [Int64] = []
+        var done: Int64 = 0
+    }
+
     private var task: Task<Void, any Error>?
     private(set) var port = 0
+    private let record = Mutex<[Sends]>([])
+    /// The timed routes' sessions, in the order they started.
+    var sends: [Sends] { record.withLock { $0 } }
 
     /// Starts listening; returns once the port is bound.
     static func start() async throws -> ScheduledWebSocketServer {
         let server = ScheduledWebSocketServer()
         let router = Router(context: Context.self)
-        router.ws("/ws/pcm") { _, outbound, _ in try await scheduled(outbound, json: false) }
-        router.ws("/ws/json") { _, outbound, _ in try await scheduled(outbound, json: true) }
+        router.ws("/ws/pcm") { _, outbound, _ in try await server.scheduled(outbound, json: false) }
+        router.ws("/ws/json") { _, outbound, _ in try await server.scheduled(outbound, json: true) }
         router.ws("/ws/err/bad-base64") { _, outbound, _ in
             try await outbound.write(.text(#"{"type":"audio","audio":"AAAA"}"#))
             try await outbound.write(.text(#"{"type":"audio","audio":"AA*A"}"#))
@@ -85,18 +100,23 @@ final class ScheduledWebSocketServer: @unchecked Sendable {
 
     func stop() { task?.cancel() }
 
-    private static func scheduled(_ outbound: WebSocketOutboundWriter, json: Bool) async throws {
+    private func scheduled(_ outbound: WebSocketOutboundWriter, json: Bool) async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        for ms in scheduleMs {
+        let index = record.withLock { $0.append(Sends(start: monotonicMicros())); return $0.count - 1 }
+        for ms in Self.scheduleMs {
             try await Task.sleep(until: start + .milliseconds(ms), clock: clock)
             if json {
-                try await outbound.write(.text(#"{"type":"audio","audio":""# + Data(chunk).base64EncodedString() + "\"}"))
+                try await outbound.write(.text(#"{"type":"audio","audio":""# + Data(Self.chunk).base64EncodedString() + "\"}"))
             } else {
-                try await outbound.write(.binary(ByteBuffer(bytes: chunk)))
+                try await outbound.write(.binary(ByteBuffer(bytes: Self.chunk)))
             }
+            let at = monotonicMicros()
+            record.withLock { $0[index].audio.append(at) }
         }
         try await outbound.write(.text(#"{"type":"done"}"#))
+        let at = monotonicMicros()
+        record.withLock { $0[index].done = at }
     }
 }
 

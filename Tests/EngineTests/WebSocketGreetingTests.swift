@@ -15,7 +15,9 @@ import TestSupport
     func everyGreetingFrameReachesTheSession(mode: String) async throws {
         let server = try ListeningProcess(fixture: "ws_greeting_server.py", arguments: [mode])
         let port = try #require(Int(server.address))
-        // 200 sessions at most 10 at a time, each bounded by a 2 s timeout.
+        // Up to 200 sessions in 1 s, at most 10 at a time, each bounded by a 2 s timeout. How many
+        // start depends on how fast they end (arrivals beyond 10 in flight are dropped), and so on
+        // the machine's load: 102 under a CPU hog beside the test run, 200 on an idle machine.
         let yaml = """
         name: ws-greeting
         target: { url: "http://127.0.0.1:\(port)", api: raw, audio: { format: pcm, sample_rate: 16000 } }
@@ -35,7 +37,8 @@ import TestSupport
         let engine = try LoadEngine(plan: plan, baseURL: "http://127.0.0.1:\(port)", threads: 1, sink: sink)
         await runOnThread(engine)
         let all = sink.samples
-        #expect(all.count >= 150, "\(all.count) sessions")
+        // 20 are plenty: WSClient lost about 3 sessions in 4 against the burst server.
+        #expect(all.count >= 20, "\(all.count) sessions")
         var complete = 0
         for s in all {
             let whole = s.success && s.responseMessage.hasSuffix("5 received (4 audio)") && s.audio?.audioSeconds == 0.4

@@ -17,7 +17,8 @@ import TestSupport
         let port = try #require(Int(server.address))
         // Up to 200 sessions in 1 s, at most 10 at a time, each bounded by a 2 s timeout. How many
         // start depends on how fast they end (arrivals beyond 10 in flight are dropped), and so on
-        // the machine's load: 102 under a CPU hog beside the test run, 200 on an idle machine.
+        // the machine's load: 200 on an idle machine, 102 beside a CPU hog, 10 (the first ten,
+        // each taking the whole second) beside a hog and a release build.
         let yaml = """
         name: ws-greeting
         target: { url: "http://127.0.0.1:\(port)", api: raw, audio: { format: pcm, sample_rate: 16000 } }
@@ -37,8 +38,9 @@ import TestSupport
         let engine = try LoadEngine(plan: plan, baseURL: "http://127.0.0.1:\(port)", threads: 1, sink: sink)
         await runOnThread(engine)
         let all = sink.samples
-        // 20 are plenty: WSClient lost about 3 sessions in 4 against the burst server.
-        #expect(all.count >= 20, "\(all.count) sessions")
+        // 10 are plenty: WSClient lost about 3 sessions in 4 against the burst server, so 10
+        // complete ones would have happened with it about once in a million runs.
+        #expect(all.count >= 10, "\(all.count) sessions")
         var complete = 0
         for s in all {
             let whole = s.success && s.responseMessage.hasSuffix("5 received (4 audio)") && s.audio?.audioSeconds == 0.4

@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // WebSocket sessions: the embedded server's endpoint (HummingbirdWebSocket). The engine's
+        // client is NIOWebSocket's frame codec under our own upgrade (docs/websocket.md says why
+        // not WSClient); swift-crypto for the handshake's SHA-1 (Sec-WebSocket-Accept).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
     targets: [
         // System libraries: module maps + headers (and, for libcurl, typed setopt helpers).
@@ -45,7 +50,16 @@ let package = Package(
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]),
         // Virtual users on libcurl multi loops -> samples.
-        .target(name: "Engine", dependencies: ["Plan", "Results", "TTS", "CCurl"]),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "Plan", "Results", "TTS", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]),
         // TTS API presets, audio parsing, time to first audio, RTF.
         .target(name: "TTS", dependencies: ["Plan"]),
         // Sample type, JTL writer/reader, histograms, SQLite store.
@@ -101,6 +115,8 @@ let package = Package(
             dependencies: [
                 "CEspeakNG",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -124,7 +140,10 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TTSLoadCLI", "Results", "Plan", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results"]),
         .testTarget(name: "ThresholdsTests", dependencies: ["Thresholds", "Results", "Plan"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport"]),
+        // Hummingbird's WebSocket server as the in-test counterpart whose frame schedule a test sets.
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Results", "Plan", "CCurl", "TestSupport",
+                                                    .product(name: "Hummingbird", package: "hummingbird"),
+                                                    .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Plan"]),
         .testTarget(name: "TTSTests", dependencies: ["TTS", "Plan", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Engine", "Results", "Plan", "TestSupport"]),

@@ -183,6 +183,8 @@ public enum JTLSampleReader {
         if c.contains("malformedevent") { return .malformedEvent }
         if c.contains("erroreventexception") { return .errorEvent }
         if c.contains("nodoneevent") { return .noDoneEvent }
+        if c.contains("closedmidaudio") { return .closedMidAudio }
+        if c.contains("websocketclose") { return .closeError }
         if c.contains("timeout") { return .timeout }
         if c.contains("unknownhost") || c.contains("unresolved") { return .dns }
         if c.contains("ssl") || c.contains("tls") || c.contains("certificate") { return .tls }

@@ -108,6 +108,12 @@ public enum ErrorClass: String, Sendable, Equatable, CaseIterable {
     case errorEvent = "error_event"
     /// An event stream that ended cleanly without its done event: the audio may be incomplete.
     case noDoneEvent = "no_done_event"
+    /// A WebSocket session whose connection ended (close frame or not) after audio had begun and
+    /// before the done message.
+    case closedMidAudio = "closed_mid_audio"
+    /// A WebSocket session the server closed with an error code (1011 internal error, 1008, ...;
+    /// anything but 1000 normal and 1001 going away); the message names the code and reason.
+    case closeError = "ws_close_error"
     /// Anything else libcurl reports.
     case other
 
@@ -124,6 +130,8 @@ public enum ErrorClass: String, Sendable, Equatable, CaseIterable {
         case .malformedEvent: return "Non HTTP response code: MalformedEventException"
         case .errorEvent: return "Non HTTP response code: ErrorEventException"
         case .noDoneEvent: return "Non HTTP response code: NoDoneEventException"
+        case .closedMidAudio: return "Non HTTP response code: ClosedMidAudioException"
+        case .closeError: return "Non HTTP response code: WebSocketCloseException"
         case .checkFailed, .other: return "Non HTTP response code: IOException"
         }
     }

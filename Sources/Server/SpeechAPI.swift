@@ -265,7 +265,7 @@ struct SpeechAPI: Sendable {
     }
 
     /// The status and error code a job failure is answered with.
-    private static func failureCode(_ failure: JobFailure) -> (status: Int, code: String) {
+    static func failureCode(_ failure: JobFailure) -> (status: Int, code: String) {
         switch failure {
         case .queueFull: return (503, "queue_full")
         case .shuttingDown: return (503, "shutting_down")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -33,12 +34,20 @@ public struct TTSServer: Sendable {
 
         let router = Router(context: TTSRequestContext.self)
         api.register(on: router)
+        SpeechWebSocket(configuration: configuration, scheduler: scheduler, metrics: metrics, cache: api.cache, voices: catalog)
+            .register(on: router)
         var logger = Logger(label: "ttsload.server")
         logger.logLevel = .warning
         let host = configuration.host
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionCloseWatcher(metrics: metrics)])),
+            // One router for HTTP and the WebSocket upgrade of /v1/tts/ws; no automatic pings (a
+            // session lasts one synthesis), a short close handshake.
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(
+                    http1: .init(additionalChannelHandlers: [ConnectionCloseWatcher(metrics: metrics)]),
+                    ws: .init(maxFrameSize: 1 << 20, autoPing: .disabled, closeTimeout: .seconds(2)))),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "ttsload"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

@@ -103,6 +103,8 @@ import Testing
          "4:5", "ends like a side's name"),
         ("name: t\ntargets: { a: embedded, b: embedded }\nthread_groups:\n  - { name: g, request: { url: \"http://127.0.0.1:9/x\", text: hi }, load: { users: 1, duration: 1s } }",
          "4:5", "one address for both sides"),
+        ("name: t\ntargets: { a: embedded, b: embedded }\nthread_groups:\n  - { name: g, request: { websocket: { url: \"ws://127.0.0.1:9/x\" } }, load: { users: 1, duration: 1s } }",
+         "4:5", "request.websocket.url, one address for both sides"),
     ]
 
     @Test(arguments: refusals.indices) func refusalsPointAtTheField(_ i: Int) {

@@ -21,6 +21,10 @@ final class EngineLoop: @unchecked Sendable {
     let mono0: Int64
     let gracefulStop: Int64
     let multis = CurlMultiSet()
+    /// WebSocket sessions started by this thread (they run on NIO's event loops).
+    let sessions = WebSocketSessions()
+    /// The users whose session is in flight, by token.
+    private var sessionUsers: [Int: VirtualUser] = [:]
 
     /// Closed model: this thread's users per group, in number order. Open model: its slot pool.
     private var users: [[VirtualUser]]
@@ -196,7 +200,7 @@ final class EngineLoop: @unchecked Sendable {
         }
         user.iteration += 1
         let iteration = user.iteration, number = user.number
-        let rendered = group.request.render { name in
+        let lookup: (String) -> String? = { name in
             if let value = row[name] { return value }
             switch name {
             case "__user": return String(number)
@@ -204,10 +208,15 @@ final class EngineLoop: @unchecked Sendable {
             case "__iteration": return String(iteration)
             case "__uuid": return UUID().uuidString
             case "__time": return String(Int64(Date().timeIntervalSince1970 * 1_000))
-            case "__agent": return shared.agentName
+            case "__agent": return self.shared.agentName
             default: return group.variables[name]
             }
         }
+        if let plan = group.webSocket {
+            startSession(user, plan: plan, group: group, rendered: plan.render(lookup))
+            return
+        }
+        let rendered = group.request.render(lookup)
         user.label = rendered.label
         user.url = rendered.url
         user.text = rendered.text
@@ -231,6 +240,21 @@ final class EngineLoop: @unchecked Sendable {
         user.multi.add(user.easy)
     }
 
+    /// A WebSocket session instead of a libcurl transfer: the same user states and counts; its
+    /// end comes back through `sessions` (see `harvest`).
+    private func startSession(_ user: VirtualUser, plan: WebSocketRequestPlan, group: GroupRuntime, rendered: RenderedSession) {
+        user.label = rendered.label
+        user.url = rendered.url
+        user.text = nil
+        user.state = .inFlight
+        user.sentAt = monotonicMicros()
+        inFlight += 1
+        let start = user.intendedAt > 0 ? user.intendedAt : user.sentAt
+        let token = sessions.start(rendered, plan: plan, start: start, group: group) { [self] in self.multis.wakeup() }
+        user.session = token
+        sessionUsers[token] = user
+    }
+
     private func completeRetire(_ user: VirtualUser) {
         user.state = .retired
         user.retiring = false
@@ -238,21 +262,33 @@ final class EngineLoop: @unchecked Sendable {
     }
 
     private func harvest() {
+        for outcome in sessions.drain() {
+            guard let user = sessionUsers.removeValue(forKey: outcome.token) else { continue }
+            inFlight -= 1
+            user.session = 0
+            sink.record(sessionSample(for: user, outcome))
+            next(after: user, now: monotonicMicros())
+        }
         for (easy, code) in multis.completed() {
             inFlight -= 1
             guard let user = easy.owner as? VirtualUser else { continue }
             user.multi.remove(easy)
             let now = monotonicMicros()
             sink.record(sample(for: user, easy: easy, code: code))
-            let group = groups[user.group]
-            if group.isOpen {
-                user.state = .idle
-            } else if user.retiring || finishedGroups.contains(user.group) {
-                completeRetire(user)
-            } else {
-                user.state = .waiting
-                schedule(user, at: now + group.thinkTime.draw(using: &generator))
-            }
+            next(after: user, now: now)
+        }
+    }
+
+    /// What a user does once its request or session ended: idle (open model), leave, or think.
+    private func next(after user: VirtualUser, now: Int64) {
+        let group = groups[user.group]
+        if group.isOpen {
+            user.state = .idle
+        } else if user.retiring || finishedGroups.contains(user.group) {
+            completeRetire(user)
+        } else {
+            user.state = .waiting
+            schedule(user, at: now + group.thinkTime.draw(using: &generator))
         }
     }
 
@@ -336,7 +372,13 @@ final class EngineLoop: @unchecked Sendable {
     private func abortInFlight() {
         for g in users.indices {
             for user in users[g] where user.state == .inFlight {
-                user.multi.remove(user.easy)
+                if user.session != 0 {
+                    sessions.cancel(user.session)
+                    sessionUsers[user.session] = nil
+                    user.session = 0
+                } else {
+                    user.multi.remove(user.easy)
+                }
                 inFlight -= 1
                 shared.count { $0.interrupted += 1 }
                 if !groups[g].isOpen { completeRetire(user) } else { user.state = .idle }

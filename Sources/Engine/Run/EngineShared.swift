@@ -141,9 +141,12 @@ final class GroupRuntime: @unchecked Sendable {
     /// Whether a `text/event-stream` answer is read as speech events: when audio is expected (an
     /// SSE answer to a raw request that expects none, a chat stream say, is left alone).
     var decodesSSE: Bool { expectsAudio || asksSSE }
+    /// `request.websocket`: each request is a WebSocket session (on NIO, not libcurl).
+    let webSocket: WebSocketRequestPlan?
 
     init(index: Int, group: ThreadGroup, schedule: GroupSchedule, request: RequestPlan, feeders: [DataFeeder],
-         variables: [String: String], target: Target, seedIndex: Int? = nil, measures: Measures = Measures()) {
+         variables: [String: String], target: Target, baseURL: String = "", baseDirectory: String = ".",
+         seedIndex: Int? = nil, measures: Measures = Measures()) {
         self.index = index
         self.name = group.name
         self.templateName = group.side == nil ? group.name : ABSide.split(group.name)?.base ?? group.name
@@ -160,6 +163,9 @@ final class GroupRuntime: @unchecked Sendable {
         chunkFigures = ChunkFigureSettings(readyMicros: Int64((measures.readySeconds * 1_000_000).rounded()), nthChunk: measures.nthChunk)
         expectsAudio = target.api != .raw || target.audio != nil || group.checks.audio != AudioChecks()
         asksSSE = target.api == .openai && group.request.tts.streamFormat == .sse
+        webSocket = group.request.websocket.map {
+            WebSocketRequestPlan(spec: $0, group: group, target: target, baseURL: baseURL, baseDirectory: baseDirectory)
+        }
     }
 
     var isOpen: Bool { schedule.isOpen }

@@ -69,7 +69,8 @@ public final class LoadEngine: @unchecked Sendable {
             runtimes.append(GroupRuntime(index: index, group: group, schedule: schedule,
                                          request: RequestPlan(group: group, target: plan.target, baseURL: url, baseDirectory: plan.baseDirectory),
                                          feeders: names.compactMap { feeders[key($0, group.side)] }, variables: plan.variables,
-                                         target: plan.target, seedIndex: twin ?? index, measures: plan.measures))
+                                         target: plan.target, baseURL: url, baseDirectory: plan.baseDirectory,
+                                         seedIndex: twin ?? index, measures: plan.measures))
         }
         self.runtimes = runtimes
         shared = EngineShared(groups: plan.threadGroups.count, agentName: agentName, redactor: Redactor(plan.secretValues))

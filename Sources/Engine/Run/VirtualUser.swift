@@ -20,6 +20,8 @@ final class VirtualUser {
     var url = ""
     /// The input text of the request in flight (TTS presets).
     var text: String?
+    /// The WebSocket session in flight (`WebSocketSessions` token), 0 for none.
+    var session = 0
     /// Heap slot bookkeeping: when the user is due to send its next request.
     var dueAt: Int64 = 0
 

@@ -39,7 +39,9 @@ extension PlanDecoder {
                 reader.error(dataCursor, "no data set named '\(name)'\(suggestion(for: name, in: dataNames)); defined: \(dataNames.isEmpty ? "none" : dataNames.joined(separator: ", "))")
             }
             let used = group.dataSets.isEmpty ? data : data.filter { group.dataSets.contains($0.name) }
-            let known = Set(used.flatMap(\.columns)).union(variables.keys).union(Self.builtinVariables)
+            var known = Set(used.flatMap(\.columns)).union(variables.keys).union(Self.builtinVariables)
+            // A WebSocket session's split messages send each piece as ${piece}.
+            if group.request.websocket != nil { known.insert("piece") }
             if let request = mapping.first(where: { $0.key.scalar?.string == "request" }) {
                 checkTemplates(Cursor(node: request.value, path: cursor.path.appending("request"), keyMark: request.key.mark), known: known)
             }

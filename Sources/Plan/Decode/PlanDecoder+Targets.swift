@@ -54,11 +54,15 @@ extension PlanDecoder {
     }
 
     /// Names that would be read as a side's: a group or label of an A/B plan must not end with ` [a]` or ` [b]`.
-    /// A group whose `request.url` names a whole address would send both sides to it, so it is refused too.
+    /// A group whose `request.url` (or `request.websocket.url`) names a whole address would send both sides to it, so it is refused too.
     func checkSideNames(_ groups: [ThreadGroup], cursors: [Cursor]) {
         for (group, cursor) in zip(groups, cursors) {
             if group.request.url != nil {
                 reader.error(cursor, "thread group '\(group.name)' gives request.url, one address for both sides of an A/B run: use request.path, which each side puts after its own target",
+                             preferKey: true)
+            }
+            if group.request.websocket?.url != nil {
+                reader.error(cursor, "thread group '\(group.name)' gives request.websocket.url, one address for both sides of an A/B run: use websocket.path, which each side puts after its own target",
                              preferKey: true)
             }
             for name in [group.name, group.request.label].compactMap({ $0 }) where ABSide.split(name) != nil {

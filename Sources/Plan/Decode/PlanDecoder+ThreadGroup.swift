@@ -5,7 +5,7 @@ extension PlanDecoder {
     static let threadGroupKeys = ["name", "request", "load", "weight", "delay", "think_time", "checks", "data"]
     static let requestKeys = [
         "label", "method", "path", "url", "headers", "json", "body", "stream", "timeout",
-        "text", "emotion", "emotion_intensity", "voice", "speed", "format", "model", "instructions", "stream_format",
+        "text", "emotion", "emotion_intensity", "voice", "speed", "format", "model", "instructions", "stream_format", "websocket",
     ]
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -40,6 +40,17 @@ extension PlanDecoder {
         guard let m = reader.mapping(cursor, allowed: Self.requestKeys) else { return nil }
         var spec = RequestSpec(timeout: defaults.timeout)
         spec.label = m["label"].flatMap { reader.string($0) }
+        if let c = m["websocket"] {
+            // A session, not an HTTP request: label, headers (sent with the upgrade) and timeout
+            // apply; the HTTP fields are refused in decodeWebSocket.
+            spec.headers = m["headers"].flatMap(reader.stringPairs)?.map { Header($0.0, $0.1) } ?? []
+            if let t = m["timeout"], let timeouts = decodeTimeouts(t, base: defaults.timeout) { spec.timeout = timeouts }
+            spec.body = .none
+            spec.method = "GET"
+            guard let ws = decodeWebSocket(c, request: m) else { return nil }
+            spec.websocket = ws
+            return spec
+        }
         if let c = m["method"], let method = reader.string(c) {
             if Self.methods.contains(method.uppercased()) { spec.method = method.uppercased() } else {
                 reader.error(c, "expected an HTTP method (\(Self.methods.joined(separator: ", "))), got '\(method.prefix(20))'")

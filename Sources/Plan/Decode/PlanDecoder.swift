@@ -86,6 +86,15 @@ struct PlanDecoder {
 
         let secrets = top["secrets"].map { decodeSecrets($0, variables: variables) } ?? []
         if targets != nil { checkSideNames(groups, cursors: groupCursors) }
+        // WebSocket sessions connect on NIO, not libcurl, and so without a proxy: refused rather
+        // than silently going direct.
+        if let proxy = target?.connection.proxy, !proxy.isEmpty, let ws = groups.first(where: { $0.request.websocket != nil }),
+           let c = top["target"].flatMap({ t -> Cursor? in
+               guard case .mapping(let m) = t.node, let p = m.first(where: { $0.key.scalar?.string == "proxy" }) else { return nil }
+               return Cursor(node: p.value, path: t.path.appending("proxy"), keyMark: p.key.mark)
+           }) {
+            reader.error(c, "thread group '\(ws.name)' runs WebSocket sessions, which do not go through a proxy: remove target.proxy or run them apart")
+        }
         if let a = targets?.a { target?.location = a.location }
 
         guard let target, reader.diagnostics.allSatisfy({ $0.severity == .warning }) else { return nil }

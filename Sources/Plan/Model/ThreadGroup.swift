@@ -51,6 +51,9 @@ public struct RequestSpec: Sendable, Equatable {
     /// Read the body as a stream and measure time to first audio and chunk gaps.
     public var stream: Bool
     public var timeout: Timeouts
+    /// A WebSocket session instead of an HTTP request; then method, path, url, body and the TTS
+    /// fields are not used (the decoder refuses them).
+    public var websocket: WebSocketSpec?
 
     public init(label: String? = nil, method: String = "POST", path: String? = nil, url: String? = nil,
                 headers: [Header] = [], body: Body = .preset, tts: TTSFields = TTSFields(), stream: Bool = false,

@@ -15,17 +15,19 @@ dir=$(mktemp -d /tmp/ttsload-leak-soak-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
-start_server() {  # name, extra flags...
+start_server() {  # name, extra flags... (not in a subshell: the trap must see the pid)
   local name=$1; shift
   "$BIN" server --port 0 --workers 1 --cache-mb 0 "$@" > "$dir/$name.out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do grep -q "^listening on " "$dir/$name.out" && break; sleep 0.1; done
-  sed -n 's/^listening on //p' "$dir/$name.out" | head -1
 }
+url_of() { sed -n 's/^listening on //p' "$dir/$1.out" | head -1; }
 leaked() { curl -fsS "$1/metrics" | awk '$1 == "tts_leaked_bytes" { print $2 }'; }
 
-url_leak=$(start_server leaking --leak-kb-per-request "$KB")
-url_clean=$(start_server clean)
+start_server leaking --leak-kb-per-request "$KB"
+start_server clean
+url_leak=$(url_of leaking)
+url_clean=$(url_of clean)
 for name in leaking clean; do
   url=$([ $name = leaking ] && echo "$url_leak" || echo "$url_clean")
   cat > "$dir/$name.yaml" <<PLAN

@@ -92,7 +92,7 @@ struct CompareCommand: ParsableCommand {
         guard let found else {
             throw CommandFailure(.usage, "\(folder) is not an A/B run folder (its plan.yaml has no targets:): give two runs, BASE CANDIDATE")
         }
-        let comparison = Comparator.compare(base: found.a, candidate: found.b, tolerances: try options.tolerances)
+        let comparison = Comparator.compare(base: found.a, candidate: found.b, tolerances: try options.tolerances, paired: true)
         if format == .text { print("A/B: b against a (\(ABSides.describe(found.targets))):") }
         try finishComparison(comparison, options: options, format: format, html: html)
     }

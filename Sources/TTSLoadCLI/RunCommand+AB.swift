@@ -43,7 +43,7 @@ extension RunCommand {
                             startMicros: startWall, notes: read.warnings)
         whole.noise = SideLoader.noise(summary: folder.summaryFields())
         let sides = ABSides.split(whole, plan: plan, agents: folder.agentNames())
-        let comparison = Comparator.compare(base: sides.a, candidate: sides.b, tolerances: try compareOptions.tolerances)
+        let comparison = Comparator.compare(base: sides.a, candidate: sides.b, tolerances: try compareOptions.tolerances, paired: true)
         print("\nA/B: b against a (\(ABSides.describe(ab))):")
         do {
             try finishComparison(comparison, options: compareOptions, format: .text, html: folder.comparePage)

@@ -36,6 +36,24 @@ import Testing
         #expect(!c.hasRegression)
     }
 
+    /// The sides of an A/B run share their moments, and so the noise of each second: drawing the
+    /// same blocks of time on both cancels it. A 12% slowdown under strong shared per-second noise
+    /// is inconclusive when the sides are drawn independently and a regression when paired, with
+    /// a much narrower interval; an A/A pair under the same noise stays unchanged when paired.
+    @Test func pairedSidesCancelTheNoiseTheyShare() throws {
+        let base = SyntheticSide(seed: 1, secondNoise: 0.5, noiseSeed: 9).side("a")
+        let slower = SyntheticSide(scale: 1.12, seed: 2, secondNoise: 0.5, noiseSeed: 9).side("b")
+        let same = SyntheticSide(seed: 3, secondNoise: 0.5, noiseSeed: 9).side("b")
+        let independent = try #require(Comparator.compare(base: base, candidate: slower).entry(.p50))
+        let paired = try #require(Comparator.compare(base: base, candidate: slower, paired: true).entry(.p50))
+        let pw = try #require(paired.interval), iw = try #require(independent.interval)
+        #expect(independent.verdict != .regression, "\(independent)")
+        #expect(paired.verdict == .regression, "\(paired)")
+        #expect(pw.upperBound - pw.lowerBound < 0.5 * (iw.upperBound - iw.lowerBound), "paired \(pw), independent \(iw)")
+        let aa = Comparator.compare(base: base, candidate: same, paired: true)
+        #expect(!aa.hasRegression && aa.entry(.p50)?.verdict != .improvement, "\(String(describing: aa.entry(.p50)))")
+    }
+
     /// A 20% slowdown in every second, under ordinary per-second noise, stays a regression.
     @Test func aSlowdownInEveryBlockIsARegression() throws {
         let c = Comparator.compare(base: SyntheticSide(seed: 1, secondNoise: 0.1).side("base"),

@@ -23,6 +23,9 @@ struct SyntheticSide {
     /// Noise shared by every sample of a second: each second's samples are multiplied by
     /// exp(secondNoise x N(0, 1)), drawn once per second (0: samples independent).
     var secondNoise = 0.0
+    /// Draws the per-second noise from its own generator with this seed: two sides given the same
+    /// one share their noise second by second (the two sides of an A/B run, at the same moments).
+    var noiseSeed: UInt64?
 
     /// Standard normal draws (Box-Muller) from Plan's seeded generator.
     static func normal(_ random: inout SeededRandom) -> Double {
@@ -37,8 +40,10 @@ struct SyntheticSide {
         // The slowest 10% get `tailScale`: p95 and p99 move, p50 does not.
         let cut = base.sorted()[n * 9 / 10]
         base = base.map { $0 >= cut ? $0 * tailScale : $0 }
-        let perSecondFactor = (0..<seconds).map { second in
-            (burst.contains(second) ? burstScale : 1) * (secondNoise > 0 ? exp(secondNoise * Self.normal(&random)) : 1)
+        var noise = noiseSeed.map { SeededRandom(seed: $0) }
+        let perSecondFactor = (0..<seconds).map { second -> Double in
+            let shared = secondNoise > 0 ? exp(secondNoise * (noise != nil ? Self.normal(&noise!) : Self.normal(&random))) : 1
+            return (burst.contains(second) ? burstScale : 1) * shared
         }
         return base.enumerated().map { i, v in
             let elapsed = Int64(v * scale * perSecondFactor[min(seconds - 1, i / perSecond)])

@@ -45,14 +45,20 @@ public enum BlockBootstrap {
     ///
     /// Returns nil when either side has fewer than `minimumBlocks` blocks or too few replicates
     /// gave a value (a statistic can be undefined on a replicate, e.g. no audio drawn).
-    static func difference(base: BlockedSide, candidate: BlockedSide, seed: UInt64,
+    ///
+    /// `paired`: the two sides ran at the same moments (the sides of an A/B run). When each has one
+    /// run cut into as many blocks, a replicate draws the same blocks of time on both, so noise
+    /// the moments share (the machine, the network) falls on both sides of the difference and
+    /// cancels, as a paired comparison's does; otherwise the sides are drawn independently.
+    static func difference(base: BlockedSide, candidate: BlockedSide, seed: UInt64, paired: Bool = false,
                            _ statistic: (BlockedSide, [Int]) -> Double?) -> Interval? {
         guard base.blockCount >= minimumBlocks, candidate.blockCount >= minimumBlocks else { return nil }
+        let sameBlocks = paired && base.runs.count == 1 && candidate.runs.count == 1 && base.blockCount == candidate.blockCount
         var random = SeededRandom(seed: seed)
         var deltas: [Double] = [], baseValues: [Double] = [], candidateValues: [Double] = []
         deltas.reserveCapacity(Resampling.replicates)
         for _ in 0..<Resampling.replicates {
-            let wb = draw(base, &random), wc = draw(candidate, &random)
+            let wb = draw(base, &random), wc = sameBlocks ? wb : draw(candidate, &random)
             guard let b = statistic(base, wb), let c = statistic(candidate, wc) else { continue }
             baseValues.append(b)
             candidateValues.append(c)

@@ -11,9 +11,11 @@ public enum Comparator {
     /// Fewest whole seconds for a rate (req/s, audio s/s) to be judged.
     public static let minimumSeconds = 5
 
+    /// `paired`: the sides ran at the same moments (an A/B run's a and b), so intervals draw the
+    /// same blocks of time on both (`BlockBootstrap.difference`).
     public static func compare(base: RunSide, candidate: RunSide, tolerances: Tolerances = .defaults,
-                               knee: KneeRule = KneeRule()) -> Comparison {
-        compare(base: [base], candidate: [candidate], tolerances: tolerances, knee: knee)
+                               knee: KneeRule = KneeRule(), paired: Bool = false) -> Comparison {
+        compare(base: [base], candidate: [candidate], tolerances: tolerances, knee: knee, paired: paired)
     }
 
     /// Compares several runs per side (replicates of the same plan): every figure pools a side's
@@ -21,7 +23,7 @@ public enum Comparator {
     /// counts. Steps are matched on the first run of each side; the steps table and the knee are
     /// the first run's, each threshold shows a side's worst run. Both lists must be non-empty.
     public static func compare(base: [RunSide], candidate: [RunSide], tolerances: Tolerances = .defaults,
-                               knee: KneeRule = KneeRule()) -> Comparison {
+                               knee: KneeRule = KneeRule(), paired: Bool = false) -> Comparison {
         precondition(!base.isEmpty && !candidate.isEmpty, "a side needs at least one run")
         let firstBase = base[0], firstCandidate = candidate[0]
         // Goodput counts the requests that kept the per-request bounds of the thresholds shown
@@ -49,7 +51,7 @@ public enum Comparator {
                 let key = "step \(bg)/\(cg) \(w.index)"
                 scopes.append(Comparison.Scope(kind: .step, name: bg == cg ? bg : "\(bg)/\(cg)", stepIndex: w.index,
                                                baseLevel: w.level, candidateLevel: other.level, unit: w.unit,
-                                               entries: entries(bd, cd, tolerances, key: key)))
+                                               entries: entries(bd, cd, tolerances, key: key, paired: paired)))
             }
             for w in cw where !bw.contains(where: { $0.index == w.index }) { unmatched.append("\(cg) step \(w.index) only in the candidate") }
         }
@@ -61,7 +63,7 @@ public enum Comparator {
             }
             scopes.append(Comparison.Scope(kind: .label, name: label, stepIndex: nil, baseLevel: nil, candidateLevel: nil, unit: nil,
                                            entries: entries(b.compactMap { $0.labels[label] }, c.compactMap { $0.labels[label] },
-                                                            tolerances, key: "label \(label)")))
+                                                            tolerances, key: "label \(label)", paired: paired)))
         }
         for label in cLabels.sorted() where !bLabels.contains(label) { unmatched.append("label \(label) only in the candidate") }
         var comparison = Comparison(base: side(base, b[0], knee), candidate: side(candidate, c[0], knee), tolerances: tolerances,
@@ -97,7 +99,7 @@ public enum Comparator {
     }
 
     /// Every metric of one scope, each side given as its runs' data for the scope.
-    static func entries(_ b: [ScopeData], _ c: [ScopeData], _ tolerances: Tolerances, key: String) -> [Comparison.Entry] {
+    static func entries(_ b: [ScopeData], _ c: [ScopeData], _ tolerances: Tolerances, key: String, paired: Bool = false) -> [Comparison.Entry] {
         let bb = BlockedSide(runs: b.map(\.blocks)), cb = BlockedSide(runs: c.map(\.blocks))
         let blocksEnough = bb.blockCount >= BlockBootstrap.minimumBlocks && cb.blockCount >= BlockBootstrap.minimumBlocks
         return CompareMetric.allCases.map { metric in
@@ -110,7 +112,7 @@ public enum Comparator {
                 let bv = bb.pooled[kind] ?? [], cv = cb.pooled[kind] ?? []
                 let needed = max(minimumSamples, Int((Double(tailSamples) / (1 - p / 100)).rounded(.up)))
                 let enough = bv.count >= needed && cv.count >= needed && blocksEnough
-                let interval = enough ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed) { $0.percentile(kind, p, weights: $1) } : nil
+                let interval = enough ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed, paired: paired) { $0.percentile(kind, p, weights: $1) } : nil
                 var entry = judge(metric, Resampling.percentile(bv, p), Resampling.percentile(cv, p), interval: interval?.range,
                                   enough: enough && interval != nil, tolerance: tolerance, counts: (bv.count, cv.count))
                 if interval != nil, let qb = entry.base, let qc = entry.candidate {
@@ -125,7 +127,7 @@ public enum Comparator {
                 let eb = b.reduce(0) { $0 + $1.errors }, ec = c.reduce(0) { $0 + $1.errors }
                 let enough = nb >= minimumSamples && nc >= minimumSamples && blocksEnough
                 // Percentage points, so the interval and the tolerance share a unit.
-                let interval = enough ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed) { side, w in
+                let interval = enough ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed, paired: paired) { side, w in
                     side.ratio(weights: w, { Double($0.errors) * 100 }, { Double($0.count) })
                 } : nil
                 let rb = nb > 0 ? Double(eb) / Double(nb) * 100 : nil, rc = nc > 0 ? Double(ec) / Double(nc) * 100 : nil
@@ -148,7 +150,7 @@ public enum Comparator {
                     return Double(runs.reduce(0) { $0 + (good ? $1.endedGood : $1.ended) }) / seconds
                 }
                 let bv = value(b), cv = value(c)
-                let interval = enough && bv != nil && cv != nil ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed) { side, w in
+                let interval = enough && bv != nil && cv != nil ? BlockBootstrap.difference(base: bb, candidate: cb, seed: seed, paired: paired) { side, w in
                     audio ? side.ratio(weights: w, \.audioSeconds, \.seconds)
                         : side.ratio(weights: w, { Double(good ? $0.endedGood : $0.ended) }, \.seconds)
                 } : nil

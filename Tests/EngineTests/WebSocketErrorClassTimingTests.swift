@@ -4,8 +4,10 @@ import Results
 import Testing
 @testable import Engine
 
-/// Each way a session can break gives its own error class, and none of them hangs the run.
-@Suite(.serialized) struct WebSocketErrorClassTests {
+/// Each way a session can break gives its own error class, and none of them hangs the run. A
+/// timing test (run alone): sessions are tasks on the cooperative pool, which the parallel
+/// phase's blocking tests can hold for seconds, and the run time is part of the claim.
+@Suite(.serialized) struct WebSocketErrorClassTimingTests {
     @Test(arguments: [
         ("/ws/err/bad-base64", "json", ErrorClass.badBase64, "not valid base64"),
         ("/ws/err/malformed", "binary", .malformedEvent, "is not a JSON object"),

@@ -185,7 +185,7 @@ enum StoreSchema {
                     """)
             }
         }
-        // Chunk-level figures (issue 15): per sample the time to the plan's nth chunk and until its
+        // Chunk-level figures: per sample the time to the plan's nth chunk and until its
         // ready_seconds of audio had arrived; per second and label the distribution of every gap
         // between chunks and of those two times. Older rows read as NULL / empty histograms.
         migrator.registerMigration("v6 chunk-level figures") { db in
